@@ -1,0 +1,92 @@
+"""Customers: who they are, where they came from, and which specialist looks after them."""
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from staff.models import Store
+from studio.models import TimeStampedModel
+
+from .validators import mask_mobile, validate_mobile
+
+
+class Title(models.TextChoices):
+    MR = "mr", _("先生")
+    MS = "ms", _("女士")
+    MISS = "miss", _("小姐")
+    PARENT = "parent", _("小朋友家长")
+
+
+class SourceChannel(models.TextChoices):
+    WALK_IN = "walk_in", _("到店咨询")
+    REFERRAL = "referral", _("老客户转介绍")
+    ONLINE = "online", _("网络推广")
+    PHONE = "phone", _("电话咨询")
+    WEDDING_FAIR = "wedding_fair", _("婚博会/展会")
+    PARTNER = "partner", _("合作商家")
+    OTHER = "other", _("其他")
+
+
+class ContactTime(models.TextChoices):
+    ANY = "any", _("不限")
+    MORNING = "morning", _("上午 9:00-12:00")
+    AFTERNOON = "afternoon", _("下午 14:00-18:00")
+    EVENING = "evening", _("傍晚 18:00-21:00")
+
+
+class CustomerQuerySet(models.QuerySet):
+    def assigned_to_user(self, user) -> "CustomerQuerySet":
+        return self.filter(assigned_to=user)
+
+    def unassigned(self) -> "CustomerQuerySet":
+        return self.filter(assigned_to__isnull=True)
+
+
+class Customer(TimeStampedModel):
+    store = models.ForeignKey(Store, verbose_name=_("门店"), on_delete=models.PROTECT,
+                              related_name="customers")
+    name = models.CharField(_("姓名"), max_length=64)
+    title = models.CharField(_("称呼"), max_length=16, choices=Title, default=Title.MS)
+    mobile = models.CharField(_("手机号"), max_length=11, validators=[validate_mobile])
+    wechat = models.CharField(_("微信号"), max_length=64, blank=True)
+    source = models.CharField(_("客户来源"), max_length=32, choices=SourceChannel,
+                              default=SourceChannel.WALK_IN)
+    referrer = models.ForeignKey("self", verbose_name=_("介绍人"), null=True, blank=True,
+                                 on_delete=models.SET_NULL, related_name="referrals")
+    wedding_on = models.DateField(_("婚期"), null=True, blank=True)
+    child_birthday_on = models.DateField(_("宝宝生日"), null=True, blank=True)
+    preferred_contact_time = models.CharField(_("方便联系时间"), max_length=16,
+                                              choices=ContactTime, default=ContactTime.ANY)
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("负责客服"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="assigned_customers",
+    )
+    is_vip = models.BooleanField(_("VIP 会员"), default=False)
+    notes = models.TextField(_("备注"), blank=True)
+
+    objects = CustomerQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("客户")
+        verbose_name_plural = _("客户")
+        ordering = ["-created_at"]
+        permissions = [
+            ("view_full_mobile", _("查看完整手机号")),
+            ("assign_customer", _("分配客户给客服")),
+            ("export_customer", _("导出客户资料")),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["store", "mobile"], name="customer_mobile_unique_per_store",
+                                    violation_error_message=_("本门店已有使用该手机号的客户。")),
+        ]
+        indexes = [
+            models.Index(fields=["store", "assigned_to"]),
+            models.Index(fields=["mobile"]),
+            models.Index(fields=["name"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name}{self.get_title_display()}"
+
+    @property
+    def masked_mobile(self) -> str:
+        return mask_mobile(self.mobile)

@@ -1,0 +1,1 @@
+"""Dashboards: read-only views composed from the other apps' selectors."""

@@ -1,0 +1,59 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.utils.translation import gettext_lazy as _
+
+from studio.admin import ScopedAdminMixin
+
+from .models import Department, StaffMember, Store, User
+
+
+class StaffMemberInline(admin.StackedInline):
+    model = StaffMember
+    fk_name = "user"
+    can_delete = False
+    autocomplete_fields = ["store", "department"]
+    verbose_name_plural = _("员工资料")
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    inlines = [StaffMemberInline]
+    list_display = ["username", "first_name", "staff_store", "staff_role", "is_active", "is_staff"]
+    list_select_related = ["staff_profile__store"]
+    list_filter = ["is_active", "is_staff", "staff_profile__role", "staff_profile__store"]
+    search_fields = ["username", "first_name", "last_name"]
+
+    @admin.display(description=_("门店"), ordering="staff_profile__store__code")
+    def staff_store(self, user: User) -> str:
+        profile = getattr(user, "staff_profile", None)
+        return profile.store.name if profile else "-"
+
+    @admin.display(description=_("角色"), ordering="staff_profile__role")
+    def staff_role(self, user: User) -> str:
+        profile = getattr(user, "staff_profile", None)
+        return profile.get_role_display() if profile else "-"
+
+
+@admin.register(Store)
+class StoreAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "phone", "address", "is_active"]
+    list_filter = ["is_active"]
+    search_fields = ["code", "name", "address"]
+
+
+@admin.register(Department)
+class DepartmentAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    list_display = ["name", "kind", "store"]
+    list_filter = ["kind", "store"]
+    search_fields = ["name", "store__name"]
+    list_select_related = ["store"]
+    autocomplete_fields = ["store"]
+
+
+@admin.register(StaffMember)
+class StaffMemberAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    list_display = ["user", "store", "department", "role", "level", "skill_rating", "is_active"]
+    list_filter = ["role", "store", "department__kind", "is_active"]
+    search_fields = ["user__username", "user__first_name", "mobile"]
+    list_select_related = ["user", "store", "department__store"]
+    autocomplete_fields = ["user", "store", "department"]

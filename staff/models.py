@@ -1,0 +1,121 @@
+"""Stores, departments and the people who work in them."""
+from django.contrib.auth.models import AbstractUser
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from studio.models import TimeStampedModel
+
+
+class Role(models.TextChoices):
+    SPECIALIST = "specialist", _("客服专员")
+    SUPERVISOR = "supervisor", _("客服主管")
+    STORE_MANAGER = "store_manager", _("店长")
+    FRONT_DESK = "front_desk", _("门市/前台")
+    PHOTOGRAPHER = "photographer", _("摄影师")
+    MAKEUP_ARTIST = "makeup_artist", _("化妆师")
+    SELECTION_CONSULTANT = "selection_consultant", _("选片师")
+    DESIGNER = "designer", _("设计师")
+    CASHIER = "cashier", _("收银")
+    GENERAL_MANAGER = "general_manager", _("总经理")
+
+
+class DepartmentKind(models.TextChoices):
+    CUSTOMER_SERVICE = "customer_service", _("客服部")
+    SALES = "sales", _("门市部")
+    PHOTOGRAPHY = "photography", _("摄影部")
+    MAKEUP = "makeup", _("化妆部")
+    SELECTION_DESIGN = "selection_design", _("选片/设计")
+    FINANCE = "finance", _("财务")
+    MANAGEMENT = "management", _("管理层")
+
+
+class User(AbstractUser):
+    """A login. What the person may see and do comes from their StaffMember profile."""
+
+    class Meta(AbstractUser.Meta):
+        verbose_name = _("用户")
+        verbose_name_plural = _("用户")
+
+    @property
+    def display_name(self) -> str:
+        return self.get_full_name() or self.username
+
+
+class Store(TimeStampedModel):
+    code = models.CharField(_("门店编号"), max_length=16, unique=True)
+    name = models.CharField(_("门店名称"), max_length=64)
+    address = models.CharField(_("地址"), max_length=200, blank=True)
+    phone = models.CharField(_("电话"), max_length=32, blank=True)
+    is_active = models.BooleanField(_("营业中"), default=True)
+
+    class Meta:
+        verbose_name = _("门店")
+        verbose_name_plural = _("门店")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Department(models.Model):
+    store = models.ForeignKey(Store, verbose_name=_("门店"), on_delete=models.CASCADE,
+                              related_name="departments")
+    kind = models.CharField(_("部门类型"), max_length=32, choices=DepartmentKind)
+    name = models.CharField(_("部门名称"), max_length=64)
+
+    class Meta:
+        verbose_name = _("部门")
+        verbose_name_plural = _("部门")
+        ordering = ["store", "kind"]
+        constraints = [
+            models.UniqueConstraint(fields=["store", "kind"], name="department_one_kind_per_store"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.store.name} · {self.name}"
+
+
+class StaffMemberQuerySet(models.QuerySet):
+    def active(self) -> "StaffMemberQuerySet":
+        return self.filter(is_active=True, user__is_active=True)
+
+    def with_role(self, role: str) -> "StaffMemberQuerySet":
+        return self.filter(role=role)
+
+
+class StaffMember(TimeStampedModel):
+    """A person's place in the studio: store, department, role, level and skill."""
+
+    user = models.OneToOneField(User, verbose_name=_("登录账号"), on_delete=models.CASCADE,
+                                related_name="staff_profile")
+    store = models.ForeignKey(Store, verbose_name=_("门店"), on_delete=models.PROTECT,
+                              related_name="staff")
+    department = models.ForeignKey(Department, verbose_name=_("部门"), on_delete=models.PROTECT,
+                                   related_name="staff", null=True, blank=True)
+    role = models.CharField(_("角色"), max_length=32, choices=Role, db_index=True)
+    level = models.PositiveSmallIntegerField(
+        _("职级"), default=1, validators=[MinValueValidator(1), MaxValueValidator(10)])
+    skill_rating = models.PositiveSmallIntegerField(
+        _("业务能力评分"), default=3, validators=[MinValueValidator(1), MaxValueValidator(5)],
+        help_text=_("1-5 分,客服主管分配客户时参考"))
+    mobile = models.CharField(_("手机号"), max_length=11, blank=True)
+    is_active = models.BooleanField(_("在职"), default=True)
+
+    objects = StaffMemberQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("员工")
+        verbose_name_plural = _("员工")
+        ordering = ["store", "role", "user__username"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(skill_rating__gte=1, skill_rating__lte=5),
+                                   name="staff_skill_rating_1_to_5"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user.display_name}({self.get_role_display()})"
+
+    @property
+    def sees_all_stores(self) -> bool:
+        return self.role == Role.GENERAL_MANAGER

@@ -1,0 +1,64 @@
+"""What each role may do: Django groups with permissions, kept in step with this table.
+
+Data scope (which stores and customers a role sees) is decided in staff.scoping; this table
+says which actions a role may take on what it sees.
+"""
+from django.contrib.auth.models import Group, Permission
+from django.db.models import Q
+
+from .models import Role
+
+_VIEW_CUSTOMERS = ["customers.view_customer"]
+_VIEW_ORDERS = ["orders.view_package", "orders.view_order", "orders.view_orderstage",
+                "orders.view_payment", "orders.view_stageevent"]
+_STAFF_DIRECTORY = ["staff.view_store", "staff.view_department", "staff.view_staffmember"]
+
+ROLE_PERMISSIONS: dict[str, list[str]] = {
+    Role.SPECIALIST: [*_VIEW_CUSTOMERS, "customers.change_customer", *_VIEW_ORDERS,
+                      "orders.record_stage", *_STAFF_DIRECTORY],
+    Role.SUPERVISOR: [*_VIEW_CUSTOMERS, "customers.change_customer", "customers.assign_customer",
+                      "customers.view_full_mobile", "customers.export_customer", *_VIEW_ORDERS,
+                      "orders.record_stage", *_STAFF_DIRECTORY],
+    Role.FRONT_DESK: [*_VIEW_CUSTOMERS, "customers.add_customer", "customers.change_customer",
+                      "customers.view_full_mobile", *_VIEW_ORDERS, "orders.add_order",
+                      "orders.change_order", "orders.record_stage", "orders.take_payment",
+                      *_STAFF_DIRECTORY],
+    Role.STORE_MANAGER: [*_VIEW_CUSTOMERS, "customers.add_customer", "customers.change_customer",
+                         "customers.assign_customer", "customers.view_full_mobile",
+                         "customers.export_customer", *_VIEW_ORDERS, "orders.add_order",
+                         "orders.change_order", "orders.record_stage", "orders.take_payment",
+                         "orders.add_package", "orders.change_package", *_STAFF_DIRECTORY,
+                         "staff.change_staffmember"],
+    Role.PHOTOGRAPHER: [*_VIEW_ORDERS, "orders.record_stage"],
+    Role.MAKEUP_ARTIST: [*_VIEW_ORDERS, "orders.record_stage"],
+    Role.SELECTION_CONSULTANT: [*_VIEW_CUSTOMERS, *_VIEW_ORDERS, "orders.record_stage"],
+    Role.DESIGNER: [*_VIEW_ORDERS, "orders.record_stage"],
+    Role.CASHIER: [*_VIEW_CUSTOMERS, *_VIEW_ORDERS, "orders.take_payment"],
+    Role.GENERAL_MANAGER: [*_VIEW_CUSTOMERS, "customers.add_customer", "customers.change_customer",
+                           "customers.assign_customer", "customers.view_full_mobile",
+                           "customers.export_customer", *_VIEW_ORDERS, "orders.add_order",
+                           "orders.change_order", "orders.record_stage", "orders.take_payment",
+                           "orders.add_package", "orders.change_package", *_STAFF_DIRECTORY,
+                           "staff.add_store", "staff.change_store", "staff.add_staffmember",
+                           "staff.change_staffmember", "staff.add_department",
+                           "staff.change_department", "staff.view_user", "staff.add_user",
+                           "staff.change_user"],
+}
+
+# Roles that work in the Django admin as well as in the back office pages.
+ADMIN_ROLES = {Role.STORE_MANAGER, Role.GENERAL_MANAGER}
+
+
+def group_name(role: str) -> str:
+    return str(Role(role).label)
+
+
+def roles_sync_groups() -> None:
+    """Create one group per role and give it exactly the permissions in ROLE_PERMISSIONS."""
+    for role, perms in ROLE_PERMISSIONS.items():
+        group, _ = Group.objects.get_or_create(name=group_name(role))
+        query = Q()
+        for perm in perms:
+            app_label, codename = perm.split(".")
+            query |= Q(content_type__app_label=app_label, codename=codename)
+        group.permissions.set(Permission.objects.filter(query))

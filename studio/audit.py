@@ -1,0 +1,28 @@
+"""The one audit log: every view, reveal or export of personal data goes through here."""
+from typing import Any
+
+from django.db import models
+from django.http import HttpRequest
+
+from .models import AuditAction, AuditEntry
+
+
+def client_ip(request: HttpRequest) -> str | None:
+    # REMOTE_ADDR only: X-Forwarded-For is client-controlled unless a trusted proxy rewrites it.
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def audit_record(
+    *, request: HttpRequest, action: AuditAction, obj: models.Model | None = None,
+    detail: dict[str, Any] | None = None,
+) -> AuditEntry:
+    """Write one audit row for the request's user."""
+    user = request.user if request.user.is_authenticated else None
+    return AuditEntry.objects.create(
+        actor=user,
+        action=action,
+        object_type=obj._meta.label_lower if obj is not None else "",
+        object_id=str(obj.pk) if obj is not None else "",
+        detail=detail or {},
+        ip_address=client_ip(request),
+    )
