@@ -18,8 +18,17 @@ from customers.models import Customer
 from studio.errors import DomainError, TransitionNotAllowed
 
 from .models import (
-    ZERO, Order, OrderStage, OrderStatus, Package, Payment, PaymentKind, StageEvent,
-    StageEventAction, StageKind, StageStatus,
+    ZERO,
+    Order,
+    OrderStage,
+    OrderStatus,
+    Package,
+    Payment,
+    PaymentKind,
+    StageEvent,
+    StageEventAction,
+    StageKind,
+    StageStatus,
 )
 from .signals import payment_recorded, stage_completed
 

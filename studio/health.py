@@ -1,4 +1,5 @@
 """Health of the database and the Celery broker, each checked with a short timeout."""
+from django.conf import settings
 from django.db import connection
 
 from .celery import app as celery_app
@@ -16,7 +17,8 @@ def database_state() -> str:
 
 def broker_state(timeout: float = 2.0) -> str:
     try:
-        with celery_app.connection_for_write() as conn:
+        # The URL is read at each call, so the check follows the settings in force.
+        with celery_app.connection_for_write(url=settings.CELERY_BROKER_URL) as conn:
             conn.ensure_connection(max_retries=1, interval_start=0, interval_step=0,
                                    interval_max=0, timeout=timeout)
     except Exception as exc:  # connection refused, timeout, bad URL: all mean "down"

@@ -116,6 +116,7 @@ USE_TZ = True
 # --- Static files (installed from the npm registry into node_modules, served locally) ------
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT.mkdir(exist_ok=True)  # WhiteNoise warns on a missing folder before collectstatic
 STATICFILES_DIRS = [
     BASE_DIR / "static",
     ("vendor/bootstrap", BASE_DIR / "node_modules/bootstrap/dist"),

@@ -7,8 +7,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from customers.selectors import customers_visible_to
-from orders.selectors import stages_visible_to, orders_visible_to
 from orders.models import OrderStatus, StageStatus
+from orders.selectors import orders_visible_to, stages_visible_to
 
 from .health import broker_state, database_state
 

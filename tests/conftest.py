@@ -1,0 +1,91 @@
+"""Fixtures shared by every test: a small studio with one person per role."""
+import pytest
+
+from orders.services import order_create
+from staff.models import Role
+
+from .factories import CustomerFactory, PackageFactory, StaffMemberFactory, StoreFactory
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords_and_eager_celery(settings, request):
+    # PBKDF2 costs ~0.6 s per check here; tests check logic, not hashing strength.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    if request.node.get_closest_marker("live_celery") is None:
+        from studio.celery import app
+
+        app.conf.task_always_eager = True
+        yield
+        app.conf.task_always_eager = False
+    else:
+        yield
+
+
+@pytest.fixture
+def store(db):
+    return StoreFactory(code="S01", name="人民路店")
+
+
+@pytest.fixture
+def other_store(db):
+    return StoreFactory(code="S02", name="滨江店")
+
+
+@pytest.fixture
+def staff_of(db, store):
+    """staff_of(role, store=None, **kw) -> StaffMember with a login in the role's group."""
+
+    def make(role: str, store_=None, **kwargs):
+        return StaffMemberFactory(role=role, store=store_ or store, **kwargs)
+
+    return make
+
+
+@pytest.fixture
+def specialist(staff_of):
+    return staff_of(Role.SPECIALIST, user__username="specialist_a").user
+
+
+@pytest.fixture
+def other_specialist(staff_of):
+    return staff_of(Role.SPECIALIST, user__username="specialist_b").user
+
+
+@pytest.fixture
+def supervisor(staff_of):
+    return staff_of(Role.SUPERVISOR, user__username="supervisor").user
+
+
+@pytest.fixture
+def front_desk(staff_of):
+    return staff_of(Role.FRONT_DESK, user__username="frontdesk").user
+
+
+@pytest.fixture
+def manager(staff_of):
+    return staff_of(Role.STORE_MANAGER, user__username="manager").user
+
+
+@pytest.fixture
+def other_manager(staff_of, other_store):
+    return staff_of(Role.STORE_MANAGER, other_store, user__username="manager2").user
+
+
+@pytest.fixture
+def general_manager(staff_of):
+    return staff_of(Role.GENERAL_MANAGER, user__username="gm").user
+
+
+@pytest.fixture
+def package(db):
+    return PackageFactory(name="经典婚纱照")
+
+
+@pytest.fixture
+def customer(store, specialist):
+    return CustomerFactory(store=store, assigned_to=specialist, name="张三")
+
+
+@pytest.fixture
+def order(customer, package, front_desk):
+    return order_create(customer=customer, package=package, by=front_desk)
