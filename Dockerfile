@@ -1,0 +1,18 @@
+# Production-like image: gunicorn serves the app, WhiteNoise its static files.
+FROM node:20-bookworm-slim AS assets
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+
+FROM python:3.11-slim-bookworm
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 DJANGO_SETTINGS_MODULE=studio.settings
+WORKDIR /app
+COPY requirements.txt ./
+RUN pip install --no-cache-dir -r requirements.txt
+COPY --from=assets /app/node_modules ./node_modules
+COPY . .
+RUN DJANGO_SECRET_KEY=build-only python manage.py collectstatic --noinput \
+    && useradd --system --home /app studio && chown -R studio /app/var /app/staticfiles
+USER studio
+EXPOSE 8000
+CMD ["gunicorn", "studio.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
