@@ -90,3 +90,45 @@ class Customer(TimeStampedModel):
     @property
     def masked_mobile(self) -> str:
         return mask_mobile(self.mobile)
+
+
+class CustomerNote(models.Model):
+    """A dated note on a customer's file (what was said on the phone, a wish, a warning)."""
+
+    customer = models.ForeignKey(Customer, verbose_name=_("客户"), on_delete=models.CASCADE,
+                                 related_name="notes_log")
+    text = models.TextField(_("内容"))
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("记录人"), null=True,
+                           on_delete=models.SET_NULL, related_name="+")
+    at = models.DateTimeField(_("时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("客户备注")
+        verbose_name_plural = _("客户备注")
+        ordering = ["-at", "-pk"]
+
+    def __str__(self) -> str:
+        return self.text[:30]
+
+
+class CustomerAssignment(models.Model):
+    """History of who looked after a customer: every assignment change is one row."""
+
+    customer = models.ForeignKey(Customer, verbose_name=_("客户"), on_delete=models.CASCADE,
+                                 related_name="assignments")
+    from_user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("原负责客服"),
+                                  null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    to_user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("新负责客服"),
+                                on_delete=models.PROTECT, related_name="+")
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("操作人"), null=True,
+                           on_delete=models.SET_NULL, related_name="+")
+    at = models.DateTimeField(_("时间"), auto_now_add=True)
+    reason = models.CharField(_("原因"), max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = _("客户分配记录")
+        verbose_name_plural = _("客户分配记录")
+        ordering = ["-at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id}: {self.from_user_id} → {self.to_user_id}"

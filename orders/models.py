@@ -308,3 +308,52 @@ class StageEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.stage} {self.get_action_display()}"
+
+
+class FollowUpStatus(models.TextChoices):
+    OPEN = "open", _("待跟进")
+    DONE = "done", _("已跟进")
+    OBSOLETE = "obsolete", _("已改期/已完成")
+
+
+class FollowUpQuerySet(models.QuerySet):
+    def open(self) -> "FollowUpQuerySet":
+        return self.filter(status=FollowUpStatus.OPEN)
+
+
+class LateFollowUp(models.Model):
+    """A late service to chase (L16 "若没有接受服务,及时沟通"): one per stage and booked time.
+
+    A stage rescheduled after it was found late gets a new row if the new time passes too;
+    the unique constraint makes the sweep idempotent even when it runs twice at once.
+    """
+
+    stage = models.ForeignKey(OrderStage, verbose_name=_("阶段"), on_delete=models.CASCADE,
+                              related_name="followups")
+    scheduled_at = models.DateTimeField(_("原预约时间"))
+    assigned_to = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("负责客服"),
+                                    null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="late_followups")
+    status = models.CharField(_("状态"), max_length=16, choices=FollowUpStatus,
+                              default=FollowUpStatus.OPEN)
+    created_at = models.DateTimeField(_("发现时间"))
+    resolved_at = models.DateTimeField(_("处理时间"), null=True, blank=True)
+    resolved_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("处理人"),
+                                    null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+")
+    note = models.CharField(_("跟进结果"), max_length=200, blank=True)
+
+    objects = FollowUpQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("逾期跟进")
+        verbose_name_plural = _("逾期跟进")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["stage", "scheduled_at"],
+                                    name="followup_once_per_stage_and_time"),
+        ]
+        indexes = [models.Index(fields=["assigned_to", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.stage} @ {self.scheduled_at:%Y-%m-%d %H:%M}"

@@ -9,7 +9,7 @@ from decimal import Decimal
 from functools import partial
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -19,6 +19,8 @@ from studio.errors import DomainError, TransitionNotAllowed
 
 from .models import (
     ZERO,
+    FollowUpStatus,
+    LateFollowUp,
     Order,
     OrderStage,
     OrderStatus,
@@ -215,3 +217,48 @@ def order_cancel(*, order: Order, by, reason: str) -> Order:
     StageEvent.objects.create(stage=stage, action=StageEventAction.CANCELLED, before=stage.status,
                               after=stage.status, by=by, note=reason[:200])
     return order
+
+
+def late_stages_find(*, now: datetime) -> int:
+    """Open a follow-up for every late stage not yet followed up, for the customer's specialist.
+
+    One INSERT … SELECT … ON CONFLICT DO NOTHING (SQLite and PostgreSQL alike): safe to run
+    twice or concurrently. Follow-ups of stages since done or moved are closed first.
+    """
+    stage_t, order_t, customer_t = (OrderStage._meta.db_table, Order._meta.db_table,
+                                    Customer._meta.db_table)
+    followup_t = LateFollowUp._meta.db_table
+    with transaction.atomic():
+        LateFollowUp.objects.open().exclude(
+            stage__status=StageStatus.SCHEDULED, stage__scheduled_at=F("scheduled_at"),
+        ).update(status=FollowUpStatus.OBSOLETE, resolved_at=now)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"""
+                INSERT INTO {followup_t} (stage_id, scheduled_at, assigned_to_id, status,
+                                          created_at, note)
+                SELECT s.id, s.scheduled_at, c.assigned_to_id, %s, %s, ''
+                FROM {stage_t} s
+                JOIN {order_t} o ON o.id = s.order_id
+                JOIN {customer_t} c ON c.id = o.customer_id
+                WHERE s.status = %s AND s.scheduled_at < %s AND o.status = %s
+                ON CONFLICT (stage_id, scheduled_at) DO NOTHING
+                """,
+                [FollowUpStatus.OPEN, now, StageStatus.SCHEDULED, now, OrderStatus.ACTIVE],
+            )
+            return cursor.rowcount
+
+
+@transaction.atomic
+def followup_resolve(*, followup: LateFollowUp, by, note: str) -> LateFollowUp:
+    """The specialist records what the customer said; the follow-up is done."""
+    followup = LateFollowUp.objects.select_for_update().get(pk=followup.pk)
+    if followup.status != FollowUpStatus.OPEN:
+        raise TransitionNotAllowed(_("该跟进已处理。"))
+    if not note.strip():
+        raise ValidationError({"note": _("请填写跟进结果。")})
+    followup.status, followup.resolved_at, followup.resolved_by = (
+        FollowUpStatus.DONE, timezone.now(), by)
+    followup.note = note.strip()[:200]
+    followup.save(update_fields=["status", "resolved_at", "resolved_by", "note"])
+    return followup

@@ -6,7 +6,6 @@ CELERY_BROKER_URL to use PostgreSQL and Redis.
 from pathlib import Path
 
 import environ
-from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"  # runtime files: SQLite database, broker folders, exports
@@ -52,7 +51,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "studio.middleware.ChosenLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -107,7 +106,8 @@ LOGOUT_REDIRECT_URL = "login"
 
 # --- Language and time (Chinese first, store-local time) ------------------------------------
 LANGUAGE_CODE = "zh-hans"
-LANGUAGES = [("zh-hans", _("简体中文")), ("en", _("English"))]
+# Each language named in its own script, as language switches do.
+LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
@@ -169,6 +169,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = (
         "data_folder_in": str(_broker_dir / "queue"),
         "data_folder_out": str(_broker_dir / "queue"),
         "processed_folder": str(_broker_dir / "processed"),
+        "control_folder": str(_broker_dir / "control"),
         "store_processed": False,
     }
     if CELERY_BROKER_URL.startswith("filesystem")
@@ -176,7 +177,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = (
     else {"socket_timeout": 3, "socket_connect_timeout": 3, "max_retries": 2}
 )
 if CELERY_BROKER_URL.startswith("filesystem"):
-    for _sub in ("queue", "processed"):
+    for _sub in ("queue", "processed", "control"):
         (_broker_dir / _sub).mkdir(parents=True, exist_ok=True)
 CELERY_REDIS_SOCKET_TIMEOUT = 3
 CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 3
@@ -190,6 +191,7 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # Beat only starts short set-based sweeps; every deadline lives in a database row (DESIGN.md).
 CELERY_BEAT_SCHEDULE: dict = {
     "heartbeat": {"task": "studio.tasks.heartbeat_task", "schedule": 300.0},
+    "find-late-stages": {"task": "orders.tasks.find_late_stages_task", "schedule": 300.0},
 }
 
 # --- Security -------------------------------------------------------------------------------

@@ -1,10 +1,18 @@
 """Fixtures shared by every test: a small studio with one person per role."""
 import pytest
+from django.utils import translation
 
 from orders.services import order_create
 from staff.models import Role
 
 from .factories import CustomerFactory, PackageFactory, StaffMemberFactory, StoreFactory
+
+
+@pytest.fixture(autouse=True)
+def _chinese_by_default(settings):
+    # A request in English leaves English active in this thread; each test starts in Chinese.
+    with translation.override(settings.LANGUAGE_CODE):
+        yield
 
 
 @pytest.fixture(autouse=True)

@@ -29,7 +29,7 @@ class UserFactory(DjangoModelFactory):
     password = factory.PostGenerationMethodCall("set_password", "pass-1234")
 
     @factory.post_generation
-    def save_password(obj, create, extracted, **kwargs):  # noqa: N805 (factory_boy hook)
+    def save_password(obj, create, extracted, **kwargs):
         if create:
             obj.save(update_fields=["password"])
 
@@ -47,7 +47,7 @@ class StaffMemberFactory(DjangoModelFactory):
     skill_rating = 3
 
     @factory.post_generation
-    def group(obj, create, extracted, **kwargs):  # noqa: N805
+    def group(obj, create, extracted, **kwargs):
         if create:
             staff_member_set_role(member=obj, role=obj.role)
 

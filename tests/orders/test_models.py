@@ -5,7 +5,11 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from orders.models import (
-    STAGE_TRANSITIONS, OrderStage, Package, StageKind, StageStatus,
+    STAGE_TRANSITIONS,
+    OrderStage,
+    Package,
+    StageKind,
+    StageStatus,
 )
 from studio.errors import TransitionNotAllowed
 

@@ -7,10 +7,20 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from orders.models import (
-    Order, OrderStage, OrderStatus, Payment, StageEvent, StageKind, StageStatus,
+    Order,
+    OrderStage,
+    OrderStatus,
+    Payment,
+    StageEvent,
+    StageKind,
+    StageStatus,
 )
 from orders.services import (
-    order_cancel, order_create, payment_record, stage_complete, stage_schedule,
+    order_cancel,
+    order_create,
+    payment_record,
+    stage_complete,
+    stage_schedule,
 )
 from orders.signals import stage_completed
 from studio.errors import DomainError, TransitionNotAllowed

@@ -110,3 +110,16 @@ def test_the_docs_page_loads_its_assets_locally_not_from_a_cdn(client, specialis
     client.force_login(specialist)
     html = client.get(reverse("api:docs")).content.decode()
     assert "cdn" not in html.lower()
+
+
+def test_an_english_browser_still_gets_chinese_until_english_is_chosen(client, specialist):
+    client.force_login(specialist)
+    html = client.get("/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert 'lang="zh-hans"' in html and "工作台" in html
+
+
+def test_chosen_english_translates_our_own_strings(client, specialist):
+    client.force_login(specialist)
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    html = client.get("/").content.decode()
+    assert "Workbench" in html and "Customer-service specialist" in html

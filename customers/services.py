@@ -1,0 +1,71 @@
+"""Writes for customers: notes and (re)assignment to specialists, each leaving a trace."""
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from staff.models import Role, StaffMember
+
+from .models import Customer, CustomerAssignment, CustomerNote
+
+
+def customer_add_note(*, customer: Customer, by, text: str) -> CustomerNote:
+    text = (text or "").strip()
+    if not text:
+        raise ValidationError({"text": _("备注内容不能为空。")})
+    return CustomerNote.objects.create(customer=customer, by=by, text=text[:2000])
+
+
+def _check_specialist(user, store_id: int) -> None:
+    profile = getattr(user, "staff_profile", None)
+    if (profile is None or profile.role != Role.SPECIALIST or not profile.is_active
+            or profile.store_id != store_id):
+        raise ValidationError({"to": _("只能分配给本门店在职的客服专员。")})
+
+
+@transaction.atomic
+def customers_assign(*, customers: Iterable[Customer], to, by, reason: str = "") -> int:
+    """Give `customers` to specialist `to`; each change is recorded. Returns how many changed."""
+    rows = list(Customer.objects.select_for_update().filter(pk__in=[c.pk for c in customers]))
+    changed = []
+    for customer in rows:
+        _check_specialist(to, customer.store_id)
+        if customer.assigned_to_id != to.pk:
+            changed.append(CustomerAssignment(customer=customer, from_user_id=customer.assigned_to_id,
+                                              to_user=to, by=by, reason=reason[:100]))
+            customer.assigned_to = to
+    Customer.objects.bulk_update([a.customer for a in changed], ["assigned_to"])
+    CustomerAssignment.objects.bulk_create(changed)
+    return len(changed)
+
+
+@dataclass(frozen=True)
+class SpecialistLoad:
+    member: StaffMember
+    customers: int
+    open_followups: int = 0
+
+    @property
+    def skill(self) -> int:
+        return self.member.skill_rating
+
+
+def assignment_propose(*, loads: Sequence[SpecialistLoad], customer_ids: Sequence[int]
+                       ) -> dict[int, list[int]]:
+    """Spread `customer_ids` over the specialists: each next customer goes to the specialist
+    whose load per point of skill would be lowest after taking it (seed L20: 负责客户数量均衡、
+    兼顾业务能力). Equal skills give loads within one of each other; more skill, more customers.
+    Returns {specialist user id: [customer ids]}."""
+    if not loads:
+        raise ValidationError(_("本门店没有在职的客服专员,无法分配。"))
+    held = {load.member.user_id: load.customers for load in loads}
+    skill = {load.member.user_id: max(load.skill, 1) for load in loads}
+    proposal: dict[int, list[int]] = {user_id: [] for user_id in held}
+    for customer_id in customer_ids:
+        user_id = min(held, key=lambda u: ((held[u] + 1) / skill[u], held[u], u))
+        proposal[user_id].append(customer_id)
+        held[user_id] += 1
+    return proposal
+
