@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from staff.models import Role, StaffMember
+from staff.models import Role, StaffMember, User
 
 from .models import Customer, CustomerAssignment, CustomerNote
 
@@ -69,3 +69,25 @@ def assignment_propose(*, loads: Sequence[SpecialistLoad], customer_ids: Sequenc
         held[user_id] += 1
     return proposal
 
+
+
+@transaction.atomic
+def assignment_apply(*, pairs: dict[int, int], store_id: int, by) -> int:
+    """Apply a reviewed proposal {customer id: specialist user id} in one transaction.
+
+    Only customers of `store_id` that are still unassigned are taken: a customer assigned by
+    someone else since the proposal was made keeps their specialist."""
+    specialists = {u.pk: u for u in User.objects.filter(
+        pk__in=set(pairs.values())).select_related("staff_profile")}
+    customers = Customer.objects.select_for_update().filter(
+        pk__in=list(pairs), store_id=store_id, assigned_to__isnull=True)
+    by_specialist: dict[int, list[Customer]] = {}
+    for customer in customers:
+        by_specialist.setdefault(pairs[customer.pk], []).append(customer)
+    changed = 0
+    for user_id, group in by_specialist.items():
+        if user_id not in specialists:
+            raise ValidationError({"to": _("只能分配给本门店在职的客服专员。")})
+        changed += customers_assign(customers=group, to=specialists[user_id], by=by,
+                                    reason=_("主管均衡分配"))
+    return changed

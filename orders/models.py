@@ -8,6 +8,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from customers.models import Customer
@@ -277,6 +278,11 @@ class OrderStage(models.Model):
     def is_late(self, now: datetime) -> bool:
         return (self.status == StageStatus.SCHEDULED and self.scheduled_at is not None
                 and self.scheduled_at < now)
+
+    @property
+    def is_overdue(self) -> bool:
+        """is_late right now (for templates)."""
+        return self.is_late(timezone.now())
 
 
 class StageEventAction(models.TextChoices):

@@ -1,9 +1,14 @@
 """Reads of orders and their stages, always starting from what the user may see."""
-from django.db.models import QuerySet
+from datetime import datetime
 
+from django.db.models import Count, F, OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+
+from customers.models import Customer
+from staff.models import Role, StaffMember
 from staff.scoping import scope_for
 
-from .models import Order, OrderStage
+from .models import LateFollowUp, Order, OrderStage, OrderStatus, Payment, StageEvent, StageStatus
 
 
 def orders_visible_to(user) -> QuerySet[Order]:
@@ -15,3 +20,59 @@ def orders_visible_to(user) -> QuerySet[Order]:
 def stages_visible_to(user) -> QuerySet[OrderStage]:
     return scope_for(user).apply(OrderStage.objects.all(), store_field="order__store_id",
                                  owner_field="order__customer__assigned_to_id")
+
+
+def stages_list_for_stage_list(user, kind: str) -> QuerySet[OrderStage]:
+    """One stage's list (seed L16 "ERP queries"): every column in one query, scoped."""
+    return (stages_visible_to(user)
+            .filter(kind=kind)
+            .exclude(order__status=OrderStatus.CANCELLED)
+            .select_related("order__customer__assigned_to", "order__package", "order__store",
+                            "assigned_to", "makeup_artist", "completed_by")
+            .order_by(F("scheduled_at").asc(nulls_last=True), "-order__created_at", "pk"))
+
+
+def late_stages_for_supervisor(user, *, now: datetime) -> QuerySet[OrderStage]:
+    """Every late service in the viewer's scope, with its newest follow-up's state."""
+    newest = LateFollowUp.objects.filter(stage=OuterRef("pk"), scheduled_at=OuterRef("scheduled_at"))
+    return (stages_visible_to(user)
+            .filter(status=StageStatus.SCHEDULED, scheduled_at__lt=now,
+                    order__status=OrderStatus.ACTIVE)
+            .select_related("order__customer__assigned_to", "order__package", "assigned_to")
+            .annotate(followup_status=Subquery(newest.values("status")[:1]),
+                      followup_note=Subquery(newest.values("note")[:1]))
+            .order_by("scheduled_at", "pk"))
+
+
+def followups_list_for_specialist(user) -> QuerySet[LateFollowUp]:
+    """The follow-ups a specialist has to make (a supervisor sees the store's)."""
+    scoped_stages = stages_visible_to(user)
+    return (LateFollowUp.objects.filter(stage__in=scoped_stages)
+            .select_related("stage__order__customer", "stage__order__package", "assigned_to",
+                            "resolved_by")
+            .order_by("status", "-created_at", "-pk"))
+
+
+def customer_page_orders(customer) -> QuerySet[Order]:
+    """A customer's orders with stages (and their people and history) and payments: 4 queries."""
+    return (Order.objects.filter(customer=customer)
+            .select_related("package", "consultant")
+            .prefetch_related(
+                Prefetch("stages", queryset=OrderStage.objects.select_related(
+                    "assigned_to", "completed_by", "makeup_artist").order_by("sequence")),
+                Prefetch("stages__events", queryset=StageEvent.objects.select_related("by")),
+                Prefetch("payments", queryset=Payment.objects.select_related("received_by")))
+            .order_by("-created_at"))
+
+
+def specialist_loads(store_id: int) -> QuerySet:
+    """Each active specialist of a store with the customers they hold and open follow-ups."""
+    held = Customer.objects.filter(assigned_to=OuterRef("user_id")).values("assigned_to")
+    open_followups = LateFollowUp.objects.open().filter(assigned_to=OuterRef("user_id")).values(
+        "assigned_to")
+    return (StaffMember.objects.active().filter(store_id=store_id, role=Role.SPECIALIST)
+            .select_related("user")
+            .annotate(customers_held=Coalesce(Subquery(held.annotate(n=Count("pk")).values("n")), 0),
+                      open_followups=Coalesce(Subquery(
+                          open_followups.annotate(n=Count("pk")).values("n")), 0))
+            .order_by("user__first_name", "user__username"))

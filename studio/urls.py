@@ -13,6 +13,7 @@ from . import views
 api_patterns = [
     path("auth/token/", obtain_auth_token, name="token"),
     path("me/", MeApi.as_view(), name="me"),
+    path("", include("orders.api_urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
 ]
@@ -25,6 +26,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
+    path("", include("orders.urls")),
     path("api/", include((api_patterns, "api"))),
 ]
 

@@ -1,0 +1,178 @@
+"""Filters of the stage lists (seed L16-L20), shared by the pages, the exports and the API."""
+import django_filters as filters
+from django import forms
+from django.db.models import F, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from customers.validators import MOBILE_RE
+from staff.models import Role, StaffMember, Store, User
+from staff.scoping import scope_for
+
+from .models import Order, OrderStage, Package, StageKind, StageStatus
+
+STATE_CHOICES = [
+    ("open", _("未完成")), ("pending", _("待安排")), ("scheduled", _("已预约")),
+    ("late", _("已逾期")), ("done", _("已完成")), ("all", _("全部")),
+]
+YES_NO = [("yes", _("是")), ("no", _("否"))]
+ANY = _("不限")
+DATE = forms.DateInput(attrs={"type": "date"})
+PAYMENT_CHOICES = [("unpaid", _("未付款")), ("partial", _("已付定金")), ("paid", _("已付清"))]
+
+# Which filters each stage's list offers, after the seed's L18-L20 list for that stage.
+COMMON_FILTERS = ["q", "state", "specialist", "owing", "store", "ordering"]
+STAGE_FILTERS: dict[str, list[str]] = {
+    StageKind.ORDER: ["scene", "amount_min", "amount_max", "payment", "package"],
+    StageKind.GOWN: ["staff", "has_extras", "payment", "scheduled_from", "scheduled_to"],
+    StageKind.SHOOT: ["staff", "makeup_artist", "location", "scheduled_from", "scheduled_to"],
+    StageKind.SELECTION: ["staff", "has_extras", "scheduled_from", "scheduled_to"],
+    StageKind.PICKUP: ["handed_over_by", "scheduled_from", "scheduled_to"],
+}
+DEFAULT_STATE = {StageKind.ORDER: "all"}
+
+
+def _staff_choices(request, *roles: str) -> QuerySet[User]:
+    """Active people with one of `roles` in the viewer's store (every store for a GM)."""
+    scope = scope_for(request.user) if request else None
+    if scope is None or scope.nothing:
+        return User.objects.none()
+    members = StaffMember.objects.active().filter(role__in=roles)
+    if not scope.all_stores:
+        members = members.filter(store_id=scope.store_id)
+    return User.objects.filter(staff_profile__in=members).order_by("first_name", "username")
+
+
+class StageFilter(filters.FilterSet):
+    q = filters.CharFilter(label=_("姓名/手机号"), method="filter_q")
+    state = filters.ChoiceFilter(label=_("状态"), choices=STATE_CHOICES, method="filter_state",
+                                 empty_label=None)
+    specialist = filters.ModelChoiceFilter(
+        label=_("负责客服"), field_name="order__customer__assigned_to",
+        queryset=lambda request: _staff_choices(request, Role.SPECIALIST))
+    owing = filters.ChoiceFilter(label=_("有欠款"), choices=YES_NO, method="filter_owing",
+                                 empty_label=ANY)
+    store = filters.ModelChoiceFilter(label=_("门店"), field_name="order__store",
+                                      queryset=Store.objects.filter(is_active=True))
+    scene = filters.CharFilter(label=_("拍摄景点"), field_name="order__scene",
+                               lookup_expr="icontains")
+    amount_min = filters.NumberFilter(label=_("订单金额 ≥"), field_name="order__amount",
+                                      lookup_expr="gte")
+    amount_max = filters.NumberFilter(label=_("订单金额 ≤"), field_name="order__amount",
+                                      lookup_expr="lte")
+    payment = filters.ChoiceFilter(label=_("付款情况"), choices=PAYMENT_CHOICES,
+                                   method="filter_payment")
+    package = filters.ModelChoiceFilter(label=_("套系"), field_name="order__package",
+                                        queryset=Package.objects.order_by("kind", "price"))
+    staff = filters.ModelChoiceFilter(
+        label=_("服务人员"), field_name="assigned_to",
+        queryset=lambda request: _staff_choices(
+            request, Role.PHOTOGRAPHER, Role.MAKEUP_ARTIST, Role.SELECTION_CONSULTANT,
+            Role.DESIGNER, Role.FRONT_DESK))
+    makeup_artist = filters.ModelChoiceFilter(
+        label=_("化妆师"), field_name="makeup_artist",
+        queryset=lambda request: _staff_choices(request, Role.MAKEUP_ARTIST))
+    location = filters.CharFilter(label=_("外景点"), field_name="location", lookup_expr="icontains")
+    has_extras = filters.ChoiceFilter(label=_("有加选/消费"), choices=YES_NO,
+                                      method="filter_has_extras", empty_label=ANY)
+    handed_over_by = filters.ModelChoiceFilter(
+        label=_("交件人员"), field_name="completed_by",
+        queryset=lambda request: _staff_choices(request, *Role.values))
+    scheduled_from = filters.DateFilter(label=_("预约日期从"), field_name="scheduled_at",
+                                        lookup_expr="date__gte", widget=DATE)
+    scheduled_to = filters.DateFilter(label=_("预约日期至"), field_name="scheduled_at",
+                                      lookup_expr="date__lte", widget=DATE)
+    ordering = filters.OrderingFilter(
+        label=_("排序"),
+        fields=[("scheduled_at", "scheduled_at"), ("completed_at", "completed_at"),
+                ("order__customer__name", "name"), ("order__amount", "amount"),
+                ("order__balance_owed", "balance"), ("order__created_at", "created")],
+        field_labels={"scheduled_at": _("预约时间"), "completed_at": _("完成时间"),
+                      "order__customer__name": _("客户姓名"), "order__amount": _("订单金额"),
+                      "order__balance_owed": _("欠款"), "order__created_at": _("下单时间")},
+    )
+
+    class Meta:
+        model = OrderStage
+        fields: list[str] = []
+
+    def __init__(self, data=None, *args, kind: str = StageKind.SHOOT, **kwargs):
+        data = data.copy() if data is not None else None
+        if data is not None and not data.get("state"):
+            data["state"] = DEFAULT_STATE.get(kind, "open")
+        super().__init__(data, *args, **kwargs)
+        keep = set(COMMON_FILTERS) | set(STAGE_FILTERS[kind])
+        request = kwargs.get("request")
+        if request is None or not scope_for(request.user).all_stores:
+            keep.discard("store")
+        for name, filter_ in list(self.filters.items()):
+            if name not in keep:
+                del self.filters[name]
+            elif name != "state" and isinstance(filter_, filters.ChoiceFilter | filters.ModelChoiceFilter):
+                filter_.extra["empty_label"] = ANY
+
+    def filter_q(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        if value.isdigit():
+            if MOBILE_RE.match(value):
+                return queryset.filter(order__customer__mobile=value)
+            return queryset.filter(order__customer__mobile__endswith=value) if len(value) >= 4 \
+                else queryset.none()
+        return queryset.filter(order__customer__name__contains=value)
+
+    def filter_state(self, queryset, name, value):
+        now = timezone.now()
+        return {
+            "open": lambda: queryset.exclude(status=StageStatus.DONE),
+            "pending": lambda: queryset.filter(status=StageStatus.PENDING),
+            "scheduled": lambda: queryset.filter(status=StageStatus.SCHEDULED),
+            "late": lambda: queryset.filter(status=StageStatus.SCHEDULED, scheduled_at__lt=now),
+            "done": lambda: queryset.filter(status=StageStatus.DONE),
+            "all": lambda: queryset,
+        }[value]()
+
+    def filter_owing(self, queryset, name, value):
+        if value == "yes":
+            return queryset.filter(order__balance_owed__gt=0)
+        return queryset.filter(order__balance_owed__lte=0)
+
+    def filter_payment(self, queryset, name, value):
+        due = F("order__amount") - F("order__discount") + F("order__extras_total")
+        return {
+            "unpaid": lambda: queryset.filter(order__paid_total__lte=0),
+            "partial": lambda: queryset.filter(order__paid_total__gt=0, order__paid_total__lt=due),
+            "paid": lambda: queryset.filter(order__paid_total__gt=0, order__paid_total__gte=due),
+        }[value]()
+
+    def filter_has_extras(self, queryset, name, value):
+        if value == "yes":
+            return queryset.filter(extra_amount__gt=0)
+        return queryset.filter(extra_amount=0)
+
+
+class OrderFilter(filters.FilterSet):
+    """The API's order list: by stage, status, store, customer, balance."""
+
+    current_stage = filters.ChoiceFilter(choices=StageKind.choices)
+    status = filters.ChoiceFilter(choices=Order._meta.get_field("status").choices)
+    store = filters.NumberFilter(field_name="store_id")
+    customer = filters.NumberFilter(field_name="customer_id")
+    owing = filters.BooleanFilter(method="filter_owing")
+    q = filters.CharFilter(method="filter_q")
+
+    class Meta:
+        model = Order
+        fields: list[str] = []
+
+    def filter_owing(self, queryset, name, value):
+        if value is None:
+            return queryset
+        return queryset.filter(balance_owed__gt=0) if value else queryset.filter(balance_owed__lte=0)
+
+    def filter_q(self, queryset, name, value):
+        value = value.strip()
+        if MOBILE_RE.match(value):
+            return queryset.filter(customer__mobile=value)
+        return queryset.filter(Q(customer__name__contains=value)) if value else queryset

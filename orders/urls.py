@@ -1,0 +1,20 @@
+from django.urls import path
+
+from . import views
+
+app_name = "orders"
+
+urlpatterns = [
+    path("stages/<str:kind>/", views.stage_list, name="stage_list"),
+    path("customers/", views.customer_list, name="customers"),
+    path("customers/<int:pk>/", views.customer_detail, name="customer"),
+    path("customers/<int:pk>/notes/", views.customer_note, name="customer_note"),
+    path("orders/<int:pk>/stages/complete/", views.order_stage_complete, name="stage_complete"),
+    path("orders/<int:pk>/stages/schedule/", views.order_stage_schedule, name="stage_schedule"),
+    path("orders/<int:pk>/payments/", views.order_payment, name="payment"),
+    path("late/", views.late_list, name="late"),
+    path("followups/", views.followup_list, name="followups"),
+    path("followups/<int:pk>/done/", views.followup_done, name="followup_done"),
+    path("assignment/", views.assignment, name="assignment"),
+    path("assignment/reassign/", views.reassign, name="reassign"),
+]

@@ -1,0 +1,320 @@
+"""The customer-service workspace: stage lists, the customer page, late services, assignment.
+
+Every view starts from a `*_visible_to(user)` selector: what is out of the viewer's scope
+answers 404; what their role may not do answers 403.
+"""
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from customers.models import Customer
+from customers.selectors import customers_visible_to
+from customers.services import (
+    SpecialistLoad,
+    assignment_apply,
+    assignment_propose,
+    customer_add_note,
+    customers_assign,
+)
+from customers.validators import MOBILE_RE
+from staff.models import Store, User
+from staff.scoping import scope_for
+from studio.audit import audit_record
+from studio.errors import DomainError
+from studio.exports import xlsx_response
+from studio.models import AuditAction
+
+from .filters import StageFilter
+from .forms import PaymentForm, StageCompleteForm, StageScheduleForm
+from .models import LateFollowUp, StageKind
+from .selectors import (
+    customer_page_orders,
+    followups_list_for_specialist,
+    late_stages_for_supervisor,
+    orders_visible_to,
+    specialist_loads,
+    stages_list_for_stage_list,
+)
+from .services import followup_resolve
+from .tables import STAGE_COLUMNS, RowContext, stage_rows, xlsx_columns
+
+PAGE_SIZE = 50
+
+
+def paginate(request: HttpRequest, queryset, per_page: int = PAGE_SIZE):
+    """A page of `queryset`; a page past the end shows the last one and says so."""
+    paginator = Paginator(queryset, per_page)
+    number = request.GET.get("page") or 1
+    try:
+        return paginator.page(number)
+    except PageNotAnInteger:
+        messages.warning(request, _("页码无效,已显示第一页。"))
+        return paginator.page(1)
+    except EmptyPage:
+        if paginator.num_pages > 1 or int(number) > 1:
+            messages.warning(request, _("页码超出范围,已显示最后一页。"))
+        return paginator.page(paginator.num_pages)
+
+
+def _row_context(request: HttpRequest) -> RowContext:
+    return RowContext(now=timezone.now(),
+                      reveal_mobile=request.user.has_perm("customers.view_full_mobile"))
+
+
+@login_required
+@permission_required("customers.view_customer", raise_exception=True)
+def stage_list(request: HttpRequest, kind: str) -> HttpResponse:
+    """Customers in one stage, filtered by what the seed lists for it (L18-L20)."""
+    if kind not in StageKind.values:
+        raise Http404
+    queryset = stages_list_for_stage_list(request.user, kind)
+    stage_filter = StageFilter(request.GET, queryset=queryset, kind=kind, request=request)
+    stages = stage_filter.qs if stage_filter.is_valid() else queryset.none()
+    ctx = _row_context(request)
+    if request.GET.get("export") == "xlsx":
+        if not request.user.has_perm("customers.export_customer"):
+            raise PermissionDenied
+        label = StageKind(kind).label
+        rows = (values for _stage, values in stage_rows(stages.iterator(chunk_size=2000), kind, ctx))
+        return xlsx_response(
+            request=request, filename=f"{label}客户-{timezone.localdate():%Y%m%d}.xlsx",
+            title=str(label), columns=xlsx_columns(kind), rows=rows,
+            audit_detail={"list": f"stage:{kind}", "filters": request.GET.dict()})
+    page = paginate(request, stages)
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "orders/stage_list.html", {
+        "kind": kind, "kind_label": StageKind(kind).label, "kinds": StageKind.choices,
+        "filter": stage_filter, "page": page, "columns": STAGE_COLUMNS[kind],
+        "rows": list(stage_rows(page.object_list, kind, ctx)), "query": query.urlencode(),
+        "specialists": _assignable_specialists(request) if request.user.has_perm(
+            "customers.assign_customer") else [],
+    })
+
+
+@login_required
+@permission_required("customers.view_customer", raise_exception=True)
+def customer_list(request: HttpRequest) -> HttpResponse:
+    """Find a customer by name or mobile; the supervisor's view of who is unassigned."""
+    customers = customers_visible_to(request.user).select_related("assigned_to", "store")
+    q = request.GET.get("q", "").strip()
+    if q:
+        customers = (customers.filter(mobile=q) if MOBILE_RE.match(q)
+                     else customers.filter(mobile__endswith=q) if q.isdigit() and len(q) >= 4
+                     else customers.filter(name__contains=q))
+    if request.GET.get("unassigned") == "1":
+        customers = customers.filter(assigned_to__isnull=True)
+    page = paginate(request, customers.order_by("-created_at", "-pk"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "orders/customer_list.html", {
+        "page": page, "q": q, "query": query.urlencode(),
+        "reveal": request.user.has_perm("customers.view_full_mobile"),
+        "specialists": _assignable_specialists(request) if request.user.has_perm(
+            "customers.assign_customer") else [],
+    })
+
+
+@login_required
+@permission_required("customers.view_customer", raise_exception=True)
+def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """The customer's file: profile, orders with each stage as a timeline, payments, notes."""
+    customer = get_object_or_404(
+        customers_visible_to(request.user).select_related("assigned_to", "store", "referrer"), pk=pk)
+    audit_record(request=request, action=AuditAction.VIEW_CUSTOMER, obj=customer)
+    orders = list(customer_page_orders(customer))
+    user = request.user
+    return render(request, "orders/customer_detail.html", {
+        "customer": customer, "orders": orders, "now": timezone.now(),
+        "notes": customer.notes_log.select_related("by")[:50],
+        "assignments": customer.assignments.select_related("from_user", "to_user", "by")[:20],
+        "reveal": user.has_perm("customers.view_full_mobile"),
+        "may_record": user.has_perm("orders.record_stage"),
+        "may_pay": user.has_perm("orders.take_payment"),
+        "may_note": user.has_perm("customers.change_customer"),
+        "complete_form": StageCompleteForm(), "schedule_form": StageScheduleForm(),
+        "payment_form": PaymentForm(),
+    })
+
+
+def _order_action(request: HttpRequest, pk: int, form_class, permission: str, done: str):
+    order = get_object_or_404(orders_visible_to(request.user), pk=pk)
+    if not request.user.has_perm(permission):
+        raise PermissionDenied
+    form = form_class(request.POST)
+    if form.is_valid() and form.save(order=order, by=request.user):
+        messages.success(request, done)
+    else:  # the refusal, in words, on the customer page
+        for field, errors in form.errors.items():
+            label = form.fields[field].label if field in form.fields else ""
+            messages.error(request, f"{label}{':' if label else ''}{' '.join(errors)}")
+    return redirect(reverse("orders:customer", args=[order.customer_id]) + f"#order-{order.pk}")
+
+
+@login_required
+@require_POST
+def order_stage_complete(request: HttpRequest, pk: int) -> HttpResponse:
+    return _order_action(request, pk, StageCompleteForm, "orders.record_stage", _("已登记完成。"))
+
+
+@login_required
+@require_POST
+def order_stage_schedule(request: HttpRequest, pk: int) -> HttpResponse:
+    return _order_action(request, pk, StageScheduleForm, "orders.record_stage", _("已保存预约。"))
+
+
+@login_required
+@require_POST
+def order_payment(request: HttpRequest, pk: int) -> HttpResponse:
+    return _order_action(request, pk, PaymentForm, "orders.take_payment", _("已登记收款。"))
+
+
+@login_required
+@require_POST
+@permission_required("customers.change_customer", raise_exception=True)
+def customer_note(request: HttpRequest, pk: int) -> HttpResponse:
+    customer = get_object_or_404(customers_visible_to(request.user), pk=pk)
+    try:
+        customer_add_note(customer=customer, by=request.user, text=request.POST.get("text", ""))
+        messages.success(request, _("备注已保存。"))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return redirect("orders:customer", pk=customer.pk)
+
+
+@login_required
+@permission_required("customers.view_customer", raise_exception=True)
+def late_list(request: HttpRequest) -> HttpResponse:
+    """Every service booked for a time that has passed and not done, with its follow-up."""
+    stages = late_stages_for_supervisor(request.user, now=timezone.now())
+    page = paginate(request, stages)
+    reveal = request.user.has_perm("customers.view_full_mobile")
+    return render(request, "orders/late_list.html", {
+        "page": page,
+        "rows": [(s, s.order.customer.mobile if reveal else s.order.customer.masked_mobile)
+                 for s in page.object_list],
+    })
+
+
+@login_required
+@permission_required("customers.view_customer", raise_exception=True)
+def followup_list(request: HttpRequest) -> HttpResponse:
+    followups = followups_list_for_specialist(request.user)
+    if request.GET.get("all") != "1":
+        followups = followups.open()
+    return render(request, "orders/followup_list.html", {
+        "page": paginate(request, followups), "show_all": request.GET.get("all") == "1"})
+
+
+@login_required
+@require_POST
+def followup_done(request: HttpRequest, pk: int) -> HttpResponse:
+    followup = get_object_or_404(
+        LateFollowUp.objects.filter(stage__in=orders_visible_to(request.user).values("stages")),
+        pk=pk)
+    try:
+        followup_resolve(followup=followup, by=request.user, note=request.POST.get("note", ""))
+        messages.success(request, _("跟进结果已记录。"))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return redirect("orders:followups")
+
+
+def _assignment_store(request: HttpRequest) -> Store:
+    scope = scope_for(request.user)
+    if scope.all_stores:
+        store_id = request.POST.get("store") or request.GET.get("store")
+        stores = Store.objects.filter(is_active=True)
+        return get_object_or_404(stores, pk=store_id) if store_id else stores.first()
+    return get_object_or_404(Store, pk=scope.store_id)
+
+
+def _assignable_specialists(request: HttpRequest):
+    scope = scope_for(request.user)
+    users = User.objects.filter(staff_profile__role="specialist", staff_profile__is_active=True,
+                                is_active=True).select_related("staff_profile__store")
+    if not scope.all_stores:
+        users = users.filter(staff_profile__store_id=scope.store_id)
+    return users.order_by("staff_profile__store__code", "first_name")
+
+
+PROPOSAL_LIMIT = 500  # customers per proposal: a page the supervisor can still review
+
+
+@login_required
+@permission_required("customers.assign_customer", raise_exception=True)
+def assignment(request: HttpRequest) -> HttpResponse:
+    """L20 资料处理: each specialist's load and skill; propose a balanced distribution of the
+    unassigned customers, review and adjust it, apply it in one transaction."""
+    store = _assignment_store(request)
+    loads = list(specialist_loads(store.pk))
+    unassigned = Customer.objects.filter(store=store, assigned_to__isnull=True).order_by("pk")
+    proposal_rows = []
+    if request.method == "POST" and request.POST.get("action") == "apply":
+        pairs = {}
+        for key, value in request.POST.items():
+            if key.startswith("c_") and key[2:].isdigit() and value.isdigit():
+                pairs[int(key[2:])] = int(value)
+        try:
+            changed = assignment_apply(pairs=pairs, store_id=store.pk, by=request.user)
+            messages.success(request, _("已分配 %(n)d 位客户。") % {"n": changed})
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        return redirect(f"{reverse('orders:assignment')}?store={store.pk}")
+    if request.method == "POST" and request.POST.get("action") == "propose":
+        batch = list(unassigned.select_related("store")[:PROPOSAL_LIMIT])
+        try:
+            proposal = assignment_propose(
+                loads=[SpecialistLoad(member=m, customers=m.customers_held) for m in loads],
+                customer_ids=[c.pk for c in batch])
+            chosen = {cid: uid for uid, cids in proposal.items() for cid in cids}
+            proposal_rows = [(c, chosen[c.pk]) for c in batch]
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+    return render(request, "orders/assignment.html", {
+        "store": store, "loads": loads, "unassigned_count": unassigned.count(),
+        "proposal_rows": proposal_rows, "stores": Store.objects.filter(is_active=True)
+        if scope_for(request.user).all_stores else [],
+        "proposal_counts": _proposal_counts(proposal_rows, loads),
+    })
+
+
+def _proposal_counts(rows, loads) -> list[tuple]:
+    added: dict[int, int] = {}
+    for _customer, user_id in rows:
+        added[user_id] = added.get(user_id, 0) + 1
+    return [(m, added.get(m.user_id, 0), m.customers_held + added.get(m.user_id, 0)) for m in loads]
+
+
+@login_required
+@require_POST
+@permission_required("customers.assign_customer", raise_exception=True)
+def reassign(request: HttpRequest) -> HttpResponse:
+    """Give one or many customers to a specialist (from a list's check boxes)."""
+    ids = [int(i) for i in request.POST.getlist("customer") if i.isdigit()]
+    customers = list(customers_visible_to(request.user).filter(pk__in=ids))
+    to = get_object_or_404(_assignable_specialists(request), pk=request.POST.get("to") or 0)
+    if not customers:
+        messages.error(request, _("请先勾选客户。"))
+    else:
+        try:
+            changed = customers_assign(customers=customers, to=to, by=request.user,
+                                       reason=_("手动分配"))
+            messages.success(request, _("已将 %(n)d 位客户转给 %(name)s。") % {
+                "n": changed, "name": to.display_name})
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+    next_url = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}):
+        next_url = reverse("orders:customers")
+    return redirect(next_url)
