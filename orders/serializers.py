@@ -1,0 +1,131 @@
+"""API shapes of customers, orders, their stages and payments; request bodies of the actions.
+
+Output serializers only read; every write goes through orders.services, which decides.
+"""
+from decimal import Decimal
+
+from rest_framework import serializers
+
+from customers.models import Customer
+from customers.validators import mask_mobile
+
+from .models import Order, OrderStage, Payment, PaymentKind, PaymentMethod
+
+
+def _name_of(person: str) -> serializers.CharField:
+    """The display name of the user at `person` (a foreign key), or null."""
+    return serializers.CharField(source=f"{person}.display_name", read_only=True, allow_null=True)
+
+
+class MobileField(serializers.CharField):
+    """The mobile in full for roles with customers.view_full_mobile, else 138****1234."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(read_only=True, **kwargs)
+
+    def to_representation(self, value: str) -> str:
+        request = self.context.get("request")
+        if request is not None and request.user.has_perm("customers.view_full_mobile"):
+            return value
+        return mask_mobile(value)
+
+
+# --- Output -------------------------------------------------------------------------------------
+
+class CustomerSerializer(serializers.ModelSerializer):
+    mobile = MobileField()
+    store_name = serializers.CharField(source="store.name", read_only=True)
+    assigned_to_name = _name_of("assigned_to")
+
+    class Meta:
+        model = Customer
+        fields = ["id", "name", "title", "mobile", "store", "store_name", "assigned_to",
+                  "assigned_to_name", "source", "is_vip", "wedding_on", "child_birthday_on",
+                  "created_at"]
+        read_only_fields = fields
+
+
+class CustomerRefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Customer
+        fields = ["id", "name"]
+        read_only_fields = fields
+
+
+class StageSerializer(serializers.ModelSerializer):
+    assigned_to_name = _name_of("assigned_to")
+    is_late = serializers.BooleanField(source="is_overdue", read_only=True)
+
+    class Meta:
+        model = OrderStage
+        fields = ["id", "order", "kind", "status", "scheduled_at", "completed_at", "assigned_to",
+                  "assigned_to_name", "location", "extra_amount", "extra_note", "picked_up_by",
+                  "is_late"]
+        read_only_fields = fields
+
+
+class StageListItemSerializer(StageSerializer):
+    """A row of a stage list: the stage, whose it is and what the order still owes."""
+
+    customer_id = serializers.IntegerField(source="order.customer_id", read_only=True)
+    customer_name = serializers.CharField(source="order.customer.name", read_only=True)
+    customer_mobile = MobileField(source="order.customer.mobile")
+    specialist_name = _name_of("order.customer.assigned_to")
+    package = serializers.CharField(source="order.package.name", read_only=True)
+    balance_owed = serializers.DecimalField(source="order.balance_owed", max_digits=12,
+                                            decimal_places=2, read_only=True)
+    payment_status = serializers.CharField(source="order.payment_status", read_only=True)
+
+    class Meta(StageSerializer.Meta):
+        fields = [*StageSerializer.Meta.fields, "customer_id", "customer_name", "customer_mobile",
+                  "specialist_name", "package", "balance_owed", "payment_status"]
+        read_only_fields = fields
+
+
+class PaymentSerializer(serializers.ModelSerializer):
+    received_by_name = _name_of("received_by")
+
+    class Meta:
+        model = Payment
+        fields = ["id", "order", "kind", "amount", "method", "paid_at", "received_by",
+                  "received_by_name", "note"]
+        read_only_fields = fields
+
+
+class OrderSerializer(serializers.ModelSerializer):
+    customer = CustomerRefSerializer(read_only=True)
+    package = serializers.CharField(source="package.name", read_only=True)
+    balance_owed = serializers.DecimalField(max_digits=12, decimal_places=2, read_only=True)
+    payment_status = serializers.CharField(read_only=True)
+    stages = StageSerializer(many=True, read_only=True)
+    payments = PaymentSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Order
+        fields = ["id", "customer", "store", "package", "status", "current_stage", "amount",
+                  "discount", "extras_total", "paid_total", "balance_owed", "payment_status",
+                  "created_at", "stages", "payments"]
+        read_only_fields = fields
+
+
+# --- Input: shapes only; the services check the rules -----------------------------------------
+
+class StageCompleteInputSerializer(serializers.Serializer):
+    location = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    extra_amount = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=Decimal("0"),
+                                            required=False, allow_null=True)
+    extra_note = serializers.CharField(max_length=200, allow_blank=True, default="")
+    picked_up_by = serializers.CharField(max_length=64, allow_blank=True, default="")
+    notes = serializers.CharField(allow_blank=True, default="")
+
+
+class StageScheduleInputSerializer(serializers.Serializer):
+    scheduled_at = serializers.DateTimeField()
+    note = serializers.CharField(max_length=200, allow_blank=True, default="")
+
+
+class PaymentInputSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=PaymentKind.choices)
+    amount = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=Decimal("0.01"))
+    method = serializers.ChoiceField(choices=PaymentMethod.choices, default=PaymentMethod.WECHAT)
+    note = serializers.CharField(max_length=200, allow_blank=True, default="")
