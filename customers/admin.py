@@ -1,8 +1,8 @@
 from django.contrib import admin
 
-from studio.admin import ScopedAdminMixin
+from studio.admin import AppendOnlyAdminMixin, ScopedAdminMixin
 
-from .models import Customer
+from .models import Customer, CustomerAssignment, CustomerNote
 
 
 @admin.register(Customer)
@@ -16,3 +16,27 @@ class CustomerAdmin(ScopedAdminMixin, admin.ModelAdmin):
     autocomplete_fields = ["store", "referrer", "assigned_to"]
     date_hierarchy = "created_at"
     show_full_result_count = False  # a COUNT(*) over hundreds of thousands of rows per page
+
+
+@admin.register(CustomerNote)
+class CustomerNoteAdmin(AppendOnlyAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
+    scope_store_field = "customer__store_id"
+    scope_owner_field = "customer__assigned_to_id"
+    list_display = ["at", "customer", "by", "text"]
+    list_select_related = ["customer", "by"]
+    search_fields = ["customer__name", "text"]
+    show_full_result_count = False
+
+
+@admin.register(CustomerAssignment)
+class CustomerAssignmentAdmin(AppendOnlyAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
+    scope_store_field = "customer__store_id"
+    scope_owner_field = "customer__assigned_to_id"
+    list_display = ["at", "customer", "from_user", "to_user", "by", "reason"]
+    list_filter = ["customer__store"]
+    list_select_related = ["customer", "from_user", "to_user", "by"]
+    search_fields = ["customer__name"]
+    show_full_result_count = False
+
+    def has_add_permission(self, request) -> bool:
+        return False  # assignments go through the 客服分配 page, which records the history

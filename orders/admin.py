@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from studio.admin import AppendOnlyAdminMixin, ScopedAdminMixin
 
 from .forms import PaymentForm, StageCompleteForm
-from .models import Order, OrderStage, Package, Payment, StageEvent
+from .models import LateFollowUp, Order, OrderStage, Package, Payment, StageEvent
 
 
 @admin.register(Package)
@@ -155,3 +155,19 @@ class StageEventAdmin(AppendOnlyAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
 
     def has_add_permission(self, request) -> bool:
         return False
+
+
+@admin.register(LateFollowUp)
+class LateFollowUpAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    scope_store_field = "stage__order__store_id"
+    scope_owner_field = "stage__order__customer__assigned_to_id"
+    list_display = ["created_at", "stage", "scheduled_at", "assigned_to", "status", "resolved_by",
+                    "note"]
+    list_filter = ["status", "stage__kind", "stage__order__store"]
+    list_select_related = ["stage", "assigned_to", "resolved_by"]
+    search_fields = ["stage__order__customer__name"]
+    readonly_fields = ["stage", "scheduled_at", "created_at", "resolved_at", "resolved_by"]
+    show_full_result_count = False
+
+    def has_add_permission(self, request) -> bool:
+        return False  # raised by the late-stage sweep

@@ -1,0 +1,220 @@
+"""API of the customer lifecycle workspace: customers, orders, stage lists and their actions.
+
+Every queryset starts from a `*_visible_to(user)` selector, so out-of-scope ids answer 404.
+The actions call orders.services; studio.api.exception_handler turns their ValidationError
+into 400 and their DomainError into 409.
+"""
+import django_filters as filters
+from django.db.models import Prefetch, QuerySet
+from django.shortcuts import get_object_or_404
+from django_filters.utils import translate_validation
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import generics, serializers, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from customers.models import Customer
+from customers.selectors import customers_visible_to
+from customers.validators import MOBILE_RE
+from studio.audit import audit_record
+from studio.models import AuditAction
+from studio.permissions import IsActiveStaff
+
+from .filters import OrderFilter, StageFilter
+from .models import Order, OrderStage, Payment, StageKind
+from .selectors import orders_visible_to, stages_list_for_stage_list
+from .serializers import (
+    CustomerSerializer,
+    OrderSerializer,
+    PaymentInputSerializer,
+    PaymentSerializer,
+    StageCompleteInputSerializer,
+    StageListItemSerializer,
+    StageScheduleInputSerializer,
+    StageSerializer,
+)
+from .services import payment_record, stage_complete, stage_schedule
+
+
+class HasRequiredPerm(IsActiveStaff):
+    """Active staff who also hold the view's `required_perm` (403 otherwise)."""
+
+    def has_permission(self, request, view) -> bool:
+        return super().has_permission(request, view) and request.user.has_perm(view.required_perm)
+
+
+# --- Customers ----------------------------------------------------------------------------------
+
+class CustomerFilter(filters.FilterSet):
+    q = filters.CharFilter(method="filter_q", help_text="姓名包含 / 11 位手机号 / 手机尾号(≥4 位)")
+    assigned_to = filters.NumberFilter(field_name="assigned_to_id")
+    unassigned = filters.BooleanFilter(method="filter_unassigned")
+    store = filters.NumberFilter(field_name="store_id")  # useful to a GM; others see one store
+
+    class Meta:
+        model = Customer
+        fields: list[str] = []
+
+    def filter_q(self, queryset, name, value):
+        # Same rule as the customer page and StageFilter.filter_q.
+        value = value.strip()
+        if MOBILE_RE.match(value):
+            return queryset.filter(mobile=value)
+        if value.isdigit():
+            return queryset.filter(mobile__endswith=value) if len(value) >= 4 else queryset.none()
+        return queryset.filter(name__contains=value) if value else queryset
+
+    def filter_unassigned(self, queryset, name, value):
+        if value is None:
+            return queryset
+        return queryset.filter(assigned_to__isnull=value)
+
+
+def _customers(request: Request) -> QuerySet[Customer]:
+    return (customers_visible_to(request.user).select_related("assigned_to", "store")
+            .order_by("-created_at", "-pk"))
+
+
+class CustomerListApi(generics.ListAPIView):
+    permission_classes = [HasRequiredPerm]
+    required_perm = "customers.view_customer"
+    serializer_class = CustomerSerializer
+    filterset_class = CustomerFilter
+
+    def get_queryset(self) -> QuerySet[Customer]:
+        return _customers(self.request)
+
+
+class CustomerDetailApi(generics.RetrieveAPIView):
+    permission_classes = [HasRequiredPerm]
+    required_perm = "customers.view_customer"
+    serializer_class = CustomerSerializer
+
+    def get_queryset(self) -> QuerySet[Customer]:
+        return _customers(self.request)
+
+    def get_object(self) -> Customer:
+        customer = super().get_object()
+        # Opening one customer's file is audited, as on the customer page (DESIGN principle 8).
+        audit_record(request=self.request, action=AuditAction.VIEW_CUSTOMER, obj=customer)
+        return customer
+
+
+# --- Orders -------------------------------------------------------------------------------------
+
+def _orders(request: Request) -> QuerySet[Order]:
+    """Orders with everything the serializer reads: four queries whatever the page size."""
+    return (orders_visible_to(request.user)
+            .select_related("customer", "package")
+            .prefetch_related(
+                Prefetch("stages", queryset=OrderStage.objects.select_related("assigned_to")
+                         .order_by("sequence")),
+                Prefetch("payments", queryset=Payment.objects.select_related("received_by")))
+            .order_by("-created_at", "-pk"))
+
+
+class OrderListApi(generics.ListAPIView):
+    permission_classes = [HasRequiredPerm]
+    required_perm = "orders.view_order"
+    serializer_class = OrderSerializer
+    filterset_class = OrderFilter
+
+    def get_queryset(self) -> QuerySet[Order]:
+        return _orders(self.request)
+
+
+class OrderDetailApi(generics.RetrieveAPIView):
+    permission_classes = [HasRequiredPerm]
+    required_perm = "orders.view_order"
+    serializer_class = OrderSerializer
+
+    def get_queryset(self) -> QuerySet[Order]:
+        return _orders(self.request)
+
+
+# --- Stage lists --------------------------------------------------------------------------------
+
+class StageListParamsSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=StageKind.choices)
+
+
+@extend_schema(parameters=[
+    OpenApiParameter("kind", enum=StageKind.values, required=True,
+                     description="服务阶段;可用的筛选项随阶段而定(见 orders.filters.STAGE_FILTERS)"),
+    *(OpenApiParameter(name, str) for name in StageFilter.base_filters),
+])
+class StageListApi(generics.ListAPIView):
+    """One stage's list of the workspace, with that stage's filters (same as the page)."""
+
+    permission_classes = [HasRequiredPerm]
+    required_perm = "customers.view_customer"  # as the stage list page: rows are customers
+    serializer_class = StageListItemSerializer
+    queryset = OrderStage.objects.none()  # for the schema only: the real one needs the kind
+    filter_backends: list = []  # StageFilter needs the kind: applied in get_queryset
+
+    def get_queryset(self) -> QuerySet[OrderStage]:
+        params = StageListParamsSerializer(data=self.request.query_params)
+        params.is_valid(raise_exception=True)
+        kind = params.validated_data["kind"]
+        stage_filter = StageFilter(self.request.query_params, kind=kind, request=self.request,
+                                   queryset=stages_list_for_stage_list(self.request.user, kind))
+        if not stage_filter.is_valid():
+            raise translate_validation(stage_filter.errors)
+        return stage_filter.qs
+
+
+# --- Actions on one order -----------------------------------------------------------------------
+
+KIND_IN_PATH = OpenApiParameter("kind", OpenApiTypes.STR, OpenApiParameter.PATH, enum=StageKind.values)
+ORDER_IN_PATH = OpenApiParameter("order_id", OpenApiTypes.INT, OpenApiParameter.PATH)
+
+
+def _visible_order(request: Request, order_id: int) -> Order:
+    return get_object_or_404(orders_visible_to(request.user), pk=order_id)
+
+
+class StageCompleteApi(APIView):
+    permission_classes = [HasRequiredPerm]
+    required_perm = "orders.record_stage"
+
+    @extend_schema(parameters=[ORDER_IN_PATH, KIND_IN_PATH], request=StageCompleteInputSerializer,
+                   responses=StageSerializer, summary="登记服务阶段完成")
+    def post(self, request: Request, order_id: int, kind: str) -> Response:
+        order = _visible_order(request, order_id)
+        body = StageCompleteInputSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        stage = stage_complete(order=order, kind=kind, by=request.user, **body.validated_data)
+        return Response(StageSerializer(stage, context={"request": request}).data)
+
+
+class StageScheduleApi(APIView):
+    permission_classes = [HasRequiredPerm]
+    required_perm = "orders.record_stage"
+
+    @extend_schema(parameters=[ORDER_IN_PATH, KIND_IN_PATH], request=StageScheduleInputSerializer,
+                   responses=StageSerializer, summary="预约/改期服务阶段")
+    def post(self, request: Request, order_id: int, kind: str) -> Response:
+        order = _visible_order(request, order_id)
+        body = StageScheduleInputSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        stage = stage_schedule(order=order, kind=kind, at=data["scheduled_at"], by=request.user,
+                               note=data["note"])
+        return Response(StageSerializer(stage, context={"request": request}).data)
+
+
+class PaymentCreateApi(APIView):
+    permission_classes = [HasRequiredPerm]
+    required_perm = "orders.take_payment"
+
+    @extend_schema(parameters=[ORDER_IN_PATH], request=PaymentInputSerializer,
+                   responses={201: PaymentSerializer}, summary="收款/退款")
+    def post(self, request: Request, order_id: int) -> Response:
+        order = _visible_order(request, order_id)
+        body = PaymentInputSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        payment = payment_record(order=order, received_by=request.user, **body.validated_data)
+        return Response(PaymentSerializer(payment, context={"request": request}).data,
+                        status=status.HTTP_201_CREATED)
