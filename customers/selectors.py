@@ -1,12 +1,32 @@
 """Reads of customers, always starting from what the user may see."""
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from staff.scoping import scope_for
 
 from .models import Customer
+from .validators import MOBILE_RE
 
 
 def customers_visible_to(user) -> QuerySet[Customer]:
     """The customers `user` may see: own store, own assignments, or all stores (see scoping)."""
     return scope_for(user).apply(Customer.objects.all(), store_field="store_id",
                                  owner_field="assigned_to_id")
+
+
+def customer_search_q(value: str, *, prefix: str = "") -> Q | None:
+    """The one search rule: an 11-digit mobile matches exactly, 4+ digits match the mobile's
+    end, anything else the name. `prefix` is the path to the customer ("order__customer__").
+    None: the text cannot match anyone (fewer than 4 digits)."""
+    value = (value or "").strip()
+    if MOBILE_RE.match(value):
+        return Q(**{f"{prefix}mobile": value})
+    if value.isdigit():
+        return Q(**{f"{prefix}mobile__endswith": value}) if len(value) >= 4 else None
+    return Q(**{f"{prefix}name__contains": value})
+
+
+def customers_search(queryset: QuerySet, value: str, *, prefix: str = "") -> QuerySet:
+    if not (value or "").strip():
+        return queryset
+    query = customer_search_q(value, prefix=prefix)
+    return queryset.none() if query is None else queryset.filter(query)

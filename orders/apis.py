@@ -16,11 +16,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from customers.models import Customer
-from customers.selectors import customers_visible_to
-from customers.validators import MOBILE_RE
+from customers.selectors import customers_search, customers_visible_to
 from studio.audit import audit_record
 from studio.models import AuditAction
-from studio.permissions import IsActiveStaff
+from studio.permissions import HasRequiredPerm
 
 from .filters import OrderFilter, StageFilter
 from .models import Order, OrderStage, Payment, StageKind
@@ -37,14 +36,6 @@ from .serializers import (
 )
 from .services import payment_record, stage_complete, stage_schedule
 
-
-class HasRequiredPerm(IsActiveStaff):
-    """Active staff who also hold the view's `required_perm` (403 otherwise)."""
-
-    def has_permission(self, request, view) -> bool:
-        return super().has_permission(request, view) and request.user.has_perm(view.required_perm)
-
-
 # --- Customers ----------------------------------------------------------------------------------
 
 class CustomerFilter(filters.FilterSet):
@@ -58,13 +49,7 @@ class CustomerFilter(filters.FilterSet):
         fields: list[str] = []
 
     def filter_q(self, queryset, name, value):
-        # Same rule as the customer page and StageFilter.filter_q.
-        value = value.strip()
-        if MOBILE_RE.match(value):
-            return queryset.filter(mobile=value)
-        if value.isdigit():
-            return queryset.filter(mobile__endswith=value) if len(value) >= 4 else queryset.none()
-        return queryset.filter(name__contains=value) if value else queryset
+        return customers_search(queryset, value)
 
     def filter_unassigned(self, queryset, name, value):
         if value is None:

@@ -1,11 +1,11 @@
 """Filters of the stage lists (seed L16-L20), shared by the pages, the exports and the API."""
 import django_filters as filters
 from django import forms
-from django.db.models import F, Q, QuerySet
+from django.db.models import F, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from customers.validators import MOBILE_RE
+from customers.selectors import customers_search
 from staff.models import Role, StaffMember, Store, User
 from staff.scoping import scope_for
 
@@ -103,8 +103,11 @@ class StageFilter(filters.FilterSet):
         super().__init__(data, *args, **kwargs)
         keep = set(COMMON_FILTERS) | set(STAGE_FILTERS[kind])
         request = kwargs.get("request")
-        if request is None or not scope_for(request.user).all_stores:
+        scope = scope_for(request.user) if request is not None else None
+        if scope is None or not scope.all_stores:
             keep.discard("store")
+        if scope is not None and scope.owner_id is not None:
+            keep.discard("specialist")  # a specialist's lists hold only their own customers
         for name, filter_ in list(self.filters.items()):
             if name not in keep:
                 del self.filters[name]
@@ -112,15 +115,7 @@ class StageFilter(filters.FilterSet):
                 filter_.extra["empty_label"] = ANY
 
     def filter_q(self, queryset, name, value):
-        value = value.strip()
-        if not value:
-            return queryset
-        if value.isdigit():
-            if MOBILE_RE.match(value):
-                return queryset.filter(order__customer__mobile=value)
-            return queryset.filter(order__customer__mobile__endswith=value) if len(value) >= 4 \
-                else queryset.none()
-        return queryset.filter(order__customer__name__contains=value)
+        return customers_search(queryset, value, prefix="order__customer__")
 
     def filter_state(self, queryset, name, value):
         now = timezone.now()
@@ -172,7 +167,4 @@ class OrderFilter(filters.FilterSet):
         return queryset.filter(balance_owed__gt=0) if value else queryset.filter(balance_owed__lte=0)
 
     def filter_q(self, queryset, name, value):
-        value = value.strip()
-        if MOBILE_RE.match(value):
-            return queryset.filter(customer__mobile=value)
-        return queryset.filter(Q(customer__name__contains=value)) if value else queryset
+        return customers_search(queryset, value, prefix="customer__")

@@ -168,6 +168,12 @@ class Order(TimeStampedModel):
         return self.amount - self.discount + self.extras_total
 
     @property
+    def owes_before_service(self) -> bool:
+        """A balance is owed and a shoot, selection or pickup comes next (L186-L188: check it)."""
+        return self.balance_owed > 0 and self.current_stage in (
+            StageKind.SHOOT, StageKind.SELECTION, StageKind.PICKUP)
+
+    @property
     def payment_status(self) -> str:
         if self.paid_total <= ZERO:
             return str(_("未付款"))

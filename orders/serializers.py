@@ -9,7 +9,7 @@ from rest_framework import serializers
 from customers.models import Customer
 from customers.validators import mask_mobile
 
-from .models import Order, OrderStage, Payment, PaymentKind, PaymentMethod, StageKind, StageStatus
+from .models import Order, OrderStage, Payment, PaymentKind, PaymentMethod
 
 
 def _name_of(person: str) -> serializers.CharField:
@@ -53,10 +53,6 @@ class CustomerRefSerializer(serializers.ModelSerializer):
 
 
 class StageSerializer(serializers.ModelSerializer):
-    # Plain strings in the schema: as enums they would collide with Payment.kind and
-    # Order.status, which drf-spectacular names after the field (see the API report).
-    kind = serializers.CharField(read_only=True, help_text=" | ".join(StageKind.values))
-    status = serializers.CharField(read_only=True, help_text=" | ".join(StageStatus.values))
     assigned_to_name = _name_of("assigned_to")
     is_late = serializers.BooleanField(source="is_overdue", read_only=True)
 

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from customers.models import Customer
-from customers.selectors import customers_visible_to
+from customers.selectors import customers_search, customers_visible_to
 from customers.services import (
     SpecialistLoad,
     assignment_apply,
@@ -24,7 +24,6 @@ from customers.services import (
     customer_add_note,
     customers_assign,
 )
-from customers.validators import MOBILE_RE
 from staff.models import Store, User
 from staff.scoping import scope_for
 from studio.audit import audit_record
@@ -106,10 +105,7 @@ def customer_list(request: HttpRequest) -> HttpResponse:
     """Find a customer by name or mobile; the supervisor's view of who is unassigned."""
     customers = customers_visible_to(request.user).select_related("assigned_to", "store")
     q = request.GET.get("q", "").strip()
-    if q:
-        customers = (customers.filter(mobile=q) if MOBILE_RE.match(q)
-                     else customers.filter(mobile__endswith=q) if q.isdigit() and len(q) >= 4
-                     else customers.filter(name__contains=q))
+    customers = customers_search(customers, q)
     if request.GET.get("unassigned") == "1":
         customers = customers.filter(assigned_to__isnull=True)
     page = paginate(request, customers.order_by("-created_at", "-pk"))

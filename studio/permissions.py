@@ -10,3 +10,10 @@ class IsActiveStaff(permissions.BasePermission):
         if not (user and user.is_authenticated and user.is_active):
             return False
         return user.is_superuser or hasattr(user, "staff_profile")
+
+
+class HasRequiredPerm(IsActiveStaff):
+    """Active staff who also hold the view's `required_perm` (403 otherwise)."""
+
+    def has_permission(self, request, view) -> bool:
+        return super().has_permission(request, view) and request.user.has_perm(view.required_perm)

@@ -135,8 +135,9 @@ MEDIA_URL = "media/"
 # --- REST API -------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
+        # Token first: a bad token answers 401 with WWW-Authenticate, not 403.
         "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["studio.permissions.IsActiveStaff"],
     "DEFAULT_PAGINATION_CLASS": "studio.api.Pagination",
@@ -154,6 +155,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Several models have a `kind` and a `status`: name their enums after the model's class.
+    "ENUM_NAME_OVERRIDES": {
+        "StageKindEnum": "orders.models.StageKind",
+        "StageStatusEnum": "orders.models.StageStatus",
+        "OrderStatusEnum": "orders.models.OrderStatus",
+        "PaymentKindEnum": "orders.models.PaymentKind",
+    },
 }
 
 # --- Celery ---------------------------------------------------------------------------------

@@ -417,3 +417,22 @@ def test_a_childrens_order_page_has_no_gown_selection(client, supervisor, store,
     client.force_login(supervisor)
     html = client.get(reverse("orders:customer", args=[order.customer_id])).content.decode()
     assert 'data-stage="gown"' not in html and 'data-stage="shoot"' in html
+
+
+def test_the_404_page_is_the_studios_own_in_chinese(client, other_specialist, order, settings):
+    settings.DEBUG = False
+    client.force_login(other_specialist)
+    response = client.get(reverse("orders:customer", args=[order.customer_id]))
+    assert response.status_code == 404
+    assert "不在您的权限范围内" in response.content.decode()
+
+
+def test_a_completed_order_that_owes_is_not_flagged_before_a_service(order, front_desk):
+    assert not order.owes_before_service  # gown selection comes next
+    for kind in ["gown", "shoot", "selection"]:
+        stage_complete(order=order, kind=kind, by=front_desk)
+    order.refresh_from_db()
+    assert order.owes_before_service  # pickup next, nothing paid
+    stage_complete(order=order, kind="pickup", by=front_desk, picked_up_by="张三")
+    order.refresh_from_db()
+    assert order.balance_owed > 0 and not order.owes_before_service
