@@ -1,1 +1,1 @@
-"""Complaints (投诉处理): the closed loop from registration to the supervisor's statistics."""
+"""Complaints （投诉处理）: the closed loop from registration to the supervisor's statistics."""

@@ -59,7 +59,7 @@ def assignment_propose(*, loads: Sequence[SpecialistLoad], customer_ids: Sequenc
     兼顾业务能力). Equal skills give loads within one of each other; more skill, more customers.
     Returns {specialist user id: [customer ids]}."""
     if not loads:
-        raise ValidationError(_("本门店没有在职的客服专员,无法分配。"))
+        raise ValidationError(_("本门店没有在职的客服专员，无法分配。"))
     held = {load.member.user_id: load.customers for load in loads}
     skill = {load.member.user_id: max(load.skill, 1) for load in loads}
     proposal: dict[int, list[int]] = {user_id: [] for user_id in held}

@@ -10,7 +10,7 @@ MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
 def validate_mobile(value: str) -> None:
     if not MOBILE_RE.match(value or ""):
         raise ValidationError(
-            _("请输入有效的 11 位手机号(1 开头,第二位 3-9),例如 13812345678。"),
+            _("请输入有效的 11 位手机号（1 开头，第二位 3-9），例如 13812345678。"),
             code="invalid_mobile",
         )
 

@@ -39,7 +39,7 @@ from .services import payment_record, stage_complete, stage_schedule
 # --- Customers ----------------------------------------------------------------------------------
 
 class CustomerFilter(filters.FilterSet):
-    q = filters.CharFilter(method="filter_q", help_text="姓名包含 / 11 位手机号 / 手机尾号(≥4 位)")
+    q = filters.CharFilter(method="filter_q", help_text="姓名包含 / 11 位手机号 / 手机尾号（≥4 位）")
     assigned_to = filters.NumberFilter(field_name="assigned_to_id")
     unassigned = filters.BooleanFilter(method="filter_unassigned")
     store = filters.NumberFilter(field_name="store_id")  # useful to a GM; others see one store
@@ -127,7 +127,7 @@ class StageListParamsSerializer(serializers.Serializer):
 
 @extend_schema(parameters=[
     OpenApiParameter("kind", enum=StageKind.values, required=True,
-                     description="服务阶段;可用的筛选项随阶段而定(见 orders.filters.STAGE_FILTERS)"),
+                     description="服务阶段；可用的筛选项随阶段而定（见 orders.filters.STAGE_FILTERS）"),
     *(OpenApiParameter(name, str) for name in StageFilter.base_filters),
 ])
 class StageListApi(generics.ListAPIView):

@@ -12,7 +12,7 @@ from .services import payment_record, stage_complete, stage_schedule
 
 class PaymentForm(ServiceFormMixin, forms.Form):
     kind = forms.ChoiceField(label=_("款项"), choices=PaymentKind.choices)
-    amount = forms.DecimalField(label=_("金额(元)"), max_digits=12, decimal_places=2,
+    amount = forms.DecimalField(label=_("金额（元）"), max_digits=12, decimal_places=2,
                                 min_value=0.01)
     method = forms.ChoiceField(label=_("支付方式"), choices=PaymentMethod.choices)
     note = forms.CharField(label=_("备注"), max_length=200, required=False)
@@ -36,7 +36,7 @@ class StageScheduleForm(ServiceFormMixin, forms.Form):
 class StageCompleteForm(ServiceFormMixin, forms.Form):
     kind = forms.ChoiceField(label=_("阶段"), choices=StageKind.choices)
     location = forms.CharField(label=_("外景点"), max_length=100, required=False)
-    extra_amount = forms.DecimalField(label=_("加选/选片消费(元)"), max_digits=12,
+    extra_amount = forms.DecimalField(label=_("加选/选片消费（元）"), max_digits=12,
                                       decimal_places=2, min_value=0, required=False)
     extra_note = forms.CharField(label=_("加选内容"), max_length=200, required=False)
     picked_up_by = forms.CharField(label=_("取件人"), max_length=64, required=False)

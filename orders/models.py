@@ -75,12 +75,12 @@ class PackageKind(models.TextChoices):
 
 
 class Package(TimeStampedModel):
-    """A 套系: what the customer buys, and whether it includes gown selection."""
+    """A 套系： what the customer buys, and whether it includes gown selection."""
 
     name = models.CharField(_("套系名称"), max_length=64, unique=True)
     kind = models.CharField(_("类别"), max_length=16, choices=PackageKind,
                             default=PackageKind.WEDDING)
-    price = models.DecimalField(_("价格(元)"), max_digits=10, decimal_places=2,
+    price = models.DecimalField(_("价格（元）"), max_digits=10, decimal_places=2,
                                 validators=[MinValueValidator(ZERO)])
     photos_count = models.PositiveIntegerField(_("精修张数"), default=0)
     album = models.CharField(_("相册"), max_length=100, blank=True)
@@ -126,7 +126,7 @@ class Order(TimeStampedModel):
                               default=OrderStatus.ACTIVE)
     current_stage = models.CharField(_("当前阶段"), max_length=16, choices=StageKind,
                                      blank=True, db_index=True,
-                                     help_text=_("第一个未完成的服务阶段;全部完成后为空"))
+                                     help_text=_("第一个未完成的服务阶段；全部完成后为空"))
     # Kept in step with the Payment ledger and the stages' add-ons by orders.services, under a
     # row lock in the same transaction; balance_owed is computed by the database from them.
     paid_total = models.DecimalField(_("已收款"), max_digits=12, decimal_places=2, default=ZERO,
@@ -146,7 +146,7 @@ class Order(TimeStampedModel):
         verbose_name_plural = _("订单")
         ordering = ["-created_at"]
         permissions = [
-            ("record_stage", _("登记服务阶段(预约/完成)")),
+            ("record_stage", _("登记服务阶段（预约/完成）")),
             ("take_payment", _("收款/退款")),
         ]
         constraints = [
@@ -231,7 +231,7 @@ class OrderStage(models.Model):
     assigned_to = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("服务人员"), null=True, blank=True,
         on_delete=models.SET_NULL, related_name="assigned_stages",
-        help_text=_("拍摄:摄影师;选片:选片师;其他阶段:接待人员"),
+        help_text=_("拍摄：摄影师；选片：选片师；其他阶段：接待人员"),
     )
     makeup_artist = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("化妆师"),
                                       null=True, blank=True, on_delete=models.SET_NULL,
@@ -266,7 +266,7 @@ class OrderStage(models.Model):
     def _move_to(self, status: str) -> None:
         if status not in STAGE_TRANSITIONS[self.status]:
             raise TransitionNotAllowed(
-                _("「%(stage)s」已是「%(status)s」,不能再改为「%(target)s」。") % {
+                _("「%(stage)s」已是「%(status)s」，不能再改为「%(target)s」。") % {
                     "stage": self.get_kind_display(), "status": self.get_status_display(),
                     "target": StageStatus(status).label})
         self.status = status

@@ -41,7 +41,7 @@ def _lock_order(order: Order) -> Order:
 
 def _require_active(order: Order) -> None:
     if order.status == OrderStatus.CANCELLED:
-        raise DomainError(_("订单 #%(pk)s 已取消,不能再办理。") % {"pk": order.pk},
+        raise DomainError(_("订单 #%(pk)s 已取消，不能再办理。") % {"pk": order.pk},
                           code="order_cancelled")
 
 
@@ -95,7 +95,7 @@ def payment_record(
     order = _lock_order(order)
     _require_active(order)
     if kind not in PaymentKind.values:
-        raise ValidationError({"kind": _("未知的款项类型:%(kind)s") % {"kind": kind}})
+        raise ValidationError({"kind": _("未知的款项类型：%(kind)s") % {"kind": kind}})
     amount = _money(amount, "amount")
     if amount <= ZERO:
         raise ValidationError({"amount": _("金额必须大于 0。")})
@@ -114,7 +114,7 @@ def payment_record(
 
 def _stage_of(order: Order, kind: str) -> OrderStage:
     if kind not in StageKind.values:
-        raise ValidationError({"kind": _("未知的服务阶段:%(kind)s") % {"kind": kind}})
+        raise ValidationError({"kind": _("未知的服务阶段：%(kind)s") % {"kind": kind}})
     try:
         return OrderStage.objects.select_for_update().get(order=order, kind=kind)
     except OrderStage.DoesNotExist:
@@ -170,7 +170,7 @@ def stage_complete(
     earlier = (OrderStage.objects.filter(order=order, sequence__lt=stage.sequence)
                .exclude(status=StageStatus.DONE).order_by("sequence").first())
     if earlier is not None:
-        raise TransitionNotAllowed(_("请先完成「%(earlier)s」,再登记「%(stage)s」。") % {
+        raise TransitionNotAllowed(_("请先完成「%(earlier)s」，再登记「%(stage)s」。") % {
             "earlier": earlier.get_kind_display(), "stage": stage.get_kind_display()})
     extra = _money(extra_amount or 0, "extra_amount")
     if extra < ZERO:

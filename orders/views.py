@@ -55,11 +55,11 @@ def paginate(request: HttpRequest, queryset, per_page: int = PAGE_SIZE):
     try:
         return paginator.page(number)
     except PageNotAnInteger:
-        messages.warning(request, _("页码无效,已显示第一页。"))
+        messages.warning(request, _("页码无效，已显示第一页。"))
         return paginator.page(1)
     except EmptyPage:
         if paginator.num_pages > 1 or int(number) > 1:
-            messages.warning(request, _("页码超出范围,已显示最后一页。"))
+            messages.warning(request, _("页码超出范围，已显示最后一页。"))
         return paginator.page(paginator.num_pages)
 
 

@@ -98,7 +98,7 @@ class StaffMember(TimeStampedModel):
         _("职级"), default=1, validators=[MinValueValidator(1), MaxValueValidator(10)])
     skill_rating = models.PositiveSmallIntegerField(
         _("业务能力评分"), default=3, validators=[MinValueValidator(1), MaxValueValidator(5)],
-        help_text=_("1-5 分,客服主管分配客户时参考"))
+        help_text=_("1-5 分，客服主管分配客户时参考"))
     mobile = models.CharField(_("手机号"), max_length=11, blank=True)
     is_active = models.BooleanField(_("在职"), default=True)
 

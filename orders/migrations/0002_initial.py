@@ -35,7 +35,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='orderstage',
             name='assigned_to',
-            field=models.ForeignKey(blank=True, help_text='拍摄:摄影师;选片:选片师;其他阶段:接待人员', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='assigned_stages', to=settings.AUTH_USER_MODEL, verbose_name='服务人员'),
+            field=models.ForeignKey(blank=True, help_text='拍摄：摄影师；选片：选片师；其他阶段：接待人员', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='assigned_stages', to=settings.AUTH_USER_MODEL, verbose_name='服务人员'),
         ),
         migrations.AddField(
             model_name='orderstage',

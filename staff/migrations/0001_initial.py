@@ -84,7 +84,7 @@ class Migration(migrations.Migration):
                 ('updated_at', models.DateTimeField(auto_now=True, verbose_name='更新时间')),
                 ('role', models.CharField(choices=[('specialist', '客服专员'), ('supervisor', '客服主管'), ('store_manager', '店长'), ('front_desk', '门市/前台'), ('photographer', '摄影师'), ('makeup_artist', '化妆师'), ('selection_consultant', '选片师'), ('designer', '设计师'), ('cashier', '收银'), ('general_manager', '总经理')], db_index=True, max_length=32, verbose_name='角色')),
                 ('level', models.PositiveSmallIntegerField(default=1, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(10)], verbose_name='职级')),
-                ('skill_rating', models.PositiveSmallIntegerField(default=3, help_text='1-5 分,客服主管分配客户时参考', validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(5)], verbose_name='业务能力评分')),
+                ('skill_rating', models.PositiveSmallIntegerField(default=3, help_text='1-5 分，客服主管分配客户时参考', validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(5)], verbose_name='业务能力评分')),
                 ('mobile', models.CharField(blank=True, max_length=11, verbose_name='手机号')),
                 ('is_active', models.BooleanField(default=True, verbose_name='在职')),
                 ('department', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='staff', to='staff.department', verbose_name='部门')),

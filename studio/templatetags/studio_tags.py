@@ -24,7 +24,7 @@ def bs(field):
 
 @register.filter
 def cell(value):
-    """A list cell: ¥ amounts, local dates and times, 是/否, and '-' for nothing."""
+    """A list cell: ¥ amounts, local dates and times, 是/否， and '-' for nothing."""
     if value is None or value == "":
         return "-"
     if isinstance(value, bool):

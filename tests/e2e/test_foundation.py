@@ -13,8 +13,8 @@ def test_specialist_sees_own_store_and_role_in_chinese_after_login(login, live_s
 
     assert page.url == f"{live_server.url}/"
     scope = page.get_by_test_id("home-scope").inner_text()
-    assert "门店:星光影楼·人民路店" in scope
-    assert "角色:客服专员" in scope
+    assert "门店：星光影楼·人民路店" in scope
+    assert "角色：客服专员" in scope
     assert page.get_by_test_id("whoami").inner_text().split() == [
         "王晓丽", "·", "星光影楼·人民路店", "·", "客服专员"]
     screenshot("home-specialist")
@@ -63,8 +63,8 @@ def test_general_manager_home_page_covers_all_stores(login):
     page = login("gm")
 
     scope = page.get_by_test_id("home-scope").inner_text()
-    assert "门店:全部门店" in scope
-    assert "角色:总经理" in scope
+    assert "门店：全部门店" in scope
+    assert "角色：总经理" in scope
 
 
 def test_language_switch_turns_the_page_to_english(login):

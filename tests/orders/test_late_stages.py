@@ -99,6 +99,6 @@ def test_a_follow_up_is_resolved_once_with_a_note(booked, specialist):
 
     with pytest.raises(ValidationError):
         followup_resolve(followup=followup, by=specialist, note="  ")
-    followup_resolve(followup=followup, by=specialist, note="客户生病,改约下周")
+    followup_resolve(followup=followup, by=specialist, note="客户生病，改约下周")
     with pytest.raises(TransitionNotAllowed):
         followup_resolve(followup=followup, by=specialist, note="again")

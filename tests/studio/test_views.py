@@ -18,8 +18,8 @@ def test_the_home_page_needs_a_login(client):
 def test_the_home_page_shows_the_store_and_role_in_chinese(client, specialist, customer):
     client.force_login(specialist)
     html = client.get("/").content.decode()
-    assert "门店:<strong>人民路店</strong>" in html
-    assert "角色:<strong>客服专员</strong>" in html
+    assert "门店：<strong>人民路店</strong>" in html
+    assert "角色：<strong>客服专员</strong>" in html
     assert 'lang="zh-hans"' in html
 
 

@@ -116,11 +116,11 @@ MOBILE_STRIDE = 48271  # coprime with 10**8: counter → 8 digits is a bijection
 
 WEDDING_SCENES = ["海边外景", "森林公园", "古镇", "城市街拍", "教堂", "内景影棚", "花海", "草坪"]
 STUDIO_SCENES = ["内景影棚", "内景影棚", "主题棚", ""]
-CUSTOMER_NOTES = ["对价格比较敏感", "希望周末拍摄", "老客户介绍,注意服务", "宝宝怕生,需要耐心",
-                  "婚期临近,优先安排", "只接受微信联系"]
+CUSTOMER_NOTES = ["对价格比较敏感", "希望周末拍摄", "老客户介绍，注意服务", "宝宝怕生，需要耐心",
+                  "婚期临近，优先安排", "只接受微信联系"]
 GOWN_EXTRAS = ["加选主纱一套", "升级秀禾服", "加选晨袍"]
 SELECTION_EXTRAS = ["加选精修 10 张", "升级水晶相册", "加洗摆台", "加选入册 20 张", "相框一对"]
-CANCEL_REASONS = ["客户婚期取消", "客户搬迁外地", "对服务不满意,协商退单", "家庭原因", "价格原因改选其他影楼"]
+CANCEL_REASONS = ["客户婚期取消", "客户搬迁外地", "对服务不满意，协商退单", "家庭原因", "价格原因改选其他影楼"]
 
 # Days from one stage to the next: (shortest, longest).
 STAGE_GAP_DAYS: dict[str, tuple[float, float]] = {
@@ -293,7 +293,7 @@ class BenchBuilder:
         return [first, *later]
 
     def _package_for(self, kind: str | None) -> _PackageInfo:
-        """Repeat customers mostly come back for the same kind of photos (百天 → 周岁)."""
+        """Repeat customers mostly come back for the same kind of photos （百天 → 周岁）."""
         if kind is not None and kind in self.packages_by_kind and self.rng.random() < 0.7:
             return self.rng.choice(self.packages_by_kind[kind])
         return self.pick_package(self.rng)
@@ -520,16 +520,16 @@ class BenchBuilder:
 
 
 class Command(BaseCommand):
-    help = "生成压测用的批量模拟数据:门店 B01…、员工、客户、订单、服务阶段、阶段记录和收款记录。"
+    help = "生成压测用的批量模拟数据：门店 B01…、员工、客户、订单、服务阶段、阶段记录和收款记录。"
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--customers", type=int, required=True, help="客户数量,例如 200000")
-        parser.add_argument("--stores", type=int, default=20, help="门店数量(编号 B01 起,默认 20)")
-        parser.add_argument("--seed", type=int, default=42, help="随机种子(默认 42)")
+        parser.add_argument("--customers", type=int, required=True, help="客户数量，例如 200000")
+        parser.add_argument("--stores", type=int, default=20, help="门店数量（编号 B01 起，默认 20）")
+        parser.add_argument("--seed", type=int, default=42, help="随机种子（默认 42）")
         parser.add_argument("--append", action="store_true",
-                            help="压测门店已有客户时继续追加,而不是拒绝执行")
+                            help="压测门店已有客户时继续追加，而不是拒绝执行")
         parser.add_argument("--batch-size", type=int, default=5000,
-                            help="每个事务写入的客户数(默认 5000)")
+                            help="每个事务写入的客户数（默认 5000）")
 
     def handle(self, *args: Any, **options: Any) -> None:
         total: int = options["customers"]
@@ -549,8 +549,8 @@ class Command(BaseCommand):
             stores, stores_created = self._ensure_stores(store_count)
             if not options["append"] and Customer.objects.filter(store__in=stores).exists():
                 raise CommandError(
-                    "压测门店(B01 起)中已有客户。如需继续追加,请加上 --append;"
-                    "如需重新生成,请先清空数据库。")
+                    "压测门店（B01 起）中已有客户。如需继续追加，请加上 --append;"
+                    "如需重新生成，请先清空数据库。")
             staff, staff_created = self._ensure_staff(stores, rng)
             packages = self._ensure_packages()
         taken: set[str] = set()
@@ -559,28 +559,28 @@ class Command(BaseCommand):
 
         builder = BenchBuilder(rng=rng, now=timezone.now(), stores=staff, packages=packages,
                                taken_mobiles=taken, seed=seed)
-        self.stdout.write(f"开始生成:{total:,} 位客户,{len(stores)} 家门店,{len(packages)} 个套系,"
+        self.stdout.write(f"开始生成：{total:,} 位客户，{len(stores)} 家门店，{len(packages)} 个套系，"
                           f"每批 {batch_size:,} 位客户。")
         with _keep_given_timestamps(Customer, Order, Payment, StageEvent):
             for start in range(0, total, batch_size):
                 with transaction.atomic():
                     builder.write_batch(min(batch_size, total - start), batch_size=batch_size)
                 t = builder.tally
-                self.stdout.write(f"  客户 {t.customers:,} / {total:,},订单 {t.orders:,},"
+                self.stdout.write(f"  客户 {t.customers:,} / {total:,}，订单 {t.orders:,},"
                                   f"已用 {time.monotonic() - started:.1f} 秒")
 
         t = builder.tally
         seconds = time.monotonic() - started
-        self.stdout.write(self.style.SUCCESS(f"压测数据生成完毕,用时 {seconds:.1f} 秒。"))
+        self.stdout.write(self.style.SUCCESS(f"压测数据生成完毕，用时 {seconds:.1f} 秒。"))
         self.stdout.write("\n".join([
-            f"  门店 {len(stores)}(新建 {stores_created}),员工 {sum(n for _, n in STAFF_PLAN) * len(stores)}"
-            f"(新建 {staff_created}),套系 {len(packages)}",
-            f"  客户 {t.customers:,}(已分配客服 {t.assigned:,},未分配 {t.customers - t.assigned:,})",
-            f"  订单 {t.orders:,}(进行中 {t.orders - t.completed - t.cancelled:,},已完成 {t.completed:,},"
+            f"  门店 {len(stores)}（新建 {stores_created}），员工 {sum(n for _, n in STAFF_PLAN) * len(stores)}"
+            f"（新建 {staff_created}），套系 {len(packages)}",
+            f"  客户 {t.customers:,}（已分配客服 {t.assigned:,}，未分配 {t.customers - t.assigned:,}）",
+            f"  订单 {t.orders:,}(进行中 {t.orders - t.completed - t.cancelled:,}，已完成 {t.completed:,},"
             f"已取消 {t.cancelled:,})",
-            f"  服务阶段 {t.stages:,}(已完成 {t.done:,},已预约 {t.booked:,},已逾期 {t.late:,},"
+            f"  服务阶段 {t.stages:,}(已完成 {t.done:,}，已预约 {t.booked:,}，已逾期 {t.late:,},"
             f"待安排 {t.pending:,})",
-            f"  收款记录 {t.payments:,}(其中退款 {t.refunds:,}),阶段记录 {t.events:,}",
+            f"  收款记录 {t.payments:,}（其中退款 {t.refunds:,}），阶段记录 {t.events:,}",
         ]))
 
     # --- the fixed part: stores, staff, packages (a few queries, not per row) ---------------
@@ -589,7 +589,7 @@ class Command(BaseCommand):
         codes = [f"B{i:02d}" for i in range(1, count + 1)]
         existing = {s.code for s in Store.objects.filter(code__in=codes)}
         new = [Store(code=code, name=f"{STORE_PLACES[i % len(STORE_PLACES)]}{i // len(STORE_PLACES) or ''}店"
-                                     "(压测)",
+                                     "（压测）",
                      address=f"{STORE_PLACES[i % len(STORE_PLACES)]}商圈 {i + 1} 号",
                      phone=f"400-800-{i + 1:04d}")
                for i, code in enumerate(codes) if code not in existing]
@@ -640,7 +640,7 @@ class Command(BaseCommand):
                 getattr(by_store[store_id], pools[role]).append(user_id)
         for s in by_store.values():
             if not all(getattr(s, pool) for pool in pools.values()):
-                raise CommandError(f"门店 #{s.pk} 的压测员工不全,请检查以 {BENCH_USER_PREFIX} 开头的账号。")
+                raise CommandError(f"门店 #{s.pk} 的压测员工不全，请检查以 {BENCH_USER_PREFIX} 开头的账号。")
         return [by_store[store.pk] for store in stores], len(new_users)
 
     @staticmethod
@@ -662,5 +662,5 @@ class Command(BaseCommand):
         packages = [_PackageInfo(pk=p.pk, kind=p.kind, price=p.price, stage_kinds=p.stage_kinds)
                     for p in Package.objects.filter(is_active=True).order_by("pk")]
         if not packages:
-            raise CommandError("没有在售的套系,且默认套系名称已被停售套系占用。")
+            raise CommandError("没有在售的套系，且默认套系名称已被停售套系占用。")
         return packages
