@@ -5,3 +5,10 @@ from django.utils.translation import gettext_lazy as _
 class CallbacksConfig(AppConfig):
     name = "callbacks"
     verbose_name = _("回访管理")
+
+    def ready(self) -> None:
+        from orders.signals import stage_completed
+
+        from .services import on_stage_completed
+
+        stage_completed.connect(on_stage_completed, dispatch_uid="callbacks.on_stage_completed")

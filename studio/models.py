@@ -41,3 +41,36 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor} {self.get_action_display()}"
+
+
+class SmsStatus(models.TextChoices):
+    QUEUED = "queued", _("待发送")
+    SENT = "sent", _("已发送")
+    FAILED = "failed", _("发送失败")
+
+
+class SmsMessage(models.Model):
+    """The SMS outbox: every message, kept with its delivery status （L20 与短信功能配合使用）."""
+
+    mobile = models.CharField(_("手机号"), max_length=11)
+    body = models.TextField(_("内容"))
+    purpose = models.CharField(_("用途"), max_length=32, blank=True)
+    store_id = models.BigIntegerField(_("门店"), null=True, blank=True, db_index=True)
+    customer_id = models.BigIntegerField(_("客户"), null=True, blank=True, db_index=True)
+    status = models.CharField(_("状态"), max_length=16, choices=SmsStatus, default=SmsStatus.QUEUED)
+    attempts = models.PositiveSmallIntegerField(_("发送次数"), default=0)
+    provider_id = models.CharField(_("网关编号"), max_length=64, blank=True)
+    error = models.CharField(_("错误"), max_length=200, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("创建人"), null=True,
+                                   blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    sent_at = models.DateTimeField(_("发送时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("短信")
+        verbose_name_plural = _("短信发件箱")
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["status", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.mobile[:3]}****{self.mobile[-4:]} {self.body[:20]}"

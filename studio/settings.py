@@ -200,7 +200,15 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE: dict = {
     "heartbeat": {"task": "studio.tasks.heartbeat_task", "schedule": 300.0},
     "find-late-stages": {"task": "orders.tasks.find_late_stages_task", "schedule": 300.0},
+    "callbacks-for-completed-stages": {"task": "callbacks.tasks.sweep_completed_stages_task",
+                                       "schedule": 120.0},
+    "mark-overdue-callbacks": {"task": "callbacks.tasks.mark_overdue_callbacks_task",
+                               "schedule": 300.0},
+    "resend-queued-sms": {"task": "studio.tasks.resend_queued_sms_task", "schedule": 300.0},
 }
+
+# --- SMS: the sender behind the one outbox (studio.sms); the default keeps messages local ---
+SMS_SENDER = env("SMS_SENDER", default="studio.sms.OutboxSender")
 
 # --- Security -------------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True

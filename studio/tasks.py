@@ -19,3 +19,24 @@ def heartbeat_task() -> str:
 def ping_task(value: str) -> str:
     """Echo a value back: proves that a message went through the broker to a worker."""
     return f"pong:{value}"
+
+
+@shared_task(bind=True, max_retries=5)
+def send_sms_task(self, message_id: int) -> None:
+    from .sms import SmsSendError, sms_send
+
+    try:
+        sms_send(message_id=message_id)
+    except SmsSendError as exc:
+        raise self.retry(exc=exc, countdown=60 * (2 ** self.request.retries)) from exc
+
+
+@shared_task
+def resend_queued_sms_task() -> int:
+    """Beat: send again what a lost message left queued (the outbox row is the truth)."""
+    from .sms import sms_resend_queued
+
+    ids = sms_resend_queued(now=timezone.now())
+    for message_id in ids:
+        send_sms_task.delay(message_id)
+    return len(ids)

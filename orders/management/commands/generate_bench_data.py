@@ -120,7 +120,8 @@ CUSTOMER_NOTES = ["对价格比较敏感", "希望周末拍摄", "老客户介�
                   "婚期临近，优先安排", "只接受微信联系"]
 GOWN_EXTRAS = ["加选主纱一套", "升级秀禾服", "加选晨袍"]
 SELECTION_EXTRAS = ["加选精修 10 张", "升级水晶相册", "加洗摆台", "加选入册 20 张", "相框一对"]
-CANCEL_REASONS = ["客户婚期取消", "客户搬迁外地", "对服务不满意，协商退单", "家庭原因", "价格原因改选其他影楼"]
+CANCEL_REASONS = ["客户婚期取消", "客户搬迁外地", "对服务不满意，协商退单", "家庭原因",
+                  "价格原因改选其他影楼"]
 
 # Days from one stage to the next: (shortest, longest).
 STAGE_GAP_DAYS: dict[str, tuple[float, float]] = {
@@ -573,7 +574,8 @@ class Command(BaseCommand):
         seconds = time.monotonic() - started
         self.stdout.write(self.style.SUCCESS(f"压测数据生成完毕，用时 {seconds:.1f} 秒。"))
         self.stdout.write("\n".join([
-            f"  门店 {len(stores)}（新建 {stores_created}），员工 {sum(n for _, n in STAFF_PLAN) * len(stores)}"
+            f"  门店 {len(stores)}（新建 {stores_created}），"
+            f"员工 {sum(n for _, n in STAFF_PLAN) * len(stores)}"
             f"（新建 {staff_created}），套系 {len(packages)}",
             f"  客户 {t.customers:,}（已分配客服 {t.assigned:,}，未分配 {t.customers - t.assigned:,}）",
             f"  订单 {t.orders:,}(进行中 {t.orders - t.completed - t.cancelled:,}，已完成 {t.completed:,},"

@@ -1,0 +1,283 @@
+"""Callbacks (电话回访, seed L20-L38): a task after every service, a script, a record of each call.
+
+Every deadline is a row's due_at, swept by Celery beat (DESIGN principle 1): never an ETA.
+"""
+from datetime import datetime
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from customers.models import Customer
+from orders.models import OrderStage
+from staff.models import Store
+from studio.errors import TransitionNotAllowed
+from studio.models import TimeStampedModel
+
+from .quiet_hours import Period, parse_periods
+
+DEFAULT_QUIET_HOURS = "12:00-14:00,21:00-09:00"
+
+
+class CallbackPurpose(models.TextChoices):
+    POST_SERVICE = "post_service", _("服务回访")
+    HOLIDAY = "holiday", _("节日回访")
+    ANNIVERSARY = "anniversary", _("店庆回访")
+    PROMOTION = "promotion", _("促销活动回访")
+    RENEWAL = "renewal", _("续卡提醒")
+    UPGRADE = "upgrade", _("升级提醒")
+    COMPLAINT = "complaint", _("投诉处理回访")
+
+
+class CallbackStatus(models.TextChoices):
+    PENDING = "pending", _("待回访")
+    OVERDUE = "overdue", _("已逾期")
+    DONE = "done", _("已完成")
+    UNREACHABLE = "unreachable", _("无法联系")
+    CANCELLED = "cancelled", _("已取消")
+
+
+OPEN_STATUSES = (CallbackStatus.PENDING, CallbackStatus.OVERDUE)
+
+# The whole callback workflow on one screen. PENDING → PENDING is a retry or a booked time.
+CALLBACK_TRANSITIONS: dict[str, set[str]] = {
+    CallbackStatus.PENDING: {CallbackStatus.PENDING, CallbackStatus.OVERDUE, CallbackStatus.DONE,
+                             CallbackStatus.UNREACHABLE, CallbackStatus.CANCELLED},
+    CallbackStatus.OVERDUE: {CallbackStatus.PENDING, CallbackStatus.DONE,
+                             CallbackStatus.UNREACHABLE, CallbackStatus.CANCELLED},
+    CallbackStatus.DONE: set(),
+    CallbackStatus.UNREACHABLE: set(),
+    CallbackStatus.CANCELLED: set(),
+}
+
+
+class Channel(models.TextChoices):
+    PHONE = "phone", _("电话")
+    SMS = "sms", _("短信")
+    EMAIL = "email", _("电子邮件")
+    WECHAT = "wechat", _("微信")
+
+
+class Satisfaction(models.TextChoices):
+    SATISFIED = "satisfied", _("满意")
+    AVERAGE = "average", _("一般")
+    DISSATISFIED = "dissatisfied", _("不满意")
+
+
+class CallbackPolicy(models.Model):
+    """A store's callback rules: the deadline, quiet hours, retries (seed L30)."""
+
+    store = models.OneToOneField(Store, verbose_name=_("门店"), on_delete=models.CASCADE,
+                                 related_name="callback_policy")
+    due_days = models.PositiveSmallIntegerField(
+        _("回访期限（天）"), default=3, validators=[MinValueValidator(1), MaxValueValidator(14)])
+    quiet_hours = models.CharField(_("休息时段"), max_length=100, default=DEFAULT_QUIET_HOURS,
+                                   help_text=_("不打扰客户的时段，如 12:00-14:00,21:00-09:00"))
+    max_attempts = models.PositiveSmallIntegerField(
+        _("最多拨打次数"), default=3, validators=[MinValueValidator(1), MaxValueValidator(10)])
+    retry_after_hours = models.PositiveSmallIntegerField(
+        _("未接通后间隔（小时）"), default=4, validators=[MinValueValidator(1), MaxValueValidator(72)])
+
+    class Meta:
+        verbose_name = _("回访规则")
+        verbose_name_plural = _("回访规则")
+
+    def __str__(self) -> str:
+        return f"{self.store}: {self.due_days}d, {self.quiet_hours}"
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        try:
+            parse_periods(self.quiet_hours)
+        except ValueError as exc:
+            raise ValidationError({"quiet_hours": _("请按 HH:MM-HH:MM 格式填写，多个时段用逗号分隔。")}
+                                  ) from exc
+
+    @property
+    def quiet_periods(self) -> list[Period]:
+        return parse_periods(self.quiet_hours)
+
+
+class CallbackScript(models.Model):
+    """One version of a call script (回访话术, L32-L38). Editing adds a version; the newest
+    version of a purpose is used. Placeholders: {customer} {title} {service} {date}
+    {specialist} {store}."""
+
+    purpose = models.CharField(_("用途"), max_length=32, choices=CallbackPurpose)
+    version = models.PositiveIntegerField(_("版本"))
+    opening = models.TextField(_("开场"))
+    question = models.TextField(_("交流"))
+    satisfied_followup = models.TextField(_("【满意】追问"))
+    unsatisfied_followup = models.TextField(_("【一般/不满意】追问"))
+    satisfied_closing = models.TextField(_("【满意】结束语"))
+    unsatisfied_closing = models.TextField(_("【一般/不满意】结束语"))
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("编写人"), null=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("回访话术")
+        verbose_name_plural = _("回访话术")
+        ordering = ["purpose", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["purpose", "version"], name="script_version_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_purpose_display()} v{self.version}"
+
+
+class CallbackCampaign(TimeStampedModel):
+    """A batch of callbacks for a period or an occasion （L24: 节日、店庆日、促销活动期； L30: 续卡）."""
+
+    name = models.CharField(_("活动名称"), max_length=100)
+    purpose = models.CharField(_("用途"), max_length=32, choices=CallbackPurpose)
+    store = models.ForeignKey(Store, verbose_name=_("门店"), on_delete=models.PROTECT,
+                              related_name="callback_campaigns")
+    conditions = models.JSONField(_("客户条件"), default=dict, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("创建人"), null=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+    tasks_created = models.PositiveIntegerField(_("生成任务数"), default=0)
+
+    class Meta:
+        verbose_name = _("回访活动")
+        verbose_name_plural = _("回访活动")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CallbackTaskQuerySet(models.QuerySet):
+    def open(self) -> "CallbackTaskQuerySet":
+        return self.filter(status__in=OPEN_STATUSES)
+
+    def overdue(self, now: datetime) -> "CallbackTaskQuerySet":
+        return self.filter(status=CallbackStatus.PENDING, due_at__lt=now)
+
+
+class CallbackTask(models.Model):
+    """One customer to call back, by a due time, for a reason (a service, a campaign...)."""
+
+    customer = models.ForeignKey(Customer, verbose_name=_("客户"), on_delete=models.CASCADE,
+                                 related_name="callback_tasks")
+    store = models.ForeignKey(Store, verbose_name=_("门店"), on_delete=models.PROTECT,
+                              related_name="callback_tasks")
+    purpose = models.CharField(_("用途"), max_length=32, choices=CallbackPurpose,
+                               default=CallbackPurpose.POST_SERVICE)
+    stage = models.ForeignKey(OrderStage, verbose_name=_("服务阶段"), null=True, blank=True,
+                              on_delete=models.CASCADE, related_name="callback_tasks")
+    campaign = models.ForeignKey(CallbackCampaign, verbose_name=_("回访活动"), null=True,
+                                 blank=True, on_delete=models.CASCADE, related_name="tasks")
+    assigned_to = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("负责客服"),
+                                    null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="callback_tasks")
+    status = models.CharField(_("状态"), max_length=16, choices=CallbackStatus,
+                              default=CallbackStatus.PENDING)
+    triggered_at = models.DateTimeField(_("触发时间"))
+    due_at = models.DateTimeField(_("回访期限"))
+    booked_at = models.DateTimeField(_("约定回访时间"), null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("已拨打次数"), default=0)
+    completed_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+    escalated_at = models.DateTimeField(_("上报主管时间"), null=True, blank=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+
+    objects = CallbackTaskQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("回访任务")
+        verbose_name_plural = _("回访任务")
+        ordering = ["due_at", "pk"]
+        constraints = [
+            # One post-service callback per stage, one task per customer per campaign: the
+            # trigger, the sweep and a redelivered message can all run; only one row lands.
+            models.UniqueConstraint(fields=["stage", "purpose"], name="callback_once_per_stage",
+                                    condition=models.Q(stage__isnull=False)),
+            models.UniqueConstraint(fields=["campaign", "customer"],
+                                    name="callback_once_per_campaign_customer",
+                                    condition=models.Q(campaign__isnull=False)),
+        ]
+        indexes = [
+            models.Index(fields=["status", "due_at"]),
+            models.Index(fields=["assigned_to", "status", "due_at"]),
+            models.Index(fields=["store", "status", "due_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.customer} · {self.get_purpose_display()}"
+
+    def _move_to(self, status: str) -> None:
+        if status not in CALLBACK_TRANSITIONS[self.status]:
+            raise TransitionNotAllowed(_("回访任务已是「%(status)s」，不能再办理。") % {
+                "status": self.get_status_display()})
+        self.status = status
+
+    def complete(self, *, at: datetime) -> None:
+        self._move_to(CallbackStatus.DONE)
+        self.completed_at = at
+
+    def retry(self, *, at: datetime, max_attempts: int) -> None:
+        """An unanswered call: try again at `at`, or give up after `max_attempts`."""
+        self.attempts += 1
+        if self.attempts >= max_attempts:
+            self._move_to(CallbackStatus.UNREACHABLE)
+            self.completed_at = at
+        else:
+            self._move_to(CallbackStatus.PENDING)
+            self.due_at = at
+
+    def book(self, *, at: datetime) -> None:
+        """The customer asked to be called at `at` （L32 再约一个方便的时间）: the deadline moves."""
+        self._move_to(CallbackStatus.PENDING)
+        self.booked_at = self.due_at = at
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    @property
+    def service_label(self) -> str:
+        if self.stage_id:
+            return str(self.stage.get_kind_display())
+        return str(self.get_purpose_display())
+
+
+class CallbackRecord(models.Model):
+    """《回访记录表》： one call, complete （L30 必须保证回访信息的完整记录）."""
+
+    task = models.ForeignKey(CallbackTask, verbose_name=_("回访任务"), on_delete=models.CASCADE,
+                             related_name="records")
+    called_at = models.DateTimeField(_("回访时间"))
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("回访人"),
+                           on_delete=models.PROTECT, related_name="+")
+    channel = models.CharField(_("方式"), max_length=16, choices=Channel, default=Channel.PHONE)
+    reached = models.BooleanField(_("已接通"))
+    satisfaction = models.CharField(_("满意度"), max_length=16, choices=Satisfaction, blank=True)
+    score = models.PositiveSmallIntegerField(
+        _("评分(1-5)"), null=True, blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(5)])
+    comments = models.TextField(_("客户评价"), blank=True)
+    suggestions = models.TextField(_("意见建议"), blank=True)
+    next_appointment_at = models.DateTimeField(_("下次约定时间"), null=True, blank=True)
+    wants_complaint = models.BooleanField(_("需转投诉"), default=False)
+    script = models.ForeignKey(CallbackScript, verbose_name=_("使用话术"), null=True, blank=True,
+                               on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        verbose_name = _("回访记录")
+        verbose_name_plural = _("回访记录")
+        ordering = ["-called_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(score__isnull=True) | models.Q(score__gte=1, score__lte=5),
+                name="record_score_1_to_5"),
+            models.CheckConstraint(
+                condition=models.Q(reached=True) | models.Q(satisfaction=""),
+                name="record_satisfaction_only_when_reached"),
+        ]
+        indexes = [models.Index(fields=["called_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.task} @ {self.called_at:%Y-%m-%d %H:%M}"

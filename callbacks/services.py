@@ -1,0 +1,263 @@
+"""Writes for callbacks: creating tasks (after services, for campaigns), recording calls,
+the overdue sweep, scripts, and SMS from the call page."""
+import logging
+from collections.abc import Iterable
+from datetime import datetime, time, timedelta
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Count, Max, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from customers.models import ContactTime
+from customers.services import SpecialistLoad, assignment_propose
+from orders.models import OrderStage, OrderStatus, StageKind, StageStatus
+from staff.models import Role, StaffMember
+from studio.errors import DomainError
+from studio.sms import sms_queue
+
+from .models import (
+    OPEN_STATUSES,
+    CallbackCampaign,
+    CallbackPolicy,
+    CallbackPurpose,
+    CallbackRecord,
+    CallbackScript,
+    CallbackStatus,
+    CallbackTask,
+    Satisfaction,
+)
+from .quiet_hours import Period, earliest_allowed_after, is_quiet, latest_allowed_before
+
+logger = logging.getLogger(__name__)
+
+# Services after which the customer is called back (定单 is the booking, not a service).
+SERVICE_STAGES = (StageKind.GOWN, StageKind.SHOOT, StageKind.SELECTION, StageKind.PICKUP)
+# How far back the sweep looks for completed services that have no callback yet.
+SWEEP_LOOKBACK = timedelta(days=14)
+
+PREFERRED_WINDOWS: dict[str, Period | None] = {
+    ContactTime.ANY: None,
+    ContactTime.MORNING: Period(time(9), time(12)),
+    ContactTime.AFTERNOON: Period(time(14), time(18)),
+    ContactTime.EVENING: Period(time(18), time(21)),
+}
+
+
+def policy_for(store_id: int) -> CallbackPolicy:
+    """The store's rules, or the defaults (3 days, 12:00-14:00 and 21:00-09:00, 3 attempts)."""
+    return CallbackPolicy.objects.filter(store_id=store_id).first() or CallbackPolicy(
+        store_id=store_id)
+
+
+def callback_due_at(*, triggered_at: datetime, policy: CallbackPolicy,
+                    contact_time: str = ContactTime.ANY) -> datetime:
+    """Within `due_days` of the trigger, never in quiet hours, in the customer's preferred
+    window where one fits (L30: 三天之内完成回访, 避免在客户休息时打扰客户)."""
+    deadline = triggered_at + timedelta(days=policy.due_days)
+    return latest_allowed_before(deadline, not_before=triggered_at + timedelta(hours=1),
+                                 quiet=policy.quiet_periods,
+                                 window=PREFERRED_WINDOWS.get(contact_time))
+
+
+def _post_service_tasks(stages: Iterable[OrderStage]) -> list[CallbackTask]:
+    policies: dict[int, CallbackPolicy] = {}
+    tasks = []
+    for stage in stages:
+        customer = stage.order.customer
+        policy = policies.setdefault(customer.store_id, policy_for(customer.store_id))
+        tasks.append(CallbackTask(
+            customer=customer, store_id=customer.store_id, purpose=CallbackPurpose.POST_SERVICE,
+            stage=stage, assigned_to_id=customer.assigned_to_id, triggered_at=stage.completed_at,
+            due_at=callback_due_at(triggered_at=stage.completed_at, policy=policy,
+                                   contact_time=customer.preferred_contact_time)))
+    return tasks
+
+
+def _completed_services_without_callback():
+    return (OrderStage.objects.filter(status=StageStatus.DONE, kind__in=SERVICE_STAGES)
+            .exclude(order__status=OrderStatus.CANCELLED)
+            .exclude(callback_tasks__purpose=CallbackPurpose.POST_SERVICE)
+            .select_related("order__customer"))
+
+
+def callbacks_create_for_stage(*, stage_id: int) -> int:
+    """The callback after one completed service; nothing if it exists (unique per stage)."""
+    stages = _completed_services_without_callback().filter(pk=stage_id)
+    return len(CallbackTask.objects.bulk_create(_post_service_tasks(stages), ignore_conflicts=True))
+
+
+def callbacks_sweep_completed_stages(*, now: datetime) -> int:
+    """Every service completed lately without its callback gets one: what a lost signal or a
+    broker outage missed (DESIGN principle 1). One SELECT, one INSERT; the unique constraint
+    makes a concurrent run harmless."""
+    stages = _completed_services_without_callback().filter(
+        completed_at__gte=now - SWEEP_LOOKBACK)
+    return len(CallbackTask.objects.bulk_create(_post_service_tasks(stages), ignore_conflicts=True))
+
+
+def callbacks_mark_overdue(*, now: datetime) -> int:
+    """Mark every pending task past its due time overdue: it shows on the supervisor's list
+    (escalated). One UPDATE; safe to run twice."""
+    return CallbackTask.objects.overdue(now).update(status=CallbackStatus.OVERDUE, escalated_at=now)
+
+
+@transaction.atomic
+def callback_record(
+    *, task: CallbackTask, by, reached: bool, channel: str = "phone",
+    satisfaction: str = "", score: int | None = None, comments: str = "", suggestions: str = "",
+    next_appointment_at: datetime | None = None, script: CallbackScript | None = None,
+    now: datetime | None = None,
+) -> CallbackRecord:
+    """Record one call (《回访记录表》) and move the task on:
+    reached with an answer → done; reached but asked to call later → booked (new due time);
+    not reached → retried after the policy's interval, unreachable after max attempts."""
+    now = now or timezone.now()
+    task = CallbackTask.objects.select_for_update().get(pk=task.pk)
+    if not task.is_open:
+        raise DomainError(_("该回访已是「%(status)s」，不能再记录。") % {
+            "status": task.get_status_display()}, code="callback_closed")
+    policy = policy_for(task.store_id)
+    errors = {}
+    if reached and not satisfaction and next_appointment_at is None:
+        errors["satisfaction"] = _("已接通的回访请选择客户的满意度，或约定下次回访时间。")
+    if not reached and satisfaction:
+        errors["satisfaction"] = _("未接通的回访不能填写满意度。")
+    if satisfaction and satisfaction not in Satisfaction.values:
+        errors["satisfaction"] = _("未知的满意度。")
+    if next_appointment_at is not None:
+        if next_appointment_at <= now:
+            errors["next_appointment_at"] = _("约定时间必须晚于现在。")
+        elif is_quiet(next_appointment_at, policy.quiet_periods):
+            errors["next_appointment_at"] = _("约定时间在客户休息时段(%(quiet)s)内，请换一个时间。") % {
+                "quiet": policy.quiet_hours}
+    if errors:
+        raise ValidationError(errors)
+    record = CallbackRecord(
+        task=task, called_at=now, by=by, channel=channel, reached=reached,
+        satisfaction=satisfaction, score=score, comments=comments.strip(),
+        suggestions=suggestions.strip(), next_appointment_at=next_appointment_at, script=script,
+        wants_complaint=satisfaction == Satisfaction.DISSATISFIED)
+    record.full_clean(exclude=["task", "by", "script"])
+    record.save()
+    if not reached:
+        task.retry(at=earliest_allowed_after(now + timedelta(hours=policy.retry_after_hours),
+                                             quiet=policy.quiet_periods),
+                   max_attempts=policy.max_attempts)
+    elif not satisfaction:
+        task.attempts += 1
+        task.book(at=next_appointment_at)
+    else:
+        task.attempts += 1
+        task.complete(at=now)
+    task.save(update_fields=["status", "attempts", "due_at", "booked_at", "completed_at"])
+    return record
+
+
+def _specialist_loads(store_id: int) -> list[SpecialistLoad]:
+    members = (StaffMember.objects.active().filter(store_id=store_id, role=Role.SPECIALIST)
+               .select_related("user")
+               .annotate(open_tasks=Count("user__callback_tasks", filter=Q(
+                   user__callback_tasks__status__in=OPEN_STATUSES))))
+    return [SpecialistLoad(member=m, customers=m.open_tasks) for m in members]
+
+
+@transaction.atomic
+def campaign_create(*, name: str, purpose: str, store, customers, by,
+                    conditions: dict | None = None, now: datetime | None = None
+                    ) -> CallbackCampaign:
+    """A batch of callbacks for `customers` (a segment), spread over the store's specialists
+    balanced by their open callbacks and skill; each due within the policy's deadline."""
+    now = now or timezone.now()
+    if not name.strip():
+        raise ValidationError({"name": _("请填写活动名称。")})
+    if purpose not in CallbackPurpose.values or purpose == CallbackPurpose.POST_SERVICE:
+        raise ValidationError({"purpose": _("请选择活动回访的用途。")})
+    customer_list = list(customers.filter(store=store).only("pk", "preferred_contact_time"))
+    if not customer_list:
+        raise ValidationError({"conditions": _("没有符合条件的客户。")})
+    campaign = CallbackCampaign.objects.create(name=name.strip(), purpose=purpose, store=store,
+                                               conditions=conditions or {}, created_by=by)
+    proposal = assignment_propose(loads=_specialist_loads(store.pk),
+                                  customer_ids=[c.pk for c in customer_list])
+    owner = {cid: uid for uid, cids in proposal.items() for cid in cids}
+    policy = policy_for(store.pk)
+    tasks = CallbackTask.objects.bulk_create([
+        CallbackTask(customer=c, store=store, purpose=purpose, campaign=campaign,
+                     assigned_to_id=owner[c.pk], triggered_at=now,
+                     due_at=callback_due_at(triggered_at=now, policy=policy,
+                                            contact_time=c.preferred_contact_time))
+        for c in customer_list], ignore_conflicts=True)
+    campaign.tasks_created = len(tasks)
+    campaign.save(update_fields=["tasks_created"])
+    return campaign
+
+
+@transaction.atomic
+def script_save(*, purpose: str, by, **texts: str) -> CallbackScript:
+    """Save an edited script as a new version of its purpose (old versions are kept)."""
+    if purpose not in CallbackPurpose.values:
+        raise ValidationError({"purpose": _("未知的回访用途。")})
+    missing = [k for k, v in texts.items() if not (v or "").strip()]
+    if missing:
+        raise ValidationError({k: _("此项不能为空。") for k in missing})
+    latest = (CallbackScript.objects.select_for_update().filter(purpose=purpose)
+              .aggregate(v=Max("version"))["v"] or 0)
+    script = CallbackScript(purpose=purpose, version=latest + 1, created_by=by, **texts)
+    script.full_clean(exclude=["created_by"])
+    script.save()
+    return script
+
+
+THANK_YOU_SMS = ("【{store}】{customer}，感谢您选择我们！如对{service}有任何意见，"
+                 "欢迎随时联系我们，祝您生活愉快。")
+SURVEY_SMS = "【{store}】{customer}，您好！请为我们的{service}服务打分（回复1-5），您的意见是我们改进的动力。"
+SMS_TEMPLATES = {"thanks": THANK_YOU_SMS, "survey": SURVEY_SMS}
+
+
+def callback_send_sms(*, task: CallbackTask, template: str, by):
+    """A thank-you or survey SMS from the call page, through the one outbox."""
+    if template not in SMS_TEMPLATES:
+        raise ValidationError({"template": _("未知的短信模板。")})
+    customer = task.customer
+    body = SMS_TEMPLATES[template].format(store=task.store.name, customer=str(customer),
+                                          service=task.service_label)
+    return sms_queue(mobile=customer.mobile, body=body, purpose=f"callback:{template}",
+                     store_id=task.store_id, customer_id=customer.pk, by=by)
+
+
+def on_stage_completed(sender, stage_id: int, kind: str, **kwargs) -> None:
+    """orders.signals.stage_completed receiver: create the callback through the broker.
+    If the broker is down the stage is done anyway; the beat sweep creates the task later."""
+    if kind not in SERVICE_STAGES:
+        return
+    from .tasks import create_callback_for_stage_task
+
+    try:
+        create_callback_for_stage_task.delay(stage_id)
+    except Exception:  # broker down: the sweep (callbacks_sweep_completed_stages) catches up
+        logger.warning("callback for stage %s left to the sweep", stage_id)
+
+
+
+class _Blank(dict):
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
+def script_latest(purpose: str) -> CallbackScript | None:
+    return CallbackScript.objects.filter(purpose=purpose).order_by("-version").first()
+
+
+def script_render(script: CallbackScript, *, task: CallbackTask, specialist) -> dict[str, str]:
+    """The script's parts with the customer's name and title, the service and its date, the
+    specialist's name and the store filled in (L34-L38)."""
+    customer = task.customer
+    when = task.stage.completed_at if task.stage_id else task.triggered_at
+    values = _Blank(customer=customer.name, title=customer.get_title_display(),
+                    service=task.service_label, date=timezone.localtime(when).strftime("%m月%d日"),
+                    specialist=getattr(specialist, "display_name", ""), store=task.store.name)
+    fields = ["opening", "question", "satisfied_followup", "unsatisfied_followup",
+              "satisfied_closing", "unsatisfied_closing"]
+    return {f: getattr(script, f).format_map(values) for f in fields}

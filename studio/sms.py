@@ -1,0 +1,74 @@
+"""The one SMS outbox and its pluggable sender.
+
+Services call `sms_queue(...)`: the message is a row first (never lost), then a task sends it
+on commit; a beat sweep resends what is still queued. The sender is chosen by the SMS_SENDER
+setting; the default keeps messages in the outbox (the UI shows them) without a gateway.
+"""
+import logging
+from datetime import datetime, timedelta
+from functools import partial
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.module_loading import import_string
+
+from .models import SmsMessage, SmsStatus
+
+logger = logging.getLogger(__name__)
+MAX_ATTEMPTS = 5
+
+
+class SmsSendError(Exception):
+    """The gateway did not take the message; it stays queued and is tried again."""
+
+
+class OutboxSender:
+    """Default sender: no gateway; the message is recorded as delivered to the outbox."""
+
+    def send(self, message: SmsMessage) -> str:
+        logger.info("sms to %s****%s recorded in the outbox", message.mobile[:3], message.mobile[-4:])
+        return f"outbox-{message.pk}"
+
+
+def get_sender():
+    return import_string(getattr(settings, "SMS_SENDER", "studio.sms.OutboxSender"))()
+
+
+def sms_queue(*, mobile: str, body: str, purpose: str = "", store_id: int | None = None,
+              customer_id: int | None = None, by=None) -> SmsMessage:
+    """Put a message in the outbox and send it once the transaction commits."""
+    from .tasks import send_sms_task
+
+    message = SmsMessage.objects.create(mobile=mobile, body=body, purpose=purpose,
+                                        store_id=store_id, customer_id=customer_id, created_by=by)
+    transaction.on_commit(partial(send_sms_task.delay, message.pk))
+    return message
+
+
+def sms_send(*, message_id: int) -> SmsMessage:
+    """Send one queued message through the configured sender. Raises SmsSendError to retry."""
+    with transaction.atomic():
+        message = SmsMessage.objects.select_for_update().get(pk=message_id)
+        if message.status != SmsStatus.QUEUED:
+            return message  # already sent, or given up: a redelivered task does nothing
+        message.attempts += 1
+        try:
+            message.provider_id = get_sender().send(message)
+        except SmsSendError as exc:
+            message.error = str(exc)[:200]
+            if message.attempts >= MAX_ATTEMPTS:
+                message.status = SmsStatus.FAILED
+            message.save(update_fields=["attempts", "error", "status"])
+            if message.status == SmsStatus.FAILED:
+                return message
+            raise
+        message.status, message.sent_at, message.error = SmsStatus.SENT, timezone.now(), ""
+        message.save(update_fields=["attempts", "provider_id", "status", "sent_at", "error"])
+        return message
+
+
+def sms_resend_queued(*, now: datetime, older_than: timedelta = timedelta(minutes=5)) -> list[int]:
+    """Ids of messages still queued after `older_than` (a lost task, a broker outage)."""
+    return list(SmsMessage.objects.filter(status=SmsStatus.QUEUED,
+                                          created_at__lt=now - older_than).values_list("pk", flat=True))
