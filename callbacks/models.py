@@ -190,6 +190,8 @@ class CallbackTask(models.Model):
         verbose_name = _("回访任务")
         verbose_name_plural = _("回访任务")
         ordering = ["due_at", "pk"]
+        permissions = [("view_callback_summary", _("查看回访总结报告")),
+                       ("distribute_callbacktask", _("分配回访任务"))]
         constraints = [
             # One post-service callback per stage, one task per customer per campaign: the
             # trigger, the sweep and a redelivered message can all run; only one row lands.

@@ -6,8 +6,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from customers.selectors import customers_search
-from staff.models import Role, StaffMember, Store, User
+from staff.models import Role, Store, User
 from staff.scoping import scope_for
+from staff.selectors import staff_users_in_scope
 
 from .models import Order, OrderStage, Package, StageKind, StageStatus
 
@@ -33,14 +34,7 @@ DEFAULT_STATE = {StageKind.ORDER: "all"}
 
 
 def _staff_choices(request, *roles: str) -> QuerySet[User]:
-    """Active people with one of `roles` in the viewer's store (every store for a GM)."""
-    scope = scope_for(request.user) if request else None
-    if scope is None or scope.nothing:
-        return User.objects.none()
-    members = StaffMember.objects.active().filter(role__in=roles)
-    if not scope.all_stores:
-        members = members.filter(store_id=scope.store_id)
-    return User.objects.filter(staff_profile__in=members).order_by("first_name", "username")
+    return staff_users_in_scope(request.user, *roles) if request else User.objects.none()
 
 
 class StageFilter(filters.FilterSet):

@@ -6,7 +6,6 @@ answers 404; what their role may not do answers 403.
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -24,12 +23,14 @@ from customers.services import (
     customer_add_note,
     customers_assign,
 )
-from staff.models import Store, User
+from staff.models import Store
 from staff.scoping import scope_for
+from staff.selectors import specialists_assignable_by
 from studio.audit import audit_record
 from studio.errors import DomainError
 from studio.exports import xlsx_response
 from studio.models import AuditAction
+from studio.pagination import paginate
 
 from .filters import StageFilter
 from .forms import PaymentForm, StageCompleteForm, StageScheduleForm
@@ -44,23 +45,6 @@ from .selectors import (
 )
 from .services import followup_resolve
 from .tables import STAGE_COLUMNS, RowContext, stage_rows, xlsx_columns
-
-PAGE_SIZE = 50
-
-
-def paginate(request: HttpRequest, queryset, per_page: int = PAGE_SIZE):
-    """A page of `queryset`; a page past the end shows the last one and says so."""
-    paginator = Paginator(queryset, per_page)
-    number = request.GET.get("page") or 1
-    try:
-        return paginator.page(number)
-    except PageNotAnInteger:
-        messages.warning(request, _("页码无效，已显示第一页。"))
-        return paginator.page(1)
-    except EmptyPage:
-        if paginator.num_pages > 1 or int(number) > 1:
-            messages.warning(request, _("页码超出范围，已显示最后一页。"))
-        return paginator.page(paginator.num_pages)
 
 
 def _row_context(request: HttpRequest) -> RowContext:
@@ -94,7 +78,7 @@ def stage_list(request: HttpRequest, kind: str) -> HttpResponse:
         "kind": kind, "kind_label": StageKind(kind).label, "kinds": StageKind.choices,
         "filter": stage_filter, "page": page, "columns": STAGE_COLUMNS[kind],
         "rows": list(stage_rows(page.object_list, kind, ctx)), "query": query.urlencode(),
-        "specialists": _assignable_specialists(request) if request.user.has_perm(
+        "specialists": specialists_assignable_by(request.user) if request.user.has_perm(
             "customers.assign_customer") else [],
     })
 
@@ -114,7 +98,7 @@ def customer_list(request: HttpRequest) -> HttpResponse:
     return render(request, "orders/customer_list.html", {
         "page": page, "q": q, "query": query.urlencode(),
         "reveal": request.user.has_perm("customers.view_full_mobile"),
-        "specialists": _assignable_specialists(request) if request.user.has_perm(
+        "specialists": specialists_assignable_by(request.user) if request.user.has_perm(
             "customers.assign_customer") else [],
     })
 
@@ -235,15 +219,6 @@ def _assignment_store(request: HttpRequest) -> Store:
     return get_object_or_404(Store, pk=scope.store_id)
 
 
-def _assignable_specialists(request: HttpRequest):
-    scope = scope_for(request.user)
-    users = User.objects.filter(staff_profile__role="specialist", staff_profile__is_active=True,
-                                is_active=True).select_related("staff_profile__store")
-    if not scope.all_stores:
-        users = users.filter(staff_profile__store_id=scope.store_id)
-    return users.order_by("staff_profile__store__code", "first_name")
-
-
 PROPOSAL_LIMIT = 500  # customers per proposal: a page the supervisor can still review
 
 
@@ -299,7 +274,7 @@ def reassign(request: HttpRequest) -> HttpResponse:
     """Give one or many customers to a specialist (from a list's check boxes)."""
     ids = [int(i) for i in request.POST.getlist("customer") if i.isdigit()]
     customers = list(customers_visible_to(request.user).filter(pk__in=ids))
-    to = get_object_or_404(_assignable_specialists(request), pk=request.POST.get("to") or 0)
+    to = get_object_or_404(specialists_assignable_by(request.user), pk=request.POST.get("to") or 0)
     if not customers:
         messages.error(request, _("请先勾选客户。"))
     else:

@@ -11,24 +11,30 @@ from .models import Role
 _VIEW_CUSTOMERS = ["customers.view_customer"]
 _VIEW_ORDERS = ["orders.view_package", "orders.view_order", "orders.view_orderstage",
                 "orders.view_payment", "orders.view_stageevent"]
+_CALL = ["callbacks.view_callbacktask", "callbacks.view_callbackrecord",
+         "callbacks.add_callbackrecord", "callbacks.view_callbackscript"]
+_LEAD_CALLS = [*_CALL, "callbacks.distribute_callbacktask", "callbacks.view_callback_summary",
+               "callbacks.add_callbackscript", "callbacks.view_callbackcampaign",
+               "callbacks.add_callbackcampaign", "callbacks.view_callbackpolicy",
+               "callbacks.change_callbackpolicy", "studio.view_smsmessage"]
 _STAFF_DIRECTORY = ["staff.view_store", "staff.view_department", "staff.view_staffmember"]
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.SPECIALIST: [*_VIEW_CUSTOMERS, "customers.change_customer", *_VIEW_ORDERS,
-                      "orders.record_stage", *_STAFF_DIRECTORY],
+                      "orders.record_stage", *_STAFF_DIRECTORY, *_CALL],
     Role.SUPERVISOR: [*_VIEW_CUSTOMERS, "customers.change_customer", "customers.assign_customer",
                       "customers.view_full_mobile", "customers.export_customer", *_VIEW_ORDERS,
-                      "orders.record_stage", *_STAFF_DIRECTORY],
+                      "orders.record_stage", *_STAFF_DIRECTORY, *_LEAD_CALLS],
     Role.FRONT_DESK: [*_VIEW_CUSTOMERS, "customers.add_customer", "customers.change_customer",
                       "customers.view_full_mobile", *_VIEW_ORDERS, "orders.add_order",
                       "orders.change_order", "orders.record_stage", "orders.take_payment",
-                      *_STAFF_DIRECTORY],
+                      *_STAFF_DIRECTORY, *_CALL, "studio.view_smsmessage"],
     Role.STORE_MANAGER: [*_VIEW_CUSTOMERS, "customers.add_customer", "customers.change_customer",
                          "customers.assign_customer", "customers.view_full_mobile",
                          "customers.export_customer", *_VIEW_ORDERS, "orders.add_order",
                          "orders.change_order", "orders.record_stage", "orders.take_payment",
                          "orders.add_package", "orders.change_package", *_STAFF_DIRECTORY,
-                         "staff.change_staffmember"],
+                         "staff.change_staffmember", *_LEAD_CALLS],
     Role.PHOTOGRAPHER: [*_VIEW_ORDERS, "orders.record_stage"],
     Role.MAKEUP_ARTIST: [*_VIEW_ORDERS, "orders.record_stage"],
     Role.SELECTION_CONSULTANT: [*_VIEW_CUSTOMERS, *_VIEW_ORDERS, "orders.record_stage"],
@@ -42,7 +48,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
                            "staff.add_store", "staff.change_store", "staff.add_staffmember",
                            "staff.change_staffmember", "staff.add_department",
                            "staff.change_department", "staff.view_user", "staff.add_user",
-                           "staff.change_user"],
+                           "staff.change_user", *_LEAD_CALLS],
 }
 
 # Roles that work in the Django admin as well as in the back office pages.

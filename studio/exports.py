@@ -1,7 +1,8 @@
 """The one Excel export mechanism: openpyxl write-only mode, formula injection neutralised.
 
 A list hands over its columns and rows; this module writes the sheet (frozen header, widths,
-number and date formats), records the export in the audit log and returns the download.
+number and date formats), records the export in the audit log and returns the download. A
+report of several tables (a summary to file) hands over its sections instead.
 """
 import tempfile
 from collections.abc import Iterable, Sequence
@@ -78,10 +79,60 @@ def xlsx_response(
     for row in rows:
         sheet.append([_cell(sheet, value) for value in row])
         count += 1
+    return _download(request=request, workbook=workbook, filename=filename, rows=count,
+                     audit_detail=audit_detail)
+
+
+@dataclass(frozen=True)
+class XlsxSection:
+    """One table of a report: a bold title line, a bold header, then its rows."""
+
+    title: str
+    columns: Sequence[XlsxColumn]
+    rows: Sequence[Sequence[Any]]
+
+
+def xlsx_report_response(
+    *, request: HttpRequest, filename: str, title: str, sections: Sequence[XlsxSection],
+    lines: Sequence[str] = (), audit_detail: dict[str, Any] | None = None,
+) -> FileResponse:
+    """A report on one sheet: the title, `lines` under it (period, store...), then each section
+    with a blank row between; column widths fit the widest section. Audited like a list."""
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(title=title[:31])
+    widths: dict[int, int] = {}
+    for section in sections:
+        for i, column in enumerate(section.columns, start=1):
+            widths[i] = max(widths.get(i, 0), column.width)
+    for i, width in widths.items():
+        sheet.column_dimensions[get_column_letter(i)].width = width
+    sheet.append([_bold(sheet, title, size=14)])
+    for line in lines:
+        sheet.append([_cell(sheet, line)])
+    count = 0
+    for section in sections:
+        sheet.append([])
+        sheet.append([_bold(sheet, section.title)])
+        sheet.append([_bold(sheet, column.header) for column in section.columns])
+        for row in section.rows:
+            sheet.append([_cell(sheet, value) for value in row])
+            count += 1
+    return _download(request=request, workbook=workbook, filename=filename, rows=count,
+                     audit_detail=audit_detail)
+
+
+def _bold(sheet, value: Any, size: int | None = None) -> WriteOnlyCell:
+    cell = _cell(sheet, value)
+    cell.font = Font(bold=True, size=size)
+    return cell
+
+
+def _download(*, request: HttpRequest, workbook: Workbook, filename: str, rows: int,
+              audit_detail: dict[str, Any] | None) -> FileResponse:
     spool = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)
     workbook.save(spool)
     spool.seek(0)
     audit_record(request=request, action=AuditAction.EXPORT,
-                 detail={"file": filename, "rows": count, **(audit_detail or {})})
+                 detail={"file": filename, "rows": rows, **(audit_detail or {})})
     return FileResponse(spool, as_attachment=True, filename=filename,
                         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

@@ -27,6 +27,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("", include("orders.urls")),
+    path("callbacks/", include("callbacks.urls")),
     path("api/", include((api_patterns, "api"))),
 ]
 

@@ -1,0 +1,69 @@
+"""Reads of callbacks, always starting from what the user may see."""
+from datetime import datetime, timedelta
+
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
+from django.utils import timezone
+
+from customers.models import Customer
+from customers.selectors import customers_visible_to
+from orders.models import Order, OrderStatus
+from staff.scoping import scope_for
+
+from .models import OPEN_STATUSES, CallbackStatus, CallbackTask
+
+LIST_VIEWS = ["today", "overdue", "open", "unassigned", "done", "all"]
+
+
+def callbacks_visible_to(user) -> QuerySet[CallbackTask]:
+    """A specialist sees the callbacks given to them; others their store's; a GM all."""
+    return scope_for(user).apply(CallbackTask.objects.all(), store_field="store_id",
+                                 owner_field="assigned_to_id")
+
+
+def callbacks_list_for_task_list(user, *, view: str, now: datetime) -> QuerySet[CallbackTask]:
+    tasks = (callbacks_visible_to(user)
+             .select_related("customer", "stage__order__package", "assigned_to", "campaign",
+                             "store"))
+    today_end = timezone.localtime(now).replace(hour=23, minute=59, second=59)
+    return {
+        "today": lambda: tasks.filter(status__in=OPEN_STATUSES, due_at__lte=today_end),
+        "overdue": lambda: tasks.filter(Q(status=CallbackStatus.OVERDUE)
+                                        | Q(status=CallbackStatus.PENDING, due_at__lt=now)),
+        "open": lambda: tasks.filter(status__in=OPEN_STATUSES),
+        "unassigned": lambda: tasks.filter(status__in=OPEN_STATUSES, assigned_to__isnull=True),
+        "done": lambda: tasks.filter(status__in=[CallbackStatus.DONE, CallbackStatus.UNREACHABLE]),
+        "all": lambda: tasks,
+    }[view]().order_by("due_at", "pk")
+
+
+def callback_counts(user, *, now: datetime) -> dict[str, int]:
+    """The tab badges: one query."""
+    today_end = timezone.localtime(now).replace(hour=23, minute=59, second=59)
+    return callbacks_visible_to(user).aggregate(
+        today=Count("pk", filter=Q(status__in=OPEN_STATUSES, due_at__lte=today_end)),
+        overdue=Count("pk", filter=Q(status=CallbackStatus.OVERDUE)
+                      | Q(status=CallbackStatus.PENDING, due_at__lt=now)),
+        open=Count("pk", filter=Q(status__in=OPEN_STATUSES)),
+        unassigned=Count("pk", filter=Q(status__in=OPEN_STATUSES, assigned_to__isnull=True)),
+    )
+
+
+def campaign_candidates(user, *, store_id: int, conditions: dict, now: datetime
+                        ) -> QuerySet[Customer]:
+    """Customers of a store matching a campaign's conditions (old-customer classification,
+    L40): VIP only, spending at least, no order for N days, wedding or birthday month."""
+    customers = customers_visible_to(user).filter(store_id=store_id)
+    if conditions.get("vip_only"):
+        customers = customers.filter(is_vip=True)
+    if conditions.get("min_spend"):
+        customers = customers.annotate(spend=Sum("orders__paid_total", filter=~Q(
+            orders__status=OrderStatus.CANCELLED))).filter(spend__gte=conditions["min_spend"])
+    if conditions.get("idle_days"):
+        recent = Order.objects.filter(customer=OuterRef("pk"),
+                                      created_at__gte=now - timedelta(days=int(conditions["idle_days"])))
+        customers = customers.filter(~Exists(recent), orders__isnull=False)
+    if conditions.get("wedding_month"):
+        customers = customers.filter(wedding_on__month=int(conditions["wedding_month"]))
+    if conditions.get("birthday_month"):
+        customers = customers.filter(child_birthday_on__month=int(conditions["birthday_month"]))
+    return customers.distinct().order_by("pk")

@@ -1,0 +1,258 @@
+"""Callback pages: the specialist's list, the call page (script + record form), distribution,
+scripts, campaigns and the summary report. Every view starts from callbacks_visible_to."""
+from datetime import date, timedelta
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from customers.services import assignment_propose
+from staff.models import Store
+from staff.scoping import scope_for
+from staff.selectors import specialists_assignable_by
+from studio.audit import audit_record
+from studio.models import AuditAction
+from studio.pagination import paginate
+
+from .forms import SCRIPT_FIELDS, CallbackRecordForm, CampaignForm, ScriptForm
+from .models import CallbackPurpose, CallbackScript, CallbackTask
+from .quiet_hours import is_quiet
+from .selectors import (
+    LIST_VIEWS,
+    callback_counts,
+    callbacks_list_for_task_list,
+    callbacks_visible_to,
+    campaign_candidates,
+)
+from .services import (
+    _specialist_loads,
+    callback_record,
+    callback_send_sms,
+    campaign_create,
+    policy_for,
+    script_latest,
+    script_render,
+    script_save,
+)
+
+
+@login_required
+@permission_required("callbacks.view_callbacktask", raise_exception=True)
+def task_list(request: HttpRequest) -> HttpResponse:
+    """今日回访： what is due today, overdue, open, unassigned or done."""
+    now = timezone.now()
+    view = request.GET.get("view", "today")
+    if view not in LIST_VIEWS:
+        view = "today"
+    tasks = callbacks_list_for_task_list(request.user, view=view, now=now)
+    purpose = request.GET.get("purpose", "")
+    if purpose in CallbackPurpose.values:
+        tasks = tasks.filter(purpose=purpose)
+    page = paginate(request, tasks)
+    query = request.GET.copy()
+    query.pop("page", None)
+    may_distribute = request.user.has_perm("callbacks.distribute_callbacktask")
+    return render(request, "callbacks/task_list.html", {
+        "page": page, "view": view, "counts": callback_counts(request.user, now=now),
+        "purposes": CallbackPurpose.choices, "purpose": purpose, "now": now,
+        "query": query.urlencode(),
+        "specialists": specialists_assignable_by(request.user) if may_distribute else [],
+    })
+
+
+@login_required
+@permission_required("callbacks.view_callbacktask", raise_exception=True)
+def call_page(request: HttpRequest, pk: int) -> HttpResponse:
+    """The call: script with the customer's details filled in, answer buttons that open the
+    matching branch, and the record form (《回访记录表》)."""
+    task = get_object_or_404(callbacks_visible_to(request.user).select_related(
+        "customer__assigned_to", "stage__order__package", "store", "assigned_to"), pk=pk)
+    script = script_latest(task.purpose)
+    now = timezone.now()
+    form = CallbackRecordForm(request.POST or None)
+    if request.method == "POST":
+        if not request.user.has_perm("callbacks.add_callbackrecord"):
+            return HttpResponse(status=403)
+        if form.is_valid() and form.call(callback_record, task=task, by=request.user,
+                                         script=script, **form.cleaned_data):
+            messages.success(request, _("回访记录已保存。"))
+            return redirect("callbacks:list")
+    policy = policy_for(task.store_id)
+    return render(request, "callbacks/call.html", {
+        "task": task, "customer": task.customer, "form": form,
+        "script": script_render(script, task=task, specialist=request.user) if script else None,
+        "quiet_now": is_quiet(now, policy.quiet_periods), "policy": policy,
+        "records": task.records.select_related("by").all(),
+        "reveal": request.user.has_perm("customers.view_full_mobile"),
+    }, status=400 if form.errors else 200)
+
+
+@login_required
+@require_POST
+@permission_required("callbacks.add_callbackrecord", raise_exception=True)
+def reveal_mobile(request: HttpRequest, pk: int) -> JsonResponse:
+    """The number to dial, for the specialist making this call: a POST, and audited."""
+    task = get_object_or_404(callbacks_visible_to(request.user).select_related("customer"), pk=pk)
+    audit_record(request=request, action=AuditAction.REVEAL_MOBILE, obj=task.customer,
+                 detail={"callback_task": task.pk})
+    return JsonResponse({"mobile": task.customer.mobile})
+
+
+@login_required
+@require_POST
+@permission_required("callbacks.add_callbackrecord", raise_exception=True)
+def send_sms(request: HttpRequest, pk: int) -> HttpResponse:
+    task = get_object_or_404(callbacks_visible_to(request.user).select_related("customer", "store",
+                                                                               "stage"), pk=pk)
+    try:
+        callback_send_sms(task=task, template=request.POST.get("template", ""), by=request.user)
+        messages.success(request, _("短信已放入发件箱。"))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return redirect("callbacks:call", pk=task.pk)
+
+
+@login_required
+@require_POST
+@permission_required("callbacks.distribute_callbacktask", raise_exception=True)
+def distribute(request: HttpRequest) -> HttpResponse:
+    """Give ticked callbacks to one specialist, or spread every unassigned one, balanced."""
+    tasks = callbacks_visible_to(request.user).filter(status__in=["pending", "overdue"])
+    if request.POST.get("action") == "balance":
+        store = _store_of(request)
+        unassigned = list(tasks.filter(store=store, assigned_to__isnull=True)
+                          .values_list("pk", flat=True))
+        try:
+            proposal = assignment_propose(loads=_specialist_loads(store.pk), customer_ids=unassigned)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+            return redirect(reverse("callbacks:list") + "?view=unassigned")
+        for user_id, task_ids in proposal.items():
+            CallbackTask.objects.filter(pk__in=task_ids).update(assigned_to_id=user_id)
+        messages.success(request, _("已均衡分配 %(n)d 个回访任务。") % {"n": len(unassigned)})
+    else:
+        ids = [int(i) for i in request.POST.getlist("task") if i.isdigit()]
+        to = get_object_or_404(specialists_assignable_by(request.user), pk=request.POST.get("to") or 0)
+        changed = tasks.filter(pk__in=ids, store_id=to.staff_profile.store_id).update(assigned_to=to)
+        messages.success(request, _("已将 %(n)d 个回访任务交给 %(name)s。") % {
+            "n": changed, "name": to.display_name})
+    return redirect(reverse("callbacks:list") + "?view=unassigned")
+
+
+def _store_of(request: HttpRequest) -> Store:
+    scope = scope_for(request.user)
+    if scope.all_stores:
+        store_id = request.POST.get("store") or request.GET.get("store")
+        stores = Store.objects.filter(is_active=True)
+        return get_object_or_404(stores, pk=store_id) if store_id else stores.first()
+    return get_object_or_404(Store, pk=scope.store_id)
+
+
+@login_required
+@permission_required("callbacks.view_callbackscript", raise_exception=True)
+def scripts(request: HttpRequest) -> HttpResponse:
+    latest = {}
+    for script in CallbackScript.objects.order_by("purpose", "-version"):
+        latest.setdefault(script.purpose, script)
+    return render(request, "callbacks/scripts.html", {
+        "scripts": [(p, label, latest.get(p)) for p, label in CallbackPurpose.choices]})
+
+
+@login_required
+@permission_required("callbacks.add_callbackscript", raise_exception=True)
+def script_edit(request: HttpRequest, purpose: str) -> HttpResponse:
+    """Edit a purpose's script: saving adds a version; earlier versions stay listed."""
+    if purpose not in CallbackPurpose.values:
+        return redirect("callbacks:scripts")
+    current = script_latest(purpose)
+    form = ScriptForm(request.POST or None, instance=current if request.method == "GET" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            saved = script_save(purpose=purpose, by=request.user,
+                                **{f: form.cleaned_data[f] for f in SCRIPT_FIELDS})
+            messages.success(request, _("已保存为第 %(v)d 版。") % {"v": saved.version})
+            return redirect("callbacks:scripts")
+        except ValidationError as exc:
+            form.add_error(None, exc)
+    versions = CallbackScript.objects.filter(purpose=purpose).select_related("created_by")
+    return render(request, "callbacks/script_edit.html", {
+        "form": form, "purpose": CallbackPurpose(purpose), "versions": versions})
+
+
+@login_required
+@permission_required("callbacks.view_callbackcampaign", raise_exception=True)
+def campaigns(request: HttpRequest) -> HttpResponse:
+    """Batch callbacks (节日、店庆、促销、续卡、升级): pick customers by conditions, preview the
+    count, create the tasks spread over the specialists."""
+    store = _store_of(request)
+    form = CampaignForm(request.POST or None)
+    preview = None
+    if request.method == "POST" and form.is_valid():
+        if not request.user.has_perm("callbacks.add_callbackcampaign"):
+            return HttpResponse(status=403)
+        candidates = campaign_candidates(request.user, store_id=store.pk,
+                                         conditions=form.conditions(), now=timezone.now())
+        if request.POST.get("action") == "create":
+            try:
+                campaign = campaign_create(
+                    name=form.cleaned_data["name"], purpose=form.cleaned_data["purpose"],
+                    store=store, customers=candidates, by=request.user,
+                    conditions=form.conditions())
+                messages.success(request, _("已生成 %(n)d 个回访任务。") % {
+                    "n": campaign.tasks_created})
+                return redirect(f"{reverse('callbacks:campaigns')}?store={store.pk}")
+            except ValidationError as exc:
+                form.add_error(None, exc)
+        preview = candidates.count()
+    campaigns = (scope_for(request.user).apply(
+        store.callback_campaigns.all(), store_field="store_id", owner_field=None)
+        .select_related("created_by")[:50]) if not scope_for(request.user).owner_id else []
+    return render(request, "callbacks/campaigns.html", {
+        "form": form, "preview": preview, "store": store, "campaigns": campaigns,
+        "stores": Store.objects.filter(is_active=True) if scope_for(request.user).all_stores
+        else []})
+
+
+@login_required
+@permission_required("callbacks.view_callback_summary", raise_exception=True)
+def summary(request: HttpRequest) -> HttpResponse:
+    """《回访总结报告》 for a period and store: a page with charts, and the Excel to file."""
+    from .summary import callback_summary, summary_xlsx
+    today = timezone.localdate()
+    try:
+        start = date.fromisoformat(request.GET.get("start", ""))
+    except ValueError:
+        start = today.replace(day=1)
+    try:
+        end = date.fromisoformat(request.GET.get("end", ""))
+    except ValueError:
+        end = today
+    if end < start:
+        start, end = end, start
+    end = min(end, start + timedelta(days=366))
+    tasks = callbacks_visible_to(request.user)
+    all_stores = scope_for(request.user).all_stores
+    store = None
+    if all_stores and request.GET.get("store", "").isdigit():
+        store = Store.objects.filter(pk=request.GET["store"]).first()
+        if store:
+            tasks = tasks.filter(store=store)
+    elif not all_stores:
+        store = Store.objects.filter(pk=scope_for(request.user).store_id).first()
+    data = callback_summary(tasks=tasks, start=start, end=end, now=timezone.now())
+    if request.GET.get("export") == "xlsx":
+        return summary_xlsx(request=request, summary=data,
+                            store_name=store.name if store else _("全部门店"), start=start, end=end)
+    query = request.GET.copy()
+    query.pop("export", None)
+    return render(request, "callbacks/summary.html", {
+        "summary": data, "start": start, "end": end, "store": store, "query": query.urlencode(),
+        "stores": Store.objects.filter(is_active=True) if all_stores else []})
+
+
