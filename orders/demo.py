@@ -83,7 +83,7 @@ def demo_present() -> bool:
 
 
 @transaction.atomic
-def demo_seed(*, customers_per_store: int = 150, seed: int = 2026) -> dict[str, int]:
+def demo_seed(*, customers_per_store: int = 150, seed: int = 2026, now=None) -> dict[str, int]:
     """Create the demo studio once. Returns counts; a second call changes nothing."""
     if demo_present():
         return {}
@@ -116,7 +116,7 @@ def demo_seed(*, customers_per_store: int = 150, seed: int = 2026) -> dict[str, 
                                        outfits=o, includes_gown_selection=g)
                 for n, k, p, c, a, o, g in PACKAGES]
 
-    now = timezone.now()
+    now = now or timezone.now()
     counts = {"customers": 0, "orders": 0}
     used_mobiles: set[str] = set()
     for store in stores:
