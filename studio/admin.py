@@ -1,9 +1,10 @@
 """Admin plumbing: the audit log (read-only) and the mixin that scopes admin lists."""
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from staff.scoping import scope_for
 
-from .models import AuditEntry
+from .models import AuditEntry, SmsMessage
 
 
 class ScopedAdminMixin:
@@ -41,3 +42,20 @@ class AuditEntryAdmin(AppendOnlyAdminMixin, admin.ModelAdmin):
 
     def has_view_permission(self, request, obj=None) -> bool:
         return request.user.is_superuser
+
+
+@admin.register(SmsMessage)
+class SmsMessageAdmin(AppendOnlyAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
+    list_display = ["created_at", "masked", "purpose", "status", "attempts", "sent_at", "error"]
+    list_filter = ["status", "purpose"]
+    search_fields = ["=mobile"]
+    readonly_fields = ["mobile", "body", "purpose", "store_id", "customer_id", "status",
+                       "attempts", "provider_id", "error", "created_by", "sent_at"]
+    show_full_result_count = False
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    @admin.display(description=_("手机号"))
+    def masked(self, message: SmsMessage) -> str:
+        return f"{message.mobile[:3]}****{message.mobile[-4:]}"

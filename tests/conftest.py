@@ -1,5 +1,12 @@
 """Fixtures shared by every test: a small studio with one person per role."""
+import os
+import subprocess
+import sys
+import uuid
+
 import pytest
+from django.conf import settings as django_settings
+from django.db import connection
 from django.utils import translation
 
 from orders.services import order_create
@@ -97,3 +104,29 @@ def customer(store, specialist):
 @pytest.fixture
 def order(customer, package, front_desk):
     return order_create(customer=customer, package=package, by=front_desk)
+
+
+@pytest.fixture
+def live_worker():
+    """A real Celery worker process on a queue of its own, reading the test database.
+    Only with a Redis broker (CI runs the suite against this machine's Redis)."""
+    if not django_settings.CELERY_BROKER_URL.startswith("redis"):
+        pytest.skip("needs CELERY_BROKER_URL=redis://… (run in CI against this machine's Redis)")
+    from studio.celery import app
+
+    queue = f"test-{uuid.uuid4().hex[:8]}"
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "studio.settings"}
+    db = connection.settings_dict
+    if db["ENGINE"].endswith("postgresql"):
+        auth = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
+        env["DATABASE_URL"] = f"postgres://{auth}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "studio", "worker", "--pool=solo", "-Q", queue,
+         "--without-heartbeat", "--without-gossip", "--without-mingle", "--loglevel=WARNING"],
+        cwd=django_settings.BASE_DIR, env=env)
+    default_queue = app.conf.task_default_queue
+    app.conf.task_default_queue = queue
+    yield queue
+    app.conf.task_default_queue = default_queue
+    process.terminate()
+    process.wait(timeout=30)

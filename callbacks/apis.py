@@ -1,0 +1,218 @@
+"""API of callbacks: the task list and a task with its calls, recording a call, scripts and
+campaigns.
+
+Every queryset starts from callbacks_visible_to(user) (campaigns from the user's store scope),
+so out-of-scope ids answer 404. The actions call callbacks.services; studio.api.exception_handler
+turns their ValidationError into 400 and their DomainError into 409.
+"""
+import django_filters as filters
+from django.core.exceptions import ValidationError
+from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import generics, serializers, status
+from rest_framework.permissions import SAFE_METHODS
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from staff.models import Store
+from staff.scoping import scope_for
+from studio.permissions import HasRequiredPerm
+
+from .models import CallbackCampaign, CallbackPurpose, CallbackRecord, CallbackScript, CallbackTask
+from .selectors import LIST_VIEWS, callbacks_list_for_task_list, callbacks_visible_to, campaign_candidates
+from .serializers import (
+    CallbackCampaignInputSerializer,
+    CallbackCampaignSerializer,
+    CallbackRecordCreatedSerializer,
+    CallbackRecordInputSerializer,
+    CallbackScriptInputSerializer,
+    CallbackScriptSerializer,
+    CallbackTaskDetailSerializer,
+    CallbackTaskSerializer,
+)
+from .services import callback_record, campaign_create, script_latest, script_save
+
+
+class ReadOrWritePerm:
+    """`required_perm` for HasRequiredPerm when one URL reads and writes: reads need
+    `read_perm`, writes `write_perm` (a specialist may read scripts, not write them)."""
+
+    read_perm: str
+    write_perm: str
+
+    @property
+    def required_perm(self) -> str:
+        return self.read_perm if self.request.method in SAFE_METHODS else self.write_perm
+
+
+# --- Callback tasks -----------------------------------------------------------------------------
+
+class CallbackFilter(filters.FilterSet):
+    purpose = filters.ChoiceFilter(choices=CallbackPurpose.choices)
+    assigned_to = filters.NumberFilter(field_name="assigned_to_id")
+    store = filters.NumberFilter(field_name="store_id")  # useful to a GM; others see one store
+
+    class Meta:
+        model = CallbackTask
+        fields: list[str] = []
+
+
+class CallbackListParamsSerializer(serializers.Serializer):
+    view = serializers.ChoiceField(choices=LIST_VIEWS, default="today")
+
+
+@extend_schema(parameters=[
+    OpenApiParameter("view", enum=LIST_VIEWS, default="today",
+                     description="列表：今日到期 / 逾期 / 未完成 / 未分配 / 已完成 / 全部（默认今日，与页面相同）"),
+])
+class CallbackListApi(generics.ListAPIView):
+    """The callback list (今日回访), with the page's tabs as `view`."""
+
+    permission_classes = [HasRequiredPerm]
+    required_perm = "callbacks.view_callbacktask"
+    serializer_class = CallbackTaskSerializer
+    filterset_class = CallbackFilter
+
+    def get_queryset(self) -> QuerySet[CallbackTask]:
+        params = CallbackListParamsSerializer(data=self.request.query_params)
+        params.is_valid(raise_exception=True)
+        # The selector joins customer, stage, order, package, assignee, campaign and store.
+        return callbacks_list_for_task_list(self.request.user, view=params.validated_data["view"],
+                                            now=timezone.now())
+
+
+class CallbackDetailApi(generics.RetrieveAPIView):
+    """One callback task with its calls, newest first."""
+
+    permission_classes = [HasRequiredPerm]
+    required_perm = "callbacks.view_callbacktask"
+    serializer_class = CallbackTaskDetailSerializer
+
+    def get_queryset(self) -> QuerySet[CallbackTask]:
+        return (callbacks_visible_to(self.request.user)
+                .select_related("customer", "stage__order__package", "assigned_to", "campaign",
+                                "store")
+                .prefetch_related(Prefetch("records", queryset=CallbackRecord.objects
+                                           .select_related("by", "script"))))
+
+
+TASK_IN_PATH = OpenApiParameter("task_id", OpenApiTypes.INT, OpenApiParameter.PATH)
+
+
+class CallbackRecordCreateApi(APIView):
+    permission_classes = [HasRequiredPerm]
+    required_perm = "callbacks.add_callbackrecord"
+
+    @extend_schema(parameters=[TASK_IN_PATH], request=CallbackRecordInputSerializer,
+                   responses={201: CallbackRecordCreatedSerializer}, summary="登记一次回访")
+    def post(self, request: Request, task_id: int) -> Response:
+        task = get_object_or_404(callbacks_visible_to(request.user), pk=task_id)
+        body = CallbackRecordInputSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        record = callback_record(task=task, by=request.user, script=script_latest(task.purpose),
+                                 **body.validated_data)
+        # record.task is the row the service locked and moved on: its new status and due time.
+        return Response(CallbackRecordCreatedSerializer(
+            {"record": record, "task": record.task}, context={"request": request}).data,
+            status=status.HTTP_201_CREATED)
+
+
+# --- Scripts ------------------------------------------------------------------------------------
+
+class ScriptFilter(filters.FilterSet):
+    purpose = filters.ChoiceFilter(choices=CallbackPurpose.choices,
+                                   help_text="给出用途时列出它的所有版本（新版在前）")
+
+    class Meta:
+        model = CallbackScript
+        fields: list[str] = []
+
+
+@extend_schema_view(
+    get=extend_schema(summary="回访话术：每种用途的最新版；带 purpose 时列出该用途的所有版本"),
+    post=extend_schema(request=CallbackScriptInputSerializer,
+                       responses={201: CallbackScriptSerializer},
+                       summary="保存回访话术（新增一个版本）"),
+)
+class CallbackScriptListApi(ReadOrWritePerm, generics.ListAPIView):
+    permission_classes = [HasRequiredPerm]
+    read_perm = "callbacks.view_callbackscript"
+    write_perm = "callbacks.add_callbackscript"
+    serializer_class = CallbackScriptSerializer
+    filterset_class = ScriptFilter
+
+    def get_queryset(self) -> QuerySet[CallbackScript]:
+        scripts = CallbackScript.objects.select_related("created_by").order_by("purpose", "-version")
+        if self.request.query_params.get("purpose"):
+            return scripts  # every version of that purpose (ScriptFilter narrows it)
+        newest = (CallbackScript.objects.filter(purpose=OuterRef("purpose"))
+                  .order_by("-version").values("version")[:1])
+        return scripts.filter(version=Subquery(newest))
+
+    def post(self, request: Request) -> Response:
+        body = CallbackScriptInputSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        script = script_save(by=request.user, **body.validated_data)
+        return Response(CallbackScriptSerializer(script, context={"request": request}).data,
+                        status=status.HTTP_201_CREATED)
+
+
+# --- Campaigns ----------------------------------------------------------------------------------
+
+class CampaignFilter(filters.FilterSet):
+    purpose = filters.ChoiceFilter(choices=CallbackPurpose.choices)
+    store = filters.NumberFilter(field_name="store_id")  # useful to a GM; others see one store
+
+    class Meta:
+        model = CallbackCampaign
+        fields: list[str] = []
+
+
+def _campaign_store(user, requested: Store | None) -> Store:
+    """The store a campaign is for: a GM names it; everyone else works for their own store."""
+    scope = scope_for(user)
+    if scope.all_stores:
+        if requested is None:
+            raise ValidationError({"store": _("请选择门店。")})
+        return requested
+    if requested is not None and requested.pk != scope.store_id:
+        raise ValidationError({"store": _("只能为本门店创建回访活动。")})
+    return Store.objects.get(pk=scope.store_id)
+
+
+@extend_schema_view(
+    get=extend_schema(summary="回访活动（按门店）"),
+    post=extend_schema(request=CallbackCampaignInputSerializer,
+                       responses={201: CallbackCampaignSerializer},
+                       summary="创建回访活动：按条件选客户，生成回访任务并分给客服"),
+)
+class CallbackCampaignListApi(ReadOrWritePerm, generics.ListAPIView):
+    permission_classes = [HasRequiredPerm]
+    read_perm = "callbacks.view_callbackcampaign"
+    write_perm = "callbacks.add_callbackcampaign"
+    serializer_class = CallbackCampaignSerializer
+    filterset_class = CampaignFilter
+
+    def get_queryset(self) -> QuerySet[CallbackCampaign]:
+        # By store only: a specialist's owner scope sees none (and lacks the permission anyway).
+        return (scope_for(self.request.user)
+                .apply(CallbackCampaign.objects.all(), store_field="store_id", owner_field=None)
+                .select_related("store", "created_by").order_by("-created_at", "-pk"))
+
+    def post(self, request: Request) -> Response:
+        body = CallbackCampaignInputSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        store = _campaign_store(request.user, data.get("store"))
+        conditions = data.get("conditions", {})
+        candidates = campaign_candidates(request.user, store_id=store.pk, conditions=conditions,
+                                         now=timezone.now())
+        campaign = campaign_create(name=data["name"], purpose=data["purpose"], store=store,
+                                   customers=candidates, by=request.user, conditions=conditions)
+        return Response(CallbackCampaignSerializer(campaign, context={"request": request}).data,
+                        status=status.HTTP_201_CREATED)

@@ -1,0 +1,172 @@
+"""API shapes of callback tasks, call records, scripts and campaigns; request bodies of the actions.
+
+Output serializers only read; every write goes through callbacks.services, which decides.
+"""
+from decimal import Decimal
+
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from orders.serializers import MobileField
+from staff.models import Store
+
+from .forms import SCRIPT_FIELDS
+from .models import (
+    CallbackCampaign,
+    CallbackPurpose,
+    CallbackRecord,
+    CallbackScript,
+    CallbackTask,
+    Channel,
+    Satisfaction,
+)
+
+# Campaigns call customers for an occasion; post-service and complaint callbacks have their own
+# triggers (as on the campaign page's form).
+CAMPAIGN_PURPOSES = [p for p in CallbackPurpose.values
+                     if p not in (CallbackPurpose.POST_SERVICE, CallbackPurpose.COMPLAINT)]
+
+
+def _name_of(person: str) -> serializers.CharField:
+    """The display name of the user at `person` (a foreign key), or null."""
+    return serializers.CharField(source=f"{person}.display_name", read_only=True, allow_null=True)
+
+
+# --- Output -------------------------------------------------------------------------------------
+
+class CallbackRecordSerializer(serializers.ModelSerializer):
+    """One call (《回访记录表》)."""
+
+    by_name = _name_of("by")
+    script_version = serializers.IntegerField(source="script.version", read_only=True,
+                                              allow_null=True)
+
+    class Meta:
+        model = CallbackRecord
+        fields = ["id", "task", "called_at", "by", "by_name", "channel", "reached", "satisfaction",
+                  "score", "comments", "suggestions", "next_appointment_at", "wants_complaint",
+                  "script", "script_version"]
+        read_only_fields = fields
+
+
+class CallbackTaskStateSerializer(serializers.ModelSerializer):
+    """Where a task stands after a call: its status and (new) due time."""
+
+    class Meta:
+        model = CallbackTask
+        fields = ["id", "status", "due_at", "booked_at", "attempts", "completed_at"]
+        read_only_fields = fields
+
+
+class CallbackRecordCreatedSerializer(serializers.Serializer):
+    record = CallbackRecordSerializer(read_only=True)
+    task = CallbackTaskStateSerializer(read_only=True)
+
+
+class CallbackTaskSerializer(serializers.ModelSerializer):
+    """A row of the callback list: whom to call, why, by when, and who calls."""
+
+    customer_name = serializers.CharField(source="customer.name", read_only=True)
+    customer_mobile = MobileField(source="customer.mobile")
+    store_name = serializers.CharField(source="store.name", read_only=True)
+    service = serializers.CharField(source="service_label", read_only=True)
+    order = serializers.IntegerField(source="stage.order_id", read_only=True, allow_null=True)
+    package = serializers.CharField(source="stage.order.package.name", read_only=True,
+                                    allow_null=True)
+    campaign_name = serializers.CharField(source="campaign.name", read_only=True, allow_null=True)
+    assigned_to_name = _name_of("assigned_to")
+
+    class Meta:
+        model = CallbackTask
+        fields = ["id", "customer", "customer_name", "customer_mobile", "store", "store_name",
+                  "purpose", "service", "stage", "order", "package", "campaign", "campaign_name",
+                  "assigned_to", "assigned_to_name", "status", "triggered_at", "due_at",
+                  "booked_at", "attempts", "completed_at", "escalated_at"]
+        read_only_fields = fields
+
+
+class CallbackTaskDetailSerializer(CallbackTaskSerializer):
+    records = CallbackRecordSerializer(many=True, read_only=True)
+
+    class Meta(CallbackTaskSerializer.Meta):
+        fields = [*CallbackTaskSerializer.Meta.fields, "records"]
+        read_only_fields = fields
+
+
+class CallbackScriptSerializer(serializers.ModelSerializer):
+    created_by_name = _name_of("created_by")
+
+    class Meta:
+        model = CallbackScript
+        fields = ["id", "purpose", "version", *SCRIPT_FIELDS, "created_by", "created_by_name",
+                  "created_at"]
+        read_only_fields = fields
+
+
+class CallbackCampaignSerializer(serializers.ModelSerializer):
+    store_name = serializers.CharField(source="store.name", read_only=True)
+    created_by_name = _name_of("created_by")
+
+    class Meta:
+        model = CallbackCampaign
+        fields = ["id", "name", "purpose", "store", "store_name", "conditions", "tasks_created",
+                  "created_by", "created_by_name", "created_at"]
+        read_only_fields = fields
+
+
+# --- Input: shapes only; the services check the rules -----------------------------------------
+
+class CallbackRecordInputSerializer(serializers.Serializer):
+    channel = serializers.ChoiceField(choices=Channel.choices, default=Channel.PHONE)
+    reached = serializers.BooleanField()
+    satisfaction = serializers.ChoiceField(choices=Satisfaction.choices, allow_blank=True,
+                                           default="")
+    score = serializers.IntegerField(min_value=1, max_value=5, required=False, allow_null=True)
+    comments = serializers.CharField(allow_blank=True, default="")
+    suggestions = serializers.CharField(allow_blank=True, default="")
+    next_appointment_at = serializers.DateTimeField(required=False, allow_null=True)
+
+
+class CallbackScriptInputSerializer(serializers.Serializer):
+    purpose = serializers.ChoiceField(choices=CallbackPurpose.choices)
+    opening = serializers.CharField(allow_blank=True)
+    question = serializers.CharField(allow_blank=True)
+    satisfied_followup = serializers.CharField(allow_blank=True)
+    unsatisfied_followup = serializers.CharField(allow_blank=True)
+    satisfied_closing = serializers.CharField(allow_blank=True)
+    unsatisfied_closing = serializers.CharField(allow_blank=True)
+
+
+class CampaignConditionsSerializer(serializers.Serializer):
+    """Which customers of the store (old-customer classification, as the campaign page)."""
+
+    vip_only = serializers.BooleanField(default=False)
+    min_spend = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=Decimal("0"),
+                                         required=False, allow_null=True)
+    idle_days = serializers.IntegerField(min_value=1, max_value=3650, required=False,
+                                         allow_null=True)
+    wedding_month = serializers.IntegerField(min_value=1, max_value=12, required=False,
+                                             allow_null=True)
+    birthday_month = serializers.IntegerField(min_value=1, max_value=12, required=False,
+                                              allow_null=True)
+
+    def to_internal_value(self, data) -> dict:
+        """Only the conditions set, stored as JSON (an amount as a string), as the page does."""
+        values = super().to_internal_value(data)
+        return {k: (str(v) if k == "min_spend" else v) for k, v in values.items()
+                if v not in (None, False, "")}
+
+
+class CallbackCampaignInputSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=100)
+    # The full enum (one PurposeEnum in the schema); the occasions are checked below.
+    purpose = serializers.ChoiceField(choices=CallbackPurpose.choices)
+    store = serializers.PrimaryKeyRelatedField(
+        queryset=Store.objects.filter(is_active=True), required=False, allow_null=True,
+        help_text="总经理必填；其他角色只能为本门店创建（可省略）")
+    conditions = CampaignConditionsSerializer(required=False)
+
+    def validate_purpose(self, value: str) -> str:
+        if value not in CAMPAIGN_PURPOSES:
+            raise serializers.ValidationError(_("请选择活动回访的用途。"))
+        return value
