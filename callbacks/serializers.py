@@ -5,6 +5,7 @@ Output serializers only read; every write goes through callbacks.services, which
 from decimal import Decimal
 
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from orders.serializers import MobileField
@@ -16,6 +17,7 @@ from .models import (
     CallbackPurpose,
     CallbackRecord,
     CallbackScript,
+    CallbackStatus,
     CallbackTask,
     Channel,
     Satisfaction,
@@ -30,6 +32,15 @@ CAMPAIGN_PURPOSES = [p for p in CallbackPurpose.values
 def _name_of(person: str) -> serializers.CharField:
     """The display name of the user at `person` (a foreign key), or null."""
     return serializers.CharField(source=f"{person}.display_name", read_only=True, allow_null=True)
+
+
+# Orders and stages have a `status` too: without a name of its own the schema's enum for a task's
+# status would collide with theirs (ENUM_NAME_OVERRIDES would do the same from settings).
+@extend_schema_field(serializers.ChoiceField(choices=CallbackStatus.choices),
+                     component_name="CallbackStatusEnum")
+class CallbackStatusField(serializers.ChoiceField):
+    def __init__(self, **kwargs) -> None:
+        super().__init__(choices=CallbackStatus.choices, read_only=True, **kwargs)
 
 
 # --- Output -------------------------------------------------------------------------------------
@@ -51,6 +62,8 @@ class CallbackRecordSerializer(serializers.ModelSerializer):
 
 class CallbackTaskStateSerializer(serializers.ModelSerializer):
     """Where a task stands after a call: its status and (new) due time."""
+
+    status = CallbackStatusField()
 
     class Meta:
         model = CallbackTask
@@ -75,6 +88,7 @@ class CallbackTaskSerializer(serializers.ModelSerializer):
                                     allow_null=True)
     campaign_name = serializers.CharField(source="campaign.name", read_only=True, allow_null=True)
     assigned_to_name = _name_of("assigned_to")
+    status = CallbackStatusField()
 
     class Meta:
         model = CallbackTask

@@ -47,7 +47,9 @@ def sms_queue(*, mobile: str, body: str, purpose: str = "", store_id: int | None
 
 
 def sms_send(*, message_id: int) -> SmsMessage:
-    """Send one queued message through the configured sender. Raises SmsSendError to retry."""
+    """Send one queued message through the configured sender. Raises SmsSendError (after
+    recording the attempt) so that the task retries; gives up after MAX_ATTEMPTS."""
+    failure: SmsSendError | None = None
     with transaction.atomic():
         message = SmsMessage.objects.select_for_update().get(pk=message_id)
         if message.status != SmsStatus.QUEUED:
@@ -56,16 +58,16 @@ def sms_send(*, message_id: int) -> SmsMessage:
         try:
             message.provider_id = get_sender().send(message)
         except SmsSendError as exc:
+            failure = exc
             message.error = str(exc)[:200]
             if message.attempts >= MAX_ATTEMPTS:
                 message.status = SmsStatus.FAILED
-            message.save(update_fields=["attempts", "error", "status"])
-            if message.status == SmsStatus.FAILED:
-                return message
-            raise
-        message.status, message.sent_at, message.error = SmsStatus.SENT, timezone.now(), ""
+        else:
+            message.status, message.sent_at, message.error = SmsStatus.SENT, timezone.now(), ""
         message.save(update_fields=["attempts", "provider_id", "status", "sent_at", "error"])
-        return message
+    if failure is not None and message.status == SmsStatus.QUEUED:
+        raise failure  # recorded above; the caller's retry tries again
+    return message
 
 
 def sms_resend_queued(*, now: datetime, older_than: timedelta = timedelta(minutes=5)) -> list[int]:

@@ -1,5 +1,5 @@
 """Kernel pages: the home page and the health check."""
-from django.contrib.auth.decorators import login_required
+from django.contrib.auth.decorators import login_required, permission_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -9,8 +9,11 @@ from django.views.decorators.http import require_GET
 from customers.selectors import customers_visible_to
 from orders.models import OrderStatus, StageStatus
 from orders.selectors import orders_visible_to, stages_visible_to
+from staff.scoping import scope_for
 
 from .health import broker_state, database_state
+from .models import SmsMessage, SmsStatus
+from .pagination import paginate
 
 
 @login_required
@@ -39,3 +42,17 @@ def healthz(request: HttpRequest) -> JsonResponse:
     body = {"status": "ok" if healthy and broker == "ok" else ("degraded" if healthy else "down"),
             "database": database, "broker": broker}
     return JsonResponse(body, status=200 if healthy else 503)
+
+
+@login_required
+@permission_required("studio.view_smsmessage", raise_exception=True)
+def sms_outbox(request: HttpRequest) -> HttpResponse:
+    """The SMS outbox: every message with its delivery status, for the viewer's store(s)."""
+    messages_ = scope_for(request.user).apply(SmsMessage.objects.all(), store_field="store_id",
+                                              owner_field=None)
+    status = request.GET.get("status", "")
+    if status in SmsStatus.values:
+        messages_ = messages_.filter(status=status)
+    return render(request, "sms_outbox.html", {
+        "page": paginate(request, messages_.select_related("created_by")),
+        "statuses": SmsStatus.choices, "status": status})
