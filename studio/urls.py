@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.authtoken.views import obtain_auth_token
 
+from dashboards import views as dashboard_views
 from staff.apis import MeApi
 
 from . import views
@@ -20,7 +21,7 @@ api_patterns = [
 ]
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", dashboard_views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("outbox/", views.sms_outbox, name="sms_outbox"),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True),

@@ -1,35 +1,15 @@
-"""Kernel pages: the home page and the health check."""
+"""Kernel pages: the health check and the SMS outbox."""
 from django.contrib.auth.decorators import login_required, permission_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
-from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from customers.selectors import customers_visible_to
-from orders.models import OrderStatus, StageStatus
-from orders.selectors import orders_visible_to, stages_visible_to
 from staff.scoping import scope_for
 
 from .health import broker_state, database_state
 from .models import SmsMessage, SmsStatus
 from .pagination import paginate
-
-
-@login_required
-def home(request: HttpRequest) -> HttpResponse:
-    """The start page: who I am, where I work, and what in my scope needs attention."""
-    now = timezone.now()
-    orders = orders_visible_to(request.user).filter(status=OrderStatus.ACTIVE)
-    context = {
-        "customers_count": customers_visible_to(request.user).count(),
-        "active_orders_count": orders.count(),
-        "owing_orders_count": orders.filter(balance_owed__gt=0).count(),
-        "late_stages_count": stages_visible_to(request.user).filter(
-            status=StageStatus.SCHEDULED, scheduled_at__lt=now,
-            order__status=OrderStatus.ACTIVE).count(),
-    }
-    return render(request, "home.html", context)
 
 
 @never_cache

@@ -42,7 +42,7 @@ def test_the_home_page_counts_only_what_the_user_may_see(client, specialist, oth
 def test_the_home_page_uses_a_fixed_number_of_queries(client, specialist, order,
                                                       django_assert_max_num_queries):
     client.force_login(specialist)
-    with django_assert_max_num_queries(10):
+    with django_assert_max_num_queries(12):
         assert client.get("/").status_code == 200
 
 
