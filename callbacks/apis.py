@@ -24,7 +24,12 @@ from staff.scoping import scope_for
 from studio.permissions import HasRequiredPerm
 
 from .models import CallbackCampaign, CallbackPurpose, CallbackRecord, CallbackScript, CallbackTask
-from .selectors import LIST_VIEWS, callbacks_list_for_task_list, callbacks_visible_to, campaign_candidates
+from .selectors import (
+    LIST_VIEWS,
+    callbacks_list_for_task_list,
+    callbacks_visible_to,
+    campaign_candidates,
+)
 from .serializers import (
     CallbackCampaignInputSerializer,
     CallbackCampaignSerializer,
@@ -68,7 +73,8 @@ class CallbackListParamsSerializer(serializers.Serializer):
 
 @extend_schema(parameters=[
     OpenApiParameter("view", enum=LIST_VIEWS, default="today",
-                     description="列表：今日到期 / 逾期 / 未完成 / 未分配 / 已完成 / 全部（默认今日，与页面相同）"),
+                     description="列表：今日到期 / 逾期 / 未完成 / 未分配 / 已完成 / 全部"
+                                 "（默认今日，与页面相同）"),
 ])
 class CallbackListApi(generics.ListAPIView):
     """The callback list (今日回访), with the page's tabs as `view`."""

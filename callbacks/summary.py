@@ -303,10 +303,9 @@ def summary_xlsx_rows(summary: dict[str, Any]) -> list[XlsxSection]:
     ]
 
 
-def summary_xlsx(*, request: HttpRequest, summary: dict[str, Any], store_name: str | None
-                 ) -> FileResponse:
+def summary_xlsx(*, request: HttpRequest, summary: dict[str, Any], store_name: str | None,
+                 start: date, end: date) -> FileResponse:
     """The report as one sheet to file: title, period, store, then its sections; audited."""
-    start, end = summary["start"], summary["end"]
     store_name = store_name or _("全部门店")
     return xlsx_report_response(
         request=request, filename=f"回访总结报告-{start:%Y%m%d}-{end:%Y%m%d}.xlsx",

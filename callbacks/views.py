@@ -4,7 +4,7 @@ from datetime import date, timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from customers.services import assignment_propose
+from orders.selectors import stages_visible_to
 from staff.models import Store
 from staff.scoping import scope_for
 from staff.selectors import specialists_assignable_by
@@ -40,6 +41,7 @@ from .services import (
     script_render,
     script_save,
 )
+from .summary import callback_summary, summary_xlsx
 
 
 @login_required
@@ -223,7 +225,6 @@ def campaigns(request: HttpRequest) -> HttpResponse:
 @permission_required("callbacks.view_callback_summary", raise_exception=True)
 def summary(request: HttpRequest) -> HttpResponse:
     """《回访总结报告》 for a period and store: a page with charts, and the Excel to file."""
-    from .summary import callback_summary, summary_xlsx
     today = timezone.localdate()
     try:
         start = date.fromisoformat(request.GET.get("start", ""))
@@ -237,16 +238,19 @@ def summary(request: HttpRequest) -> HttpResponse:
         start, end = end, start
     end = min(end, start + timedelta(days=366))
     tasks = callbacks_visible_to(request.user)
+    stages = stages_visible_to(request.user)  # member coverage: services in the same scope
     all_stores = scope_for(request.user).all_stores
     store = None
     if all_stores and request.GET.get("store", "").isdigit():
         store = Store.objects.filter(pk=request.GET["store"]).first()
         if store:
-            tasks = tasks.filter(store=store)
+            tasks, stages = tasks.filter(store=store), stages.filter(order__store=store)
     elif not all_stores:
         store = Store.objects.filter(pk=scope_for(request.user).store_id).first()
-    data = callback_summary(tasks=tasks, start=start, end=end, now=timezone.now())
+    data = callback_summary(tasks=tasks, stages=stages, start=start, end=end, now=timezone.now())
     if request.GET.get("export") == "xlsx":
+        if not request.user.has_perm("customers.export_customer"):
+            raise PermissionDenied
         return summary_xlsx(request=request, summary=data,
                             store_name=store.name if store else _("全部门店"), start=start, end=end)
     query = request.GET.copy()

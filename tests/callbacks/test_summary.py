@@ -295,7 +295,8 @@ def rf_request(supervisor):
 
 
 def test_the_xlsx_is_a_report_with_sections_and_is_audited(march, rf_request, supervisor):
-    response = summary_xlsx(request=rf_request, summary=summary_of(march), store_name="人民路店")
+    response = summary_xlsx(request=rf_request, summary=summary_of(march), store_name="人民路店",
+                            start=START, end=END)
     assert response.status_code == 200
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
     assert "20250301-20250331" in response["Content-Disposition"]
@@ -333,7 +334,8 @@ def test_exported_suggestions_that_look_like_formulas_are_neutralised(march, rf_
     task = march.tasks["T12"]
     callback_record(task=task, by=march.specialist, reached=True, satisfaction="satisfied",
                     suggestions="=HYPERLINK(1)", now=at(3, 23))
-    response = summary_xlsx(request=rf_request, summary=summary_of(march), store_name=None)
+    response = summary_xlsx(request=rf_request, summary=summary_of(march), store_name=None,
+                            start=START, end=END)
     rows = list(load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
                 .iter_rows(values_only=True))
     assert rows[2][0] == "门店：全部门店"

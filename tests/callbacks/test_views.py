@@ -175,3 +175,31 @@ def test_the_overdue_tab_lists_late_callbacks(client, specialist, task):
     client.force_login(specialist)
     response = client.get(reverse("callbacks:list"), {"view": "overdue"})
     assert response.context["counts"]["overdue"] == 1
+
+
+def test_the_summary_page_and_its_export_for_a_supervisor(client, supervisor, task, specialist):
+    from callbacks.services import callback_record
+
+    callback_record(task=task, by=specialist, reached=True, satisfaction="satisfied", score=5,
+                    suggestions="多些外景")
+    client.force_login(supervisor)
+    today = timezone.localdate().isoformat()
+    response = client.get(reverse("callbacks:summary"), {"start": today, "end": today})
+    assert response.status_code == 200
+    assert response.context["summary"]["tasks"]["completed"] == 1
+    assert "多些外景" in response.content.decode()
+    export = client.get(reverse("callbacks:summary"), {"start": today, "end": today,
+                                                       "export": "xlsx"})
+    assert export["Content-Type"].startswith("application/vnd.openxmlformats")
+
+
+def test_a_specialist_has_no_summary(client, specialist):
+    client.force_login(specialist)
+    assert client.get(reverse("callbacks:summary")).status_code == 403
+
+
+def test_a_bad_date_in_the_summary_falls_back_to_this_month(client, supervisor):
+    client.force_login(supervisor)
+    response = client.get(reverse("callbacks:summary"), {"start": "昨天", "end": "2026-13-45"})
+    assert response.status_code == 200
+    assert response.context["start"] == timezone.localdate().replace(day=1)
