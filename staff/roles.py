@@ -17,24 +17,33 @@ _LEAD_CALLS = [*_CALL, "callbacks.distribute_callbacktask", "callbacks.view_call
                "callbacks.add_callbackscript", "callbacks.view_callbackcampaign",
                "callbacks.add_callbackcampaign", "callbacks.view_callbackpolicy",
                "callbacks.change_callbackpolicy", "studio.view_smsmessage"]
+_COMPLAINTS = ["complaints.view_complaint", "complaints.add_complaint",
+               "complaints.judge_complaint", "complaints.investigate_complaint",
+               "complaints.propose_solution"]
+# Only the supervisor approves a solution (L64 主管领导…选择最佳解决方案).
+_LEAD_COMPLAINTS = [*_COMPLAINTS, "complaints.implement_complaint",
+                    "complaints.view_complaint_statistics", "complaints.view_complaintpolicy",
+                    "complaints.change_complaintpolicy"]
 _STAFF_DIRECTORY = ["staff.view_store", "staff.view_department", "staff.view_staffmember"]
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.SPECIALIST: [*_VIEW_CUSTOMERS, "customers.change_customer", *_VIEW_ORDERS,
-                      "orders.record_stage", *_STAFF_DIRECTORY, *_CALL],
+                      "orders.record_stage", *_STAFF_DIRECTORY, *_CALL, *_COMPLAINTS],
     Role.SUPERVISOR: [*_VIEW_CUSTOMERS, "customers.change_customer", "customers.assign_customer",
                       "customers.view_full_mobile", "customers.export_customer", *_VIEW_ORDERS,
-                      "orders.record_stage", *_STAFF_DIRECTORY, *_LEAD_CALLS],
+                      "orders.record_stage", *_STAFF_DIRECTORY, *_LEAD_CALLS,
+                      *_LEAD_COMPLAINTS, "complaints.approve_solution"],
     Role.FRONT_DESK: [*_VIEW_CUSTOMERS, "customers.add_customer", "customers.change_customer",
                       "customers.view_full_mobile", *_VIEW_ORDERS, "orders.add_order",
                       "orders.change_order", "orders.record_stage", "orders.take_payment",
-                      *_STAFF_DIRECTORY, *_CALL, "studio.view_smsmessage"],
+                      *_STAFF_DIRECTORY, *_CALL, "studio.view_smsmessage",
+                      "complaints.view_complaint", "complaints.add_complaint"],
     Role.STORE_MANAGER: [*_VIEW_CUSTOMERS, "customers.add_customer", "customers.change_customer",
                          "customers.assign_customer", "customers.view_full_mobile",
                          "customers.export_customer", *_VIEW_ORDERS, "orders.add_order",
                          "orders.change_order", "orders.record_stage", "orders.take_payment",
                          "orders.add_package", "orders.change_package", *_STAFF_DIRECTORY,
-                         "staff.change_staffmember", *_LEAD_CALLS],
+                         "staff.change_staffmember", *_LEAD_CALLS, *_LEAD_COMPLAINTS],
     Role.PHOTOGRAPHER: [*_VIEW_ORDERS, "orders.record_stage"],
     Role.MAKEUP_ARTIST: [*_VIEW_ORDERS, "orders.record_stage"],
     Role.SELECTION_CONSULTANT: [*_VIEW_CUSTOMERS, *_VIEW_ORDERS, "orders.record_stage"],
@@ -48,7 +57,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
                            "staff.add_store", "staff.change_store", "staff.add_staffmember",
                            "staff.change_staffmember", "staff.add_department",
                            "staff.change_department", "staff.view_user", "staff.add_user",
-                           "staff.change_user", *_LEAD_CALLS],
+                           "staff.change_user", *_LEAD_CALLS, *_LEAD_COMPLAINTS],
 }
 
 # Roles that work in the Django admin as well as in the back office pages.

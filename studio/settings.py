@@ -204,6 +204,8 @@ CELERY_BEAT_SCHEDULE: dict = {
                                        "schedule": 120.0},
     "mark-overdue-callbacks": {"task": "callbacks.tasks.mark_overdue_callbacks_task",
                                "schedule": 300.0},
+    "escalate-late-complaints": {"task": "complaints.tasks.escalate_late_complaints_task",
+                                 "schedule": 300.0},
     "resend-queued-sms": {"task": "studio.tasks.resend_queued_sms_task", "schedule": 300.0},
 }
 
