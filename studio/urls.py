@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.authtoken.views import obtain_auth_token
 
+from complaints import views as complaint_views
 from dashboards import views as dashboard_views
 from staff.apis import MeApi
 
@@ -31,6 +32,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("orders.urls")),
     path("callbacks/", include("callbacks.urls")),
+    path("complaints/", include("complaints.urls")),
+    path("complain/", complaint_views.public_complaint, name="public_complaint"),
     path("api/", include((api_patterns, "api"))),
 ]
 

@@ -1,0 +1,337 @@
+"""Complaint pages: the archive, registration, one page per complaint with the form of its
+next step, the public complaint page, and the classification statistics."""
+from datetime import date, timedelta
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from customers.selectors import customers_search, customers_visible_to
+from orders.selectors import orders_visible_to
+from staff.models import Department, Store
+from staff.scoping import scope_for
+from studio.audit import client_ip
+from studio.exports import XlsxColumn, xlsx_response
+from studio.pagination import paginate
+
+from .forms import (
+    ApproveForm,
+    ImplementForm,
+    InvestigateForm,
+    JudgeForm,
+    ProposeForm,
+    PublicComplaintForm,
+    RegisterForm,
+)
+from .models import (
+    Complaint,
+    ComplaintCategory,
+    ComplaintChannel,
+    ComplaintStatus,
+    ImprovementMeasure,
+)
+from .selectors import complaint_page, complaints_list_for_archive, complaints_visible_to
+from .services import (
+    complaint_approve,
+    complaint_implement,
+    complaint_investigate,
+    complaint_judge,
+    complaint_propose,
+    complaint_register,
+    improvement_save,
+    responsible_department_for,
+)
+
+# Handling guidance shown beside the forms (seed L70-L82).
+GUIDANCE = [
+    _("不争论，不恶言，不动怒；不轻易承诺，不失言；不推卸责任；不提高说话音调。"),
+    _("杜绝跟顾客说“不行、不知道、不可以”;不怀疑顾客的诚实品格。"),
+    _("尊重顾客的人格，专心对待顾客，用心倾听，从顾客角度出发分析顾客的实际问题。"),
+    _("请顾客参与共同选择最佳解决途径，尽量用补偿性方法调节与顾客的关系。"),
+    _("投诉解决策略：渠道短、代价平、速度快。"),
+]
+PUBLIC_LIMIT_PER_IP_PER_HOUR = 5
+PUBLIC_LIMIT_PER_MOBILE_PER_DAY = 3
+
+
+def _archive_filter(request: HttpRequest, complaints):
+    get = request.GET
+    complaints = customers_search(complaints, get.get("q", ""), prefix="customer__")
+    if get.get("category") in ComplaintCategory.values:
+        complaints = complaints.filter(category=get["category"])
+    if get.get("status") == "open":
+        complaints = complaints.open()
+    elif get.get("status") in ComplaintStatus.values:
+        complaints = complaints.filter(status=get["status"])
+    if get.get("department", "").isdigit():
+        complaints = complaints.filter(responsible_department_id=get["department"])
+    if get.get("staff", "").isdigit():
+        complaints = complaints.filter(Q(responsible_staff_id=get["staff"])
+                                       | Q(handled_by_id=get["staff"]))
+    for key, lookup in (("start", "received_at__date__gte"), ("end", "received_at__date__lte")):
+        try:
+            complaints = complaints.filter(**{lookup: date.fromisoformat(get.get(key, ""))})
+        except ValueError:
+            pass
+    return complaints
+
+
+@login_required
+@permission_required("complaints.view_complaint", raise_exception=True)
+def archive(request: HttpRequest) -> HttpResponse:
+    """The complaint archive (L50 建立投诉归档资料): search by customer, category, department,
+    staff, status and date."""
+    complaints = _archive_filter(request, complaints_list_for_archive(request.user))
+    if request.GET.get("export") == "xlsx":
+        if not request.user.has_perm("complaints.view_complaint_statistics"):
+            raise PermissionDenied
+        columns = [XlsxColumn(h, w) for h, w in [
+            (_("投诉编号"), 16), (_("投诉时间"), 17), (_("投诉人"), 12), (_("门店"), 14),
+            (_("渠道"), 10), (_("类别"), 10), (_("严重程度"), 8), (_("状态"), 10),
+            (_("责任部门"), 12), (_("责任人"), 10), (_("投诉内容"), 40)]]
+        rows = ([c.reference, c.received_at, str(c.customer), c.store.name, c.get_channel_display(),
+                 c.get_category_display(), c.get_severity_display(), c.get_status_display(),
+                 c.responsible_department.name if c.responsible_department else "",
+                 c.responsible_staff.display_name if c.responsible_staff else "", c.content]
+                for c in complaints.iterator(chunk_size=2000))
+        return xlsx_response(request=request, filename=f"投诉档案-{timezone.localdate():%Y%m%d}.xlsx",
+                             title=_("投诉档案"), columns=columns, rows=rows,
+                             audit_detail={"list": "complaints", "filters": request.GET.dict()})
+    query = request.GET.copy()
+    query.pop("page", None)
+    scope = scope_for(request.user)
+    departments = Department.objects.select_related("store")
+    if not scope.all_stores:
+        departments = departments.filter(store_id=scope.store_id)
+    return render(request, "complaints/archive.html", {
+        "page": paginate(request, complaints), "query": query.urlencode(), "now": timezone.now(),
+        "categories": ComplaintCategory.choices, "statuses": ComplaintStatus.choices,
+        "departments": departments, "get": request.GET,
+    })
+
+
+@login_required
+@permission_required("complaints.add_complaint", raise_exception=True)
+def register(request: HttpRequest) -> HttpResponse:
+    """《顾客投诉登记表》： for a customer in scope (?customer=), or a new complainant."""
+    customer = None
+    customer_id = request.GET.get("customer") or request.POST.get("customer")
+    if customer_id:
+        customer = get_object_or_404(customers_visible_to(request.user), pk=customer_id)
+    store = customer.store if customer else _own_store(request)
+    initial = {"channel": request.GET.get("channel", ComplaintChannel.PHONE),
+               "content": request.GET.get("content", "")[:2000]}
+    form = RegisterForm(request.POST or None, initial=initial)
+    orders = orders_visible_to(request.user).filter(customer=customer) if customer else []
+    if request.method == "POST" and form.is_valid():
+        order = None
+        if customer and request.POST.get("order", "").isdigit():
+            order = orders.filter(pk=request.POST["order"]).first()
+        data = form.cleaned_data
+        complaint = form.call(complaint_register, store=store, by=request.user, customer=customer,
+                              name=data["name"], mobile=data["mobile"], order=order,
+                              channel=data["channel"], category=data["category"],
+                              severity=data["severity"], content=data["content"])
+        if complaint:
+            messages.success(request, _("投诉已登记，编号 %(ref)s。") % {"ref": complaint.reference})
+            return redirect("complaints:detail", pk=complaint.pk)
+    return render(request, "complaints/register.html", {
+        "form": form, "customer": customer, "orders": orders, "guidance": GUIDANCE,
+        "store": store}, status=400 if form.errors else 200)
+
+
+def _own_store(request: HttpRequest) -> Store:
+    scope = scope_for(request.user)
+    if scope.all_stores:
+        store_id = request.POST.get("store") or request.GET.get("store")
+        return get_object_or_404(Store, pk=store_id) if store_id else Store.objects.first()
+    return get_object_or_404(Store, pk=scope.store_id)
+
+
+def _step_forms(complaint: Complaint, data=None) -> dict:
+    """The form of the complaint's next step (and only that one)."""
+    status = complaint.status
+    if status == ComplaintStatus.REGISTERED:
+        return {"judge_form": JudgeForm(data, store=complaint.store, initial={
+            "department": responsible_department_for(complaint.store, complaint.category),
+            "promised_at": timezone.localtime() + timedelta(days=2)})}
+    if status == ComplaintStatus.INVESTIGATING:
+        return {"investigate_form": InvestigateForm(data, store=complaint.store)}
+    if status in (ComplaintStatus.INVESTIGATED, ComplaintStatus.PROPOSED):
+        forms = {"propose_form": ProposeForm(data)}
+        if status == ComplaintStatus.PROPOSED:
+            forms["approve_form"] = ApproveForm(data, complaint=complaint)
+        return forms
+    if status == ComplaintStatus.APPROVED:
+        return {"implement_form": ImplementForm(data, store=complaint.store)}
+    return {}
+
+
+@login_required
+@permission_required("complaints.view_complaint", raise_exception=True)
+def detail(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        complaint = complaint_page(request.user, pk)
+    except Complaint.DoesNotExist:
+        raise Http404 from None
+    return _render_detail(request, complaint, _step_forms(complaint))
+
+
+def _render_detail(request, complaint, forms, status=200):
+    return render(request, "complaints/detail.html", {
+        "complaint": complaint, "guidance": GUIDANCE, "now": timezone.now(), **forms,
+        "reveal": request.user.has_perm("customers.view_full_mobile")}, status=status)
+
+
+STEPS = {
+    # step in the URL: (its form on the page, the permission it needs)
+    "judge": ("judge_form", "complaints.judge_complaint"),
+    "investigate": ("investigate_form", "complaints.investigate_complaint"),
+    "propose": ("propose_form", "complaints.propose_solution"),
+    "approve": ("approve_form", "complaints.approve_solution"),
+    "implement": ("implement_form", "complaints.implement_complaint"),
+}
+
+
+@login_required
+@require_POST
+def step(request: HttpRequest, pk: int, name: str) -> HttpResponse:
+    """One transition, by its form; a refusal re-renders the page with the message (400/409)."""
+    if name not in STEPS:
+        raise Http404
+    try:
+        complaint = complaint_page(request.user, pk)
+    except Complaint.DoesNotExist:
+        raise Http404 from None
+    form_key, permission = STEPS[name]
+    if not request.user.has_perm(permission):
+        raise PermissionDenied
+    forms = _step_forms(complaint, request.POST)
+    form = forms.get(form_key)
+    if form is None:
+        messages.error(request, _("投诉已是「%(status)s」，不能进行这一步。") % {
+            "status": complaint.get_status_display()})
+        return _render_detail(request, complaint, _step_forms(complaint), status=409)
+    if form.is_valid() and _run_step(name, form, complaint, request.user):
+        messages.success(request, _("已保存。"))
+        return redirect("complaints:detail", pk=complaint.pk)
+    return _render_detail(request, complaint, forms, status=400)
+
+
+def _run_step(name: str, form, complaint: Complaint, user) -> object | None:
+    data = form.cleaned_data
+    if name == "judge":
+        return form.call(complaint_judge, complaint=complaint, by=user, valid=data["valid"],
+                         reason=data["reason"], explanation=data["explanation"],
+                         customer_understood=data["customer_understood"] if not data["valid"]
+                         else None, department=data["department"], promised_at=data["promised_at"])
+    if name == "investigate":
+        return form.call(complaint_investigate, complaint=complaint, by=user, cause=data["cause"],
+                         responsible_staff=data["responsible_staff"], handled_by=data["handled_by"])
+    if name == "propose":
+        return form.call(complaint_propose, complaint=complaint, by=user, kind=data["kind"],
+                         description=data["description"], cost=data["cost"])
+    if name == "approve":
+        return form.call(complaint_approve, complaint=complaint, by=user,
+                         solution=data["solution"], comment=data["comment"])
+    return form.call(complaint_implement, complaint=complaint, by=user,
+                     accepted=data["accepted"], signature_data_url=data["signature"],
+                     feedback=data["feedback"], penalties=form.penalties())
+
+
+def public_complaint(request: HttpRequest) -> HttpResponse:
+    """The customer's own complaint page: no login, plain text, rate-limited (L50)."""
+    form = PublicComplaintForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        if data["website"]:  # filled by a bot: pretend, store nothing
+            return render(request, "complaints/public_done.html", {"reference": "TS-0"})
+        ip = client_ip(request)
+        now = timezone.now()
+        recent = Complaint.objects.filter(channel=ComplaintChannel.PUBLIC_FORM)
+        if (recent.filter(source_ip=ip, created_at__gte=now - timedelta(hours=1)).count()
+                >= PUBLIC_LIMIT_PER_IP_PER_HOUR
+                or recent.filter(customer__mobile=data["mobile"],
+                                 created_at__gte=now - timedelta(days=1)).count()
+                >= PUBLIC_LIMIT_PER_MOBILE_PER_DAY):
+            form.add_error(None, _("提交太频繁，请稍后再试，或直接致电门店。"))
+            return render(request, "complaints/public.html", {"form": form}, status=429)
+        complaint = complaint_register(
+            store=data["store"], by=None, channel=ComplaintChannel.PUBLIC_FORM,
+            category=data["category"], content=data["content"], name=data["name"],
+            mobile=data["mobile"], source_ip=ip)
+        return render(request, "complaints/public_done.html", {"reference": complaint.reference})
+    return render(request, "complaints/public.html", {"form": form},
+                  status=400 if form.errors else 200)
+
+
+@login_required
+@permission_required("complaints.view_complaint_statistics", raise_exception=True)
+def statistics(request: HttpRequest) -> HttpResponse:
+    """《顾客投诉分类统计表》 with the month's improvement measures (L68)."""
+    from .statistics import complaint_statistics, statistics_xlsx
+    today = timezone.localdate()
+    try:
+        start = date.fromisoformat(request.GET.get("start", ""))
+    except ValueError:
+        start = today.replace(day=1)
+    try:
+        end = date.fromisoformat(request.GET.get("end", ""))
+    except ValueError:
+        end = today
+    if end < start:
+        start, end = end, start
+    scope = scope_for(request.user)
+    complaints = complaints_visible_to(request.user)
+    measures = scope.apply(ImprovementMeasure.objects.all(), store_field="store_id",
+                           owner_field=None)
+    store = None
+    if scope.all_stores and request.GET.get("store", "").isdigit():
+        store = Store.objects.filter(pk=request.GET["store"]).first()
+    elif not scope.all_stores:
+        store = Store.objects.filter(pk=scope.store_id).first()
+    if store:
+        complaints, measures = complaints.filter(store=store), measures.filter(store=store)
+    if request.method == "POST":
+        if store is None:
+            messages.error(request, _("请先选择门店。"))
+        else:
+            try:
+                month = date.fromisoformat(request.POST.get("month", "") + "-01")
+                improvement_save(store=store, month=month, text=request.POST.get("text", ""),
+                                 by=request.user)
+                messages.success(request, _("改进对策已保存。"))
+            except ValueError:
+                messages.error(request, _("请选择月份。"))
+            except ValidationError as exc:
+                messages.error(request, " ".join(exc.messages))
+        return redirect(f"{request.path}?{request.GET.urlencode()}")
+    stats = complaint_statistics(complaints=complaints, start=start, end=end,
+                                 now=timezone.now(), measures=measures)
+    if request.GET.get("export") == "xlsx":
+        return statistics_xlsx(request=request, stats=stats,
+                               store_name=store.name if store else _("全部门店"), start=start, end=end)
+    query = request.GET.copy()
+    query.pop("export", None)
+    measure_month = end.replace(day=1)
+    measure = measures.filter(month=measure_month).first()
+    return render(request, "complaints/statistics.html", {
+        "stats": stats, "start": start, "end": end, "store": store, "query": query.urlencode(),
+        "stores": Store.objects.filter(is_active=True) if scope.all_stores else [],
+        "measure_month": measure_month, "measure_text": measure.text if measure else ""})
+
+
+
+
+@login_required
+@permission_required("complaints.view_complaint", raise_exception=True)
+def signature(request: HttpRequest, pk: int) -> FileResponse:
+    """The customer's signature: personal data, served only within the viewer's scope."""
+    complaint = get_object_or_404(complaints_visible_to(request.user).exclude(signature=""), pk=pk)
+    return FileResponse(complaint.signature.open("rb"), content_type="image/png")
