@@ -131,10 +131,10 @@ class Complaint(TimeStampedModel):
                                       related_name="+")
     source_ip = models.GenericIPAddressField(_("提交地址"), null=True, blank=True)
     # 2. Judge
-    is_valid = models.BooleanField(_("投诉成立"), null=True)
+    is_valid = models.BooleanField(_("投诉成立"), null=True, blank=True)
     judgement_reason = models.TextField(_("判定理由"), blank=True)
     explanation = models.TextField(_("对客户的解释"), blank=True)
-    customer_understood = models.BooleanField(_("客户已谅解"), null=True)
+    customer_understood = models.BooleanField(_("客户已谅解"), null=True, blank=True)
     responsible_department = models.ForeignKey(
         Department, verbose_name=_("责任部门"), null=True, blank=True, on_delete=models.PROTECT,
         related_name="complaints")
@@ -157,7 +157,7 @@ class Complaint(TimeStampedModel):
     approved_at = models.DateTimeField(_("审批时间"), null=True, blank=True)
     # 5. Implement
     customer_notified_at = models.DateTimeField(_("通知客户时间"), null=True, blank=True)
-    customer_accepted = models.BooleanField(_("客户接受方案"), null=True)
+    customer_accepted = models.BooleanField(_("客户接受方案"), null=True, blank=True)
     signature = models.FileField(_("客户签字"), upload_to="signatures/%Y/%m/", blank=True)
     signed_at = models.DateTimeField(_("签字时间"), null=True, blank=True)
     customer_feedback = models.TextField(_("客户反馈"), blank=True)

@@ -92,7 +92,10 @@ def _customer_for(*, store: Store, customer: Customer | None, name: str, mobile:
         if customer.store_id != store.pk:
             raise ValidationError({"customer": _("投诉人不是本门店的客户。")})
         return customer
-    validate_mobile(mobile)
+    try:
+        validate_mobile(mobile)
+    except ValidationError as exc:
+        raise ValidationError({"mobile": exc.messages}) from exc
     name = _clean_text(name, "name", limit=64)
     existing = Customer.objects.filter(store=store, mobile=mobile).first()
     return existing or Customer.objects.create(store=store, name=name, mobile=mobile,
