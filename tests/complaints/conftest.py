@@ -5,7 +5,10 @@ import pytest
 from django.utils import timezone
 
 from complaints.services import (
-    complaint_approve, complaint_investigate, complaint_judge, complaint_propose,
+    complaint_approve,
+    complaint_investigate,
+    complaint_judge,
+    complaint_propose,
     complaint_register,
 )
 from staff.models import Department, DepartmentKind

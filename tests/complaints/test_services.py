@@ -8,11 +8,19 @@ from django.utils import timezone
 
 from callbacks.models import CallbackTask
 from complaints.models import (
-    COMPLAINT_TRANSITIONS, Complaint, ComplaintEvent, ComplaintPolicy, ComplaintStatus,
+    COMPLAINT_TRANSITIONS,
+    Complaint,
+    ComplaintEvent,
+    ComplaintPolicy,
+    ComplaintStatus,
 )
 from complaints.services import (
-    complaint_approve, complaint_implement, complaint_investigate, complaint_judge,
-    complaint_propose, complaint_register, complaints_escalate,
+    complaint_approve,
+    complaint_implement,
+    complaint_judge,
+    complaint_propose,
+    complaint_register,
+    complaints_escalate,
 )
 from customers.models import Customer
 from studio.errors import TransitionNotAllowed
