@@ -203,3 +203,9 @@ def test_a_bad_date_in_the_summary_falls_back_to_this_month(client, supervisor):
     response = client.get(reverse("callbacks:summary"), {"start": "昨天", "end": "2026-13-45"})
     assert response.status_code == 200
     assert response.context["start"] == timezone.localdate().replace(day=1)
+
+
+def test_the_call_page_offers_to_open_a_complaint_for_the_customer(client, specialist, task):
+    client.force_login(specialist)
+    html = client.get(reverse("callbacks:call", args=[task.pk])).content.decode()
+    assert f"/complaints/new/?customer={task.customer_id}&amp;channel=callback" in html
