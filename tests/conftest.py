@@ -23,6 +23,11 @@ def _chinese_by_default(settings):
 
 
 @pytest.fixture(autouse=True)
+def _media_in_tmp(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"  # uploaded signatures stay out of var/
+
+
+@pytest.fixture(autouse=True)
 def _fast_passwords_and_eager_celery(settings, request):
     # PBKDF2 costs ~0.6 s per check here; tests check logic, not hashing strength.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -17,11 +17,6 @@ SIGNATURE = "data:image/png;base64," + base64.b64encode(
     b"\x89PNG\r\n\x1a\n" + b"\x00" * 64).decode()
 
 
-@pytest.fixture(autouse=True)
-def _media_in_tmp(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-
-
 @pytest.fixture
 def cs_department(store):
     return Department.objects.get_or_create(store=store, kind=DepartmentKind.CUSTOMER_SERVICE,
