@@ -3,7 +3,11 @@ from django.contrib import admin
 from studio.admin import AppendOnlyAdminMixin, ScopedAdminMixin
 
 from .models import (
-    Complaint, ComplaintEvent, ComplaintPenalty, ComplaintPolicy, ComplaintSolution,
+    Complaint,
+    ComplaintEvent,
+    ComplaintPenalty,
+    ComplaintPolicy,
+    ComplaintSolution,
     ImprovementMeasure,
 )
 

@@ -3,14 +3,17 @@ import base64
 import random
 from datetime import datetime, timedelta
 
-
 from customers.models import Customer
 from staff.models import Department, DepartmentKind, Store, User
 
 from .models import Complaint
 from .services import (
-    complaint_approve, complaint_implement, complaint_investigate, complaint_judge,
-    complaint_propose, complaint_register,
+    complaint_approve,
+    complaint_implement,
+    complaint_investigate,
+    complaint_judge,
+    complaint_propose,
+    complaint_register,
 )
 
 SIGNATURE = "data:image/png;base64," + base64.b64encode(

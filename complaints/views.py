@@ -47,6 +47,7 @@ from .services import (
     improvement_save,
     responsible_department_for,
 )
+from .statistics import complaint_statistics, statistics_xlsx
 
 # Handling guidance shown beside the forms (seed L70-L82).
 GUIDANCE = [
@@ -275,7 +276,6 @@ def public_complaint(request: HttpRequest) -> HttpResponse:
 @permission_required("complaints.view_complaint_statistics", raise_exception=True)
 def statistics(request: HttpRequest) -> HttpResponse:
     """《顾客投诉分类统计表》 with the month's improvement measures (L68)."""
-    from .statistics import complaint_statistics, statistics_xlsx
     today = timezone.localdate()
     try:
         start = date.fromisoformat(request.GET.get("start", ""))

@@ -17,6 +17,7 @@ api_patterns = [
     path("me/", MeApi.as_view(), name="me"),
     path("", include("orders.api_urls")),
     path("", include("callbacks.api_urls")),
+    path("", include("complaints.api_urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
 ]

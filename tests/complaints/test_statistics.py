@@ -146,8 +146,7 @@ class FebMar:
 
 
 @pytest.fixture
-def studio(store, supervisor, manager, specialist, staff_of, settings, tmp_path) -> Studio:
-    settings.MEDIA_ROOT = tmp_path  # the customers' signatures
+def studio(store, supervisor, manager, specialist, staff_of) -> Studio:
     departments = {name: Department.objects.create(store=store, kind=kind, name=name)
                    for name, kind in [("客服部", DepartmentKind.CUSTOMER_SERVICE),
                                       ("门市部", DepartmentKind.SALES),

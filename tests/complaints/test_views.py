@@ -165,3 +165,26 @@ def test_the_guidance_is_shown_beside_the_forms(client, specialist, registered):
     client.force_login(specialist)
     html = client.get(reverse("complaints:detail", args=[registered.pk])).content.decode()
     assert "客怨处理准则" in html and "不推卸责任" in html
+
+
+def test_the_statistics_page_counts_and_saves_the_improvement_measures(client, supervisor,
+                                                                       registered, store):
+    from django.utils import timezone
+
+    from complaints.models import ImprovementMeasure
+
+    client.force_login(supervisor)
+    today = timezone.localdate()
+    url = reverse("complaints:statistics") + f"?start={today:%Y-%m-01}&end={today}"
+    response = client.get(url)
+    assert response.status_code == 200 and response.context["stats"]["overall"]["total"] == 1
+    client.post(url, {"month": f"{today:%Y-%m}", "text": "每周抽检相册装裱质量"})
+    assert ImprovementMeasure.objects.get(store=store).text == "每周抽检相册装裱质量"
+    assert "每周抽检相册装裱质量" in client.get(url).content.decode()
+    export = client.get(url + "&export=xlsx")
+    assert export["Content-Type"].startswith("application/vnd.openxmlformats")
+
+
+def test_a_specialist_has_no_statistics(client, specialist):
+    client.force_login(specialist)
+    assert client.get(reverse("complaints:statistics")).status_code == 403

@@ -1,0 +1,22 @@
+"""API routes of complaints: the archive, registration, one route per step, statistics
+(mounted under /api/)."""
+from django.urls import path
+
+from . import apis
+
+urlpatterns = [
+    path("complaints/", apis.ComplaintListApi.as_view(), name="complaint-list"),
+    path("complaints/statistics/", apis.ComplaintStatisticsApi.as_view(),
+         name="complaint-statistics"),
+    path("complaints/<int:pk>/", apis.ComplaintDetailApi.as_view(), name="complaint-detail"),
+    path("complaints/<int:complaint_id>/judge/", apis.ComplaintJudgeApi.as_view(),
+         name="complaint-judge"),
+    path("complaints/<int:complaint_id>/investigate/", apis.ComplaintInvestigateApi.as_view(),
+         name="complaint-investigate"),
+    path("complaints/<int:complaint_id>/solutions/", apis.ComplaintSolutionCreateApi.as_view(),
+         name="complaint-solution-create"),
+    path("complaints/<int:complaint_id>/approve/", apis.ComplaintApproveApi.as_view(),
+         name="complaint-approve"),
+    path("complaints/<int:complaint_id>/implement/", apis.ComplaintImplementApi.as_view(),
+         name="complaint-implement"),
+]

@@ -1,0 +1,326 @@
+"""API of complaints: the archive and one complaint with its history, registration, one endpoint
+per step of the workflow, and the classification statistics.
+
+Every queryset starts from complaints_visible_to(user), so out-of-scope ids answer 404. Each
+step needs its permission (403 otherwise, as the service would also say) and calls its service;
+studio.api.exception_handler turns their ValidationError into 400 and a step the complaint's
+state does not allow (TransitionNotAllowed) into 409.
+"""
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+import django_filters as filters
+from django.core.exceptions import ValidationError
+from django.db.models import Q, QuerySet
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import generics, serializers, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from callbacks.apis import ReadOrWritePerm
+from customers.models import Customer
+from customers.selectors import customers_search
+from staff.models import Store
+from staff.scoping import scope_for
+from studio.permissions import HasRequiredPerm
+
+from .models import Complaint, ComplaintCategory, ComplaintStatus, ImprovementMeasure
+from .selectors import complaint_page, complaints_list_for_archive, complaints_visible_to
+from .serializers import (
+    ComplaintApproveInputSerializer,
+    ComplaintDetailSerializer,
+    ComplaintImplementInputSerializer,
+    ComplaintInvestigateInputSerializer,
+    ComplaintJudgeInputSerializer,
+    ComplaintProposeInputSerializer,
+    ComplaintRegisterInputSerializer,
+    ComplaintSerializer,
+    ComplaintSolutionCreatedSerializer,
+    ComplaintStatisticsSerializer,
+)
+from .services import (
+    complaint_approve,
+    complaint_implement,
+    complaint_investigate,
+    complaint_judge,
+    complaint_propose,
+    complaint_register,
+)
+from .statistics import complaint_statistics
+
+# --- The archive --------------------------------------------------------------------------------
+
+STATUS_CHOICES = [("open", gettext_lazy("处理中（未结案）")), *ComplaintStatus.choices]
+
+
+class ComplaintFilter(filters.FilterSet):
+    """The archive page's filters (complaints.views._archive_filter), same rules; a value the
+    page would silently ignore (an unknown status, a date that is not one) is a 400 here."""
+
+    q = filters.CharFilter(method="filter_q", help_text="投诉人姓名包含 / 11 位手机号 / 手机尾号（≥4 位）")
+    category = filters.ChoiceFilter(choices=ComplaintCategory.choices)
+    status = filters.ChoiceFilter(choices=STATUS_CHOICES, method="filter_status",
+                                  help_text="open：所有未结案的")
+    department = filters.NumberFilter(field_name="responsible_department_id",
+                                      help_text="责任部门")
+    staff = filters.NumberFilter(method="filter_staff", help_text="责任人或处理人")
+    start = filters.DateFilter(field_name="received_at", lookup_expr="date__gte",
+                               help_text="投诉日期 ≥（YYYY-MM-DD）")
+    end = filters.DateFilter(field_name="received_at", lookup_expr="date__lte",
+                             help_text="投诉日期 ≤（YYYY-MM-DD）")
+    store = filters.NumberFilter(field_name="store_id")  # useful to a GM; others see one store
+
+    class Meta:
+        model = Complaint
+        fields: list[str] = []
+
+    def filter_q(self, queryset, name, value):
+        return customers_search(queryset, value, prefix="customer__")
+
+    def filter_status(self, queryset, name, value):
+        if value == "open":
+            return queryset.open()
+        return queryset.filter(status=value) if value else queryset
+
+    def filter_staff(self, queryset, name, value):
+        if value is None:
+            return queryset
+        return queryset.filter(Q(responsible_staff_id=value) | Q(handled_by_id=value))
+
+
+def _register_store(user, *, customer: Customer | None, requested: Store | None) -> Store:
+    """Where a complaint is registered: the customer's store, else the user's own; a general
+    manager registering a new complainant names the store."""
+    if customer is not None:
+        if requested is not None and requested.pk != customer.store_id:
+            raise ValidationError({"store": _("投诉人不是该门店的客户。")})
+        return customer.store
+    scope = scope_for(user)
+    if scope.all_stores:
+        if requested is None:
+            raise ValidationError({"store": _("请选择门店。")})
+        return requested
+    if requested is not None and requested.pk != scope.store_id:
+        raise ValidationError({"store": _("只能为本门店登记投诉。")})
+    return Store.objects.get(pk=scope.store_id)
+
+
+def _detail(request: Request, complaint: Complaint) -> dict:
+    """The complaint as the detail endpoint shows it (re-read with everything it joins)."""
+    try:
+        complaint = complaint_page(request.user, complaint.pk)
+    except Complaint.DoesNotExist:
+        # A specialist who registers a new complainant: the customer is nobody's yet, so the
+        # complaint is out of their scope from now on; they still get what they registered.
+        pass
+    return ComplaintDetailSerializer(complaint, context={"request": request}).data
+
+
+@extend_schema_view(
+    get=extend_schema(summary="投诉档案：按客户、类别、状态、责任部门、责任人、日期查询"),
+    post=extend_schema(request=ComplaintRegisterInputSerializer,
+                       responses={201: ComplaintDetailSerializer},
+                       summary="登记投诉（《顾客投诉登记表》）：在您范围内的客户，或按姓名和手机号"),
+)
+class ComplaintListApi(ReadOrWritePerm, generics.ListAPIView):
+    permission_classes = [HasRequiredPerm]
+    read_perm = "complaints.view_complaint"
+    write_perm = "complaints.add_complaint"
+    serializer_class = ComplaintSerializer
+    filterset_class = ComplaintFilter
+
+    def get_queryset(self) -> QuerySet[Complaint]:
+        # The selector joins customer, store, department, responsible staff and registrar.
+        return complaints_list_for_archive(self.request.user)
+
+    def post(self, request: Request) -> Response:
+        body = ComplaintRegisterInputSerializer(data=request.data, context={"request": request})
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        customer = data.get("customer")
+        store = _register_store(request.user, customer=customer, requested=data.get("store"))
+        complaint = complaint_register(
+            store=store, by=request.user, customer=customer, name=data["name"],
+            mobile=data["mobile"], order=data.get("order"), channel=data["channel"],
+            category=data["category"], severity=data["severity"], content=data["content"])
+        return Response(_detail(request, complaint), status=status.HTTP_201_CREATED)
+
+
+class ComplaintDetailApi(generics.RetrieveAPIView):
+    """One complaint with its history, solutions and penalties."""
+
+    permission_classes = [HasRequiredPerm]
+    required_perm = "complaints.view_complaint"
+    serializer_class = ComplaintDetailSerializer
+
+    def get_queryset(self) -> QuerySet[Complaint]:
+        return complaints_visible_to(self.request.user)  # for the schema; get_object reads
+
+    def get_object(self) -> Complaint:
+        try:
+            return complaint_page(self.request.user, self.kwargs["pk"])
+        except Complaint.DoesNotExist:
+            raise Http404 from None
+
+
+# --- The steps ----------------------------------------------------------------------------------
+
+COMPLAINT_IN_PATH = OpenApiParameter("complaint_id", OpenApiTypes.INT, OpenApiParameter.PATH)
+
+
+def _visible_complaint(request: Request, complaint_id: int) -> Complaint:
+    return get_object_or_404(complaints_visible_to(request.user), pk=complaint_id)
+
+
+def _body(serializer_class: type[serializers.Serializer], request: Request) -> dict[str, Any]:
+    body = serializer_class(data=request.data, context={"request": request})
+    body.is_valid(raise_exception=True)
+    return body.validated_data
+
+
+class ComplaintJudgeApi(APIView):
+    permission_classes = [HasRequiredPerm]
+    required_perm = "complaints.judge_complaint"
+
+    @extend_schema(parameters=[COMPLAINT_IN_PATH], request=ComplaintJudgeInputSerializer,
+                   responses=ComplaintDetailSerializer,
+                   summary="判定：成立（交责任部门，约定调查完成时间）或不成立（解释后结案）")
+    def post(self, request: Request, complaint_id: int) -> Response:
+        complaint = _visible_complaint(request, complaint_id)
+        data = _body(ComplaintJudgeInputSerializer, request)
+        complaint = complaint_judge(
+            complaint=complaint, by=request.user, valid=data["valid"], reason=data["reason"],
+            explanation=data["explanation"], customer_understood=data["customer_understood"],
+            department=data.get("department"), promised_at=data.get("promised_at"))
+        return Response(_detail(request, complaint))
+
+
+class ComplaintInvestigateApi(APIView):
+    permission_classes = [HasRequiredPerm]
+    required_perm = "complaints.investigate_complaint"
+
+    @extend_schema(parameters=[COMPLAINT_IN_PATH], request=ComplaintInvestigateInputSerializer,
+                   responses=ComplaintDetailSerializer, summary="调查：投诉原因与责任人")
+    def post(self, request: Request, complaint_id: int) -> Response:
+        complaint = _visible_complaint(request, complaint_id)
+        data = _body(ComplaintInvestigateInputSerializer, request)
+        complaint = complaint_investigate(
+            complaint=complaint, by=request.user, cause=data["cause"],
+            responsible_staff=data.get("responsible_staff"), handled_by=data.get("handled_by"))
+        return Response(_detail(request, complaint))
+
+
+class ComplaintSolutionCreateApi(APIView):
+    permission_classes = [HasRequiredPerm]
+    required_perm = "complaints.propose_solution"
+
+    @extend_schema(parameters=[COMPLAINT_IN_PATH], request=ComplaintProposeInputSerializer,
+                   responses={201: ComplaintSolutionCreatedSerializer},
+                   summary="提出一个处理方案（可提出多个，供主管选择）")
+    def post(self, request: Request, complaint_id: int) -> Response:
+        complaint = _visible_complaint(request, complaint_id)
+        data = _body(ComplaintProposeInputSerializer, request)
+        solution = complaint_propose(complaint=complaint, by=request.user, kind=data["kind"],
+                                     description=data["description"], cost=data["cost"])
+        return Response(ComplaintSolutionCreatedSerializer(
+            {"solution": solution, "complaint": complaint_page(request.user, complaint.pk)},
+            context={"request": request}).data, status=status.HTTP_201_CREATED)
+
+
+class ComplaintApproveApi(APIView):
+    permission_classes = [HasRequiredPerm]
+    required_perm = "complaints.approve_solution"  # the supervisor only (L64)
+
+    @extend_schema(parameters=[COMPLAINT_IN_PATH], request=ComplaintApproveInputSerializer,
+                   responses=ComplaintDetailSerializer, summary="主管审批：选择最佳方案并填写意见")
+    def post(self, request: Request, complaint_id: int) -> Response:
+        complaint = _visible_complaint(request, complaint_id)
+        data = _body(ComplaintApproveInputSerializer, request)
+        complaint = complaint_approve(complaint=complaint, by=request.user,
+                                      solution=data["solution"], comment=data["comment"])
+        return Response(_detail(request, complaint))
+
+
+class ComplaintImplementApi(APIView):
+    permission_classes = [HasRequiredPerm]
+    required_perm = "complaints.implement_complaint"
+
+    @extend_schema(parameters=[COMPLAINT_IN_PATH], request=ComplaintImplementInputSerializer,
+                   responses=ComplaintDetailSerializer,
+                   summary="实施并结案：处罚、客户接受并签字、反馈；自动生成处理后回访")
+    def post(self, request: Request, complaint_id: int) -> Response:
+        complaint = _visible_complaint(request, complaint_id)
+        data = _body(ComplaintImplementInputSerializer, request)
+        complaint = complaint_implement(
+            complaint=complaint, by=request.user, accepted=data["accepted"],
+            signature_data_url=data["signature"], feedback=data["feedback"],
+            penalties=data["penalties"], notified_at=data.get("notified_at"))
+        return Response(_detail(request, complaint))
+
+
+# --- Statistics ---------------------------------------------------------------------------------
+
+class ComplaintStatisticsParamsSerializer(serializers.Serializer):
+    start = serializers.DateField(required=False, help_text="默认本月 1 日")
+    end = serializers.DateField(required=False, help_text="默认今天")
+    store = serializers.PrimaryKeyRelatedField(
+        queryset=Store.objects.all(), required=False,
+        help_text="总经理可选（不填为全部门店）；其他角色只能是本门店（可省略）")
+
+
+def _jsonable(value: Any) -> Any:
+    """The statistics dict in JSON's terms: local ISO times, dates, amounts as exact strings."""
+    if isinstance(value, dict):
+        return {key: _jsonable(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(item) for item in value]
+    if isinstance(value, datetime):
+        return (timezone.localtime(value) if timezone.is_aware(value) else value).isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Decimal | Promise):  # an amount stays exact; a lazy label is text
+        return str(value)
+    return value
+
+
+@extend_schema(parameters=[ComplaintStatisticsParamsSerializer],
+               responses=ComplaintStatisticsSerializer,
+               summary="《顾客投诉分类统计表》：按类别、月份、责任部门、渠道、严重程度，各步骤用时，"
+                       "重复投诉、补偿成本、处罚与改进对策")
+class ComplaintStatisticsApi(APIView):
+    permission_classes = [HasRequiredPerm]
+    required_perm = "complaints.view_complaint_statistics"
+
+    def get(self, request: Request) -> Response:
+        params = ComplaintStatisticsParamsSerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        today = timezone.localdate()
+        start = params.validated_data.get("start", today.replace(day=1))
+        end = params.validated_data.get("end", today)
+        if end < start:
+            start, end = end, start
+        # The same scope as the statistics page: a GM all stores or one; others their own.
+        scope = scope_for(request.user)
+        store = params.validated_data.get("store")
+        if not scope.all_stores:
+            if store is not None and store.pk != scope.store_id:
+                raise ValidationError({"store": _("只能查看本门店的统计。")})
+            store = Store.objects.get(pk=scope.store_id)
+        complaints = complaints_visible_to(request.user)
+        measures = scope.apply(ImprovementMeasure.objects.all(), store_field="store_id",
+                               owner_field=None)
+        if store is not None:
+            complaints, measures = complaints.filter(store=store), measures.filter(store=store)
+        stats = complaint_statistics(complaints=complaints, start=start, end=end,
+                                     now=timezone.now(), measures=measures)
+        stats["store"] = store.pk if store else None
+        return Response(ComplaintStatisticsSerializer(_jsonable(stats)).data)
