@@ -14,14 +14,13 @@ from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import generics, serializers, status
-from rest_framework.permissions import SAFE_METHODS
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from staff.models import Store
 from staff.scoping import scope_for
-from studio.permissions import HasRequiredPerm
+from studio.permissions import HasRequiredPerm, ReadOrWritePerm
 
 from .models import CallbackCampaign, CallbackPurpose, CallbackRecord, CallbackScript, CallbackTask
 from .selectors import (
@@ -41,19 +40,6 @@ from .serializers import (
     CallbackTaskSerializer,
 )
 from .services import callback_record, campaign_create, script_latest, script_save
-
-
-class ReadOrWritePerm:
-    """`required_perm` for HasRequiredPerm when one URL reads and writes: reads need
-    `read_perm`, writes `write_perm` (a specialist may read scripts, not write them)."""
-
-    read_perm: str
-    write_perm: str
-
-    @property
-    def required_perm(self) -> str:
-        return self.read_perm if self.request.method in SAFE_METHODS else self.write_perm
-
 
 # --- Callback tasks -----------------------------------------------------------------------------
 

@@ -10,6 +10,7 @@ from rest_framework import serializers
 
 from orders.serializers import MobileField
 from staff.models import Store
+from studio.serializers import name_of
 
 from .forms import SCRIPT_FIELDS
 from .models import (
@@ -29,9 +30,6 @@ CAMPAIGN_PURPOSES = [p for p in CallbackPurpose.values
                      if p not in (CallbackPurpose.POST_SERVICE, CallbackPurpose.COMPLAINT)]
 
 
-def _name_of(person: str) -> serializers.CharField:
-    """The display name of the user at `person` (a foreign key), or null."""
-    return serializers.CharField(source=f"{person}.display_name", read_only=True, allow_null=True)
 
 
 # Orders and stages have a `status` too: without a name of its own the schema's enum for a task's
@@ -48,7 +46,7 @@ class CallbackStatusField(serializers.ChoiceField):
 class CallbackRecordSerializer(serializers.ModelSerializer):
     """One call (《回访记录表》)."""
 
-    by_name = _name_of("by")
+    by_name = name_of("by")
     script_version = serializers.IntegerField(source="script.version", read_only=True,
                                               allow_null=True)
 
@@ -87,7 +85,7 @@ class CallbackTaskSerializer(serializers.ModelSerializer):
     package = serializers.CharField(source="stage.order.package.name", read_only=True,
                                     allow_null=True)
     campaign_name = serializers.CharField(source="campaign.name", read_only=True, allow_null=True)
-    assigned_to_name = _name_of("assigned_to")
+    assigned_to_name = name_of("assigned_to")
     status = CallbackStatusField()
 
     class Meta:
@@ -108,7 +106,7 @@ class CallbackTaskDetailSerializer(CallbackTaskSerializer):
 
 
 class CallbackScriptSerializer(serializers.ModelSerializer):
-    created_by_name = _name_of("created_by")
+    created_by_name = name_of("created_by")
 
     class Meta:
         model = CallbackScript
@@ -119,7 +117,7 @@ class CallbackScriptSerializer(serializers.ModelSerializer):
 
 class CallbackCampaignSerializer(serializers.ModelSerializer):
     store_name = serializers.CharField(source="store.name", read_only=True)
-    created_by_name = _name_of("created_by")
+    created_by_name = name_of("created_by")
 
     class Meta:
         model = CallbackCampaign

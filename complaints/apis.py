@@ -26,12 +26,13 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from callbacks.apis import ReadOrWritePerm
 from customers.models import Customer
 from customers.selectors import customers_search
 from staff.models import Store
 from staff.scoping import scope_for
-from studio.permissions import HasRequiredPerm
+from studio.audit import audit_record
+from studio.models import AuditAction
+from studio.permissions import HasRequiredPerm, ReadOrWritePerm
 
 from .models import Complaint, ComplaintCategory, ComplaintStatus, ImprovementMeasure
 from .selectors import complaint_page, complaints_list_for_archive, complaints_visible_to
@@ -167,9 +168,12 @@ class ComplaintDetailApi(generics.RetrieveAPIView):
 
     def get_object(self) -> Complaint:
         try:
-            return complaint_page(self.request.user, self.kwargs["pk"])
+            complaint = complaint_page(self.request.user, self.kwargs["pk"])
         except Complaint.DoesNotExist:
             raise Http404 from None
+        audit_record(request=self.request, action=AuditAction.VIEW_CUSTOMER,
+                     obj=complaint.customer, detail={"complaint": complaint.reference})
+        return complaint
 
 
 # --- The steps ----------------------------------------------------------------------------------
@@ -287,7 +291,9 @@ def _jsonable(value: Any) -> Any:
         return (timezone.localtime(value) if timezone.is_aware(value) else value).isoformat()
     if isinstance(value, date):
         return value.isoformat()
-    if isinstance(value, Decimal | Promise):  # an amount stays exact; a lazy label is text
+    if isinstance(value, Decimal):  # every Decimal there is yuan; a sum may come back as 300
+        return str(value.quantize(Decimal("0.01")))
+    if isinstance(value, Promise):
         return str(value)
     return value
 

@@ -16,6 +16,7 @@ from orders.models import Order
 from orders.selectors import orders_visible_to
 from orders.serializers import MobileField
 from staff.models import Department, Store, User
+from studio.serializers import name_of
 
 from .models import (
     Complaint,
@@ -28,11 +29,6 @@ from .models import (
     Severity,
     SolutionKind,
 )
-
-
-def _name_of(person: str) -> serializers.CharField:
-    """The display name of the user at `person` (a foreign key), or null."""
-    return serializers.CharField(source=f"{person}.display_name", read_only=True, allow_null=True)
 
 
 def _choice_field(choices: type[models.TextChoices]) -> type[serializers.ChoiceField]:
@@ -65,7 +61,7 @@ SolutionKindField = _choice_field(SolutionKind)
 class ComplaintEventSerializer(serializers.ModelSerializer):
     """One line of the complaint's history: who did which step, when, and what they wrote."""
 
-    by_name = _name_of("by")
+    by_name = name_of("by")
 
     class Meta:
         model = ComplaintEvent
@@ -75,7 +71,7 @@ class ComplaintEventSerializer(serializers.ModelSerializer):
 
 class ComplaintSolutionSerializer(serializers.ModelSerializer):
     kind = SolutionKindField(read_only=True)
-    proposed_by_name = _name_of("proposed_by")
+    proposed_by_name = name_of("proposed_by")
 
     class Meta:
         model = ComplaintSolution
@@ -85,7 +81,7 @@ class ComplaintSolutionSerializer(serializers.ModelSerializer):
 
 
 class ComplaintPenaltySerializer(serializers.ModelSerializer):
-    staff_name = _name_of("staff")
+    staff_name = name_of("staff")
 
     class Meta:
         model = ComplaintPenalty
@@ -106,8 +102,8 @@ class ComplaintSerializer(serializers.ModelSerializer):
     status = ComplaintStatusField(read_only=True)
     responsible_department_name = serializers.CharField(source="responsible_department.name",
                                                         read_only=True, allow_null=True)
-    responsible_staff_name = _name_of("responsible_staff")
-    registered_by_name = _name_of("registered_by")
+    responsible_staff_name = name_of("responsible_staff")
+    registered_by_name = name_of("registered_by")
 
     class Meta:
         model = Complaint
@@ -124,11 +120,11 @@ class ComplaintDetailSerializer(ComplaintSerializer):
     """One complaint with every step's record, its history, solutions and penalties
     (reads only what complaints.selectors.complaint_page loads)."""
 
-    customer_specialist_name = _name_of("customer.assigned_to")
+    customer_specialist_name = name_of("customer.assigned_to")
     order_package = serializers.CharField(source="order.package.name", read_only=True,
                                           allow_null=True)
-    handled_by_name = _name_of("handled_by")
-    approved_by_name = _name_of("approved_by")
+    handled_by_name = name_of("handled_by")
+    approved_by_name = name_of("approved_by")
     has_signature = serializers.SerializerMethodField()
     followup_status = CallbackStatusField(source="followup_task.status", allow_null=True)
     followup_due_at = serializers.DateTimeField(source="followup_task.due_at", read_only=True,

@@ -17,7 +17,7 @@ from callbacks.services import callback_due_at, policy_for
 from customers.models import Customer, SourceChannel
 from customers.validators import validate_mobile
 from orders.models import Order
-from staff.models import Department, DepartmentKind, Store
+from staff.models import Department, DepartmentKind, Role, Store
 
 from .models import (
     OPEN_STATUSES,
@@ -86,8 +86,10 @@ def _clean_text(value: str, field: str, *, required: bool = True, limit: int = M
     return value
 
 
-def _customer_for(*, store: Store, customer: Customer | None, name: str, mobile: str) -> Customer:
-    """The complainant: the given customer, the store's customer with that mobile, or a new one."""
+def _customer_for(*, store: Store, customer: Customer | None, name: str, mobile: str, by
+                  ) -> Customer:
+    """The complainant: the given customer, the store's customer with that mobile, or a new
+    one — looked after by the specialist who registered them, so it stays in their scope."""
     if customer is not None:
         if customer.store_id != store.pk:
             raise ValidationError({"customer": _("投诉人不是本门店的客户。")})
@@ -98,8 +100,10 @@ def _customer_for(*, store: Store, customer: Customer | None, name: str, mobile:
         raise ValidationError({"mobile": exc.messages}) from exc
     name = _clean_text(name, "name", limit=64)
     existing = Customer.objects.filter(store=store, mobile=mobile).first()
+    registrar = getattr(by, "staff_profile", None)
+    owner = by if registrar and registrar.role == Role.SPECIALIST else None
     return existing or Customer.objects.create(store=store, name=name, mobile=mobile,
-                                               source=SourceChannel.OTHER)
+                                               source=SourceChannel.OTHER, assigned_to=owner)
 
 
 @transaction.atomic
@@ -123,7 +127,7 @@ def complaint_register(
     if errors:
         raise ValidationError(errors)
     content = _clean_text(content, "content")
-    person = _customer_for(store=store, customer=customer, name=name, mobile=mobile)
+    person = _customer_for(store=store, customer=customer, name=name, mobile=mobile, by=by)
     if order is not None and order.customer_id != person.pk:
         raise ValidationError({"order": _("该订单不属于投诉人。")})
     received_at = received_at or now
@@ -156,10 +160,9 @@ def complaint_judge(
     _require(by, "complaints.judge_complaint")
     complaint = _locked(complaint)
     now = timezone.now()
-    reason = _clean_text(reason, "reason")
     before = complaint.status
-    complaint.judge(valid=valid, at=now)
-    complaint.judgement_reason = reason
+    complaint.judge(valid=valid, at=now)  # a wrong state answers before the data (409)
+    complaint.judgement_reason = _clean_text(reason, "reason")
     if valid:
         if department is None or department.store_id != complaint.store_id:
             raise ValidationError({"department": _("请选择本门店的责任部门。")})
@@ -274,11 +277,11 @@ def complaint_implement(
     _require(by, "complaints.implement_complaint")
     complaint = _locked(complaint)
     now = timezone.now()
+    before = complaint.status
+    complaint.implement(at=now)  # a wrong state answers before the data (409)
     if not accepted:
         raise ValidationError({"accepted": _("客户接受方案并签字后才能结案；客户不接受时请重新提出方案。")})
     raw = decode_signature(signature_data_url)
-    before = complaint.status
-    complaint.implement(at=now)
     complaint.customer_notified_at = notified_at or now
     complaint.customer_accepted = True
     complaint.customer_feedback = _clean_text(feedback, "feedback", required=False)

@@ -16,8 +16,9 @@ from customers.selectors import customers_search, customers_visible_to
 from orders.selectors import orders_visible_to
 from staff.models import Department, Store
 from staff.scoping import scope_for
-from studio.audit import client_ip
+from studio.audit import audit_record, client_ip
 from studio.exports import XlsxColumn, xlsx_response
+from studio.models import AuditAction
 from studio.pagination import paginate
 
 from .forms import (
@@ -181,6 +182,8 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         complaint = complaint_page(request.user, pk)
     except Complaint.DoesNotExist:
         raise Http404 from None
+    audit_record(request=request, action=AuditAction.VIEW_CUSTOMER, obj=complaint.customer,
+                 detail={"complaint": complaint.reference})
     return _render_detail(request, complaint, _step_forms(complaint))
 
 

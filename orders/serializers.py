@@ -8,13 +8,9 @@ from rest_framework import serializers
 
 from customers.models import Customer
 from customers.validators import mask_mobile
+from studio.serializers import name_of
 
 from .models import Order, OrderStage, Payment, PaymentKind, PaymentMethod
-
-
-def _name_of(person: str) -> serializers.CharField:
-    """The display name of the user at `person` (a foreign key), or null."""
-    return serializers.CharField(source=f"{person}.display_name", read_only=True, allow_null=True)
 
 
 class MobileField(serializers.CharField):
@@ -35,7 +31,7 @@ class MobileField(serializers.CharField):
 class CustomerSerializer(serializers.ModelSerializer):
     mobile = MobileField()
     store_name = serializers.CharField(source="store.name", read_only=True)
-    assigned_to_name = _name_of("assigned_to")
+    assigned_to_name = name_of("assigned_to")
 
     class Meta:
         model = Customer
@@ -53,7 +49,7 @@ class CustomerRefSerializer(serializers.ModelSerializer):
 
 
 class StageSerializer(serializers.ModelSerializer):
-    assigned_to_name = _name_of("assigned_to")
+    assigned_to_name = name_of("assigned_to")
     is_late = serializers.BooleanField(source="is_overdue", read_only=True)
 
     class Meta:
@@ -70,7 +66,7 @@ class StageListItemSerializer(StageSerializer):
     customer_id = serializers.IntegerField(source="order.customer_id", read_only=True)
     customer_name = serializers.CharField(source="order.customer.name", read_only=True)
     customer_mobile = MobileField(source="order.customer.mobile")
-    specialist_name = _name_of("order.customer.assigned_to")
+    specialist_name = name_of("order.customer.assigned_to")
     package = serializers.CharField(source="order.package.name", read_only=True)
     balance_owed = serializers.DecimalField(source="order.balance_owed", max_digits=12,
                                             decimal_places=2, read_only=True)
@@ -83,7 +79,7 @@ class StageListItemSerializer(StageSerializer):
 
 
 class PaymentSerializer(serializers.ModelSerializer):
-    received_by_name = _name_of("received_by")
+    received_by_name = name_of("received_by")
 
     class Meta:
         model = Payment

@@ -1,5 +1,6 @@
 """The API's default permission (kept apart from studio.api: DRF imports it at start-up)."""
 from rest_framework import permissions
+from rest_framework.permissions import SAFE_METHODS
 
 
 class IsActiveStaff(permissions.BasePermission):
@@ -17,3 +18,15 @@ class HasRequiredPerm(IsActiveStaff):
 
     def has_permission(self, request, view) -> bool:
         return super().has_permission(request, view) and request.user.has_perm(view.required_perm)
+
+
+class ReadOrWritePerm:
+    """`required_perm` for HasRequiredPerm when one URL reads and writes: reads need
+    `read_perm`, writes `write_perm` (a specialist may read scripts, not write them)."""
+
+    read_perm: str
+    write_perm: str
+
+    @property
+    def required_perm(self) -> str:
+        return self.read_perm if self.request.method in SAFE_METHODS else self.write_perm

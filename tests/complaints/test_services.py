@@ -229,3 +229,18 @@ def test_step_deadlines_follow_the_store_policy(store, customer, specialist):
     complaint = complaint_register(store=store, by=specialist, customer=customer, channel="phone",
                                    category="other", content="x")
     assert complaint.step_due_at == complaint.received_at + timedelta(hours=4)
+
+
+def test_a_new_complainant_registered_by_a_specialist_stays_in_their_scope(store, specialist):
+    from complaints.selectors import complaints_visible_to
+
+    complaint = complaint_register(store=store, by=specialist, name="新客户", mobile="13700000009",
+                                   channel="phone", category="other", content="x")
+    assert complaint.customer.assigned_to == specialist
+    assert complaints_visible_to(specialist).filter(pk=complaint.pk).exists()
+
+
+def test_a_step_in_the_wrong_state_is_refused_before_its_data_is_checked(registered, supervisor):
+    with pytest.raises(TransitionNotAllowed):
+        complaint_implement(complaint=registered, by=supervisor, accepted=False,
+                            signature_data_url="")
