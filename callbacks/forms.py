@@ -2,7 +2,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from studio.forms import ServiceFormMixin
+from studio.forms import LocalDateTimeInput, RadioInput, ServiceFormMixin
 
 from .models import CallbackPurpose, CallbackScript, Channel, Satisfaction
 
@@ -14,7 +14,7 @@ class CallbackRecordForm(ServiceFormMixin, forms.Form):
     channel = forms.ChoiceField(label=_("回访方式"), choices=Channel.choices, initial=Channel.PHONE)
     reached = forms.TypedChoiceField(label=_("是否接通"), coerce=lambda v: v == "yes",
                                      choices=[("yes", _("已接通")), ("no", _("未接通"))],
-                                     widget=forms.RadioSelect, initial="yes")
+                                     widget=RadioInput, initial="yes")
     satisfaction = forms.ChoiceField(label=_("满意度"), required=False,
                                      choices=[("", _("未回答")), *Satisfaction.choices])
     score = forms.TypedChoiceField(label=_("评分"), required=False, coerce=int, empty_value=None,
@@ -25,7 +25,7 @@ class CallbackRecordForm(ServiceFormMixin, forms.Form):
                                   widget=forms.Textarea(attrs={"rows": 2}))
     next_appointment_at = forms.DateTimeField(
         label=_("下次约定时间"), required=False,
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        widget=LocalDateTimeInput(),
         help_text=_("客户不方便时，与客户再约一个方便的时间"))
 
 

@@ -2,9 +2,10 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from customers.models import Title
 from customers.validators import validate_mobile
 from staff.models import Department, Store, User
-from studio.forms import ServiceFormMixin
+from studio.forms import CheckInput, LocalDateTimeInput, RadioInput, ServiceFormMixin
 
 from .models import ComplaintCategory, ComplaintChannel, Severity, SolutionKind
 
@@ -13,6 +14,8 @@ YES_NO = [("yes", _("成立")), ("no", _("不成立"))]
 
 class RegisterForm(ServiceFormMixin, forms.Form):
     name = forms.CharField(label=_("投诉人姓名"), max_length=64, required=False)
+    title = forms.ChoiceField(label=_("称呼"), choices=Title.choices, initial=Title.MS,
+                              required=False)
     mobile = forms.CharField(label=_("手机号"), max_length=11, required=False)
     channel = forms.ChoiceField(label=_("投诉渠道"), choices=ComplaintChannel.choices)
     category = forms.ChoiceField(label=_("投诉类别"), choices=ComplaintCategory.choices)
@@ -24,19 +27,21 @@ class RegisterForm(ServiceFormMixin, forms.Form):
 
 class JudgeForm(ServiceFormMixin, forms.Form):
     valid = forms.TypedChoiceField(label=_("投诉是否成立"), choices=YES_NO,
-                                   coerce=lambda v: v == "yes", widget=forms.RadioSelect)
+                                   coerce=lambda v: v == "yes", widget=RadioInput)
     reason = forms.CharField(label=_("判定理由"), widget=forms.Textarea(attrs={"rows": 2}))
     department = forms.ModelChoiceField(label=_("责任部门"), queryset=Department.objects.none(),
                                         required=False)
     promised_at = forms.DateTimeField(label=_("告诉客户的调查完成时间"), required=False,
-                                      widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
+                                      widget=LocalDateTimeInput())
     explanation = forms.CharField(label=_("对客户的解释（不成立时）"), required=False,
                                   widget=forms.Textarea(attrs={"rows": 2}))
-    customer_understood = forms.BooleanField(label=_("客户已谅解"), required=False)
+    customer_understood = forms.BooleanField(label=_("客户已谅解"), required=False,
+                                             widget=CheckInput)
 
     def __init__(self, *args, store: Store, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["department"].queryset = Department.objects.filter(store=store)
+        self.fields["department"].label_from_instance = lambda d: d.name
 
 
 def _store_staff(store: Store):
@@ -67,7 +72,7 @@ class ProposeForm(ServiceFormMixin, forms.Form):
 
 class ApproveForm(ServiceFormMixin, forms.Form):
     solution = forms.ModelChoiceField(label=_("选择最佳方案"), queryset=None,
-                                      widget=forms.RadioSelect)
+                                      widget=RadioInput)
     comment = forms.CharField(label=_("审批意见"), widget=forms.Textarea(attrs={"rows": 2}))
 
     def __init__(self, *args, complaint, **kwargs):
@@ -76,7 +81,7 @@ class ApproveForm(ServiceFormMixin, forms.Form):
 
 
 class ImplementForm(ServiceFormMixin, forms.Form):
-    accepted = forms.BooleanField(label=_("客户已接受处理方案"), required=False)
+    accepted = forms.BooleanField(label=_("客户已接受处理方案"), required=False, widget=CheckInput)
     signature = forms.CharField(widget=forms.HiddenInput, required=False)
     feedback = forms.CharField(label=_("客户反馈"), required=False,
                                widget=forms.Textarea(attrs={"rows": 2}))
@@ -112,6 +117,8 @@ class PublicComplaintForm(forms.Form):
     store = forms.ModelChoiceField(label=_("门店"), queryset=Store.objects.filter(is_active=True),
                                    empty_label=None)
     name = forms.CharField(label=_("您的姓名"), max_length=32)
+    title = forms.ChoiceField(label=_("称呼"), choices=Title.choices, initial=Title.MS,
+                              required=False)
     mobile = forms.CharField(label=_("手机号"), max_length=11, validators=[validate_mobile])
     category = forms.ChoiceField(label=_("投诉类别"), choices=ComplaintCategory.choices)
     content = forms.CharField(label=_("投诉内容"), max_length=1000,

@@ -43,6 +43,16 @@ COMPLAINT_TRANSITIONS: dict[str, set[str]] = {
 OPEN_STATUSES = [s for s, targets in COMPLAINT_TRANSITIONS.items() if targets]
 
 
+class ComplaintAction(models.TextChoices):
+    REGISTER = "register", _("登记")
+    JUDGE = "judge", _("判定")
+    INVESTIGATE = "investigate", _("调查")
+    PROPOSE = "propose", _("提出方案")
+    APPROVE = "approve", _("审批")
+    IMPLEMENT = "implement", _("实施并结案")
+    ESCALATE = "escalate", _("超时上报")
+
+
 class ComplaintChannel(models.TextChoices):
     PHONE = "phone", _("电话")
     IN_STORE = "in_store", _("到店")
@@ -288,7 +298,7 @@ class ComplaintEvent(models.Model):
 
     complaint = models.ForeignKey(Complaint, verbose_name=_("投诉"), on_delete=models.CASCADE,
                                   related_name="events")
-    action = models.CharField(_("步骤"), max_length=24)
+    action = models.CharField(_("步骤"), max_length=24, choices=ComplaintAction)
     before = models.CharField(_("原状态"), max_length=16, blank=True)
     after = models.CharField(_("新状态"), max_length=16)
     by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("操作人"), null=True,

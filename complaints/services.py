@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from callbacks.models import CallbackPurpose, CallbackTask
 from callbacks.services import callback_due_at, policy_for
-from customers.models import Customer, SourceChannel
+from customers.models import Customer, SourceChannel, Title
 from customers.validators import validate_mobile
 from orders.models import Order
 from staff.models import Department, DepartmentKind, Role, Store
@@ -86,8 +86,8 @@ def _clean_text(value: str, field: str, *, required: bool = True, limit: int = M
     return value
 
 
-def _customer_for(*, store: Store, customer: Customer | None, name: str, mobile: str, by
-                  ) -> Customer:
+def _customer_for(*, store: Store, customer: Customer | None, name: str, mobile: str, by,
+                  title: str = Title.MS) -> Customer:
     """The complainant: the given customer, the store's customer with that mobile, or a new
     one — looked after by the specialist who registered them, so it stays in their scope."""
     if customer is not None:
@@ -102,8 +102,9 @@ def _customer_for(*, store: Store, customer: Customer | None, name: str, mobile:
     existing = Customer.objects.filter(store=store, mobile=mobile).first()
     registrar = getattr(by, "staff_profile", None)
     owner = by if registrar and registrar.role == Role.SPECIALIST else None
-    return existing or Customer.objects.create(store=store, name=name, mobile=mobile,
-                                               source=SourceChannel.OTHER, assigned_to=owner)
+    return existing or Customer.objects.create(
+        store=store, name=name, mobile=mobile, source=SourceChannel.OTHER, assigned_to=owner,
+        title=title if title in Title.values else Title.MS)
 
 
 @transaction.atomic
@@ -111,7 +112,7 @@ def complaint_register(
     *, store: Store, by, channel: str, category: str, content: str,
     customer: Customer | None = None, name: str = "", mobile: str = "", order: Order | None = None,
     severity: str = Severity.NORMAL, received_at: datetime | None = None,
-    source_ip: str | None = None,
+    source_ip: str | None = None, title: str = Title.MS,
 ) -> Complaint:
     """Step 1 （《顾客投诉登记表》）： accepted at once （L46 有投诉即时受理）； due to be judged."""
     if by is not None:
@@ -127,7 +128,8 @@ def complaint_register(
     if errors:
         raise ValidationError(errors)
     content = _clean_text(content, "content")
-    person = _customer_for(store=store, customer=customer, name=name, mobile=mobile, by=by)
+    person = _customer_for(store=store, customer=customer, name=name, mobile=mobile, by=by,
+                           title=title)
     if order is not None and order.customer_id != person.pk:
         raise ValidationError({"order": _("该订单不属于投诉人。")})
     received_at = received_at or now

@@ -137,7 +137,8 @@ def register(request: HttpRequest) -> HttpResponse:
             order = orders.filter(pk=request.POST["order"]).first()
         data = form.cleaned_data
         complaint = form.call(complaint_register, store=store, by=request.user, customer=customer,
-                              name=data["name"], mobile=data["mobile"], order=order,
+                              name=data["name"], mobile=data["mobile"], title=data["title"],
+                              order=order,
                               channel=data["channel"], category=data["category"],
                               severity=data["severity"], content=data["content"])
         if complaint:
@@ -223,9 +224,15 @@ def step(request: HttpRequest, pk: int, name: str) -> HttpResponse:
             "status": complaint.get_status_display()})
         return _render_detail(request, complaint, _step_forms(complaint), status=409)
     if form.is_valid() and _run_step(name, form, complaint, request.user):
-        messages.success(request, _("已保存。"))
+        messages.success(request, STEP_DONE[name])
         return redirect("complaints:detail", pk=complaint.pk)
     return _render_detail(request, complaint, forms, status=400)
+
+
+STEP_DONE = {
+    "judge": _("判定已保存。"), "investigate": _("调查结果已保存。"), "propose": _("方案已添加。"),
+    "approve": _("方案已批准。"), "implement": _("已实施处理方案并结案，处理后回访已安排。"),
+}
 
 
 def _run_step(name: str, form, complaint: Complaint, user) -> object | None:
@@ -269,7 +276,7 @@ def public_complaint(request: HttpRequest) -> HttpResponse:
         complaint = complaint_register(
             store=data["store"], by=None, channel=ComplaintChannel.PUBLIC_FORM,
             category=data["category"], content=data["content"], name=data["name"],
-            mobile=data["mobile"], source_ip=ip)
+            mobile=data["mobile"], title=data["title"], source_ip=ip)
         return render(request, "complaints/public_done.html", {"reference": complaint.reference})
     return render(request, "complaints/public.html", {"form": form},
                   status=400 if form.errors else 200)

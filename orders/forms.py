@@ -4,7 +4,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from staff.models import User
-from studio.forms import ServiceFormMixin
+from studio.forms import LocalDateTimeInput, ServiceFormMixin
 
 from .models import Order, PaymentKind, PaymentMethod, StageKind
 from .services import payment_record, stage_complete, stage_schedule
@@ -24,7 +24,7 @@ class PaymentForm(ServiceFormMixin, forms.Form):
 class StageScheduleForm(ServiceFormMixin, forms.Form):
     kind = forms.ChoiceField(label=_("阶段"), choices=StageKind.choices)
     scheduled_at = forms.DateTimeField(label=_("预约时间"),
-                                       widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
+                                       widget=LocalDateTimeInput())
     note = forms.CharField(label=_("说明"), max_length=200, required=False)
 
     def save(self, *, order: Order, by: User):

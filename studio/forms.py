@@ -23,3 +23,22 @@ class ServiceFormMixin:
         except DomainError as exc:
             self.add_error(None, exc.message)
         return None
+
+
+class LocalDateTimeInput(forms.DateTimeInput):
+    """A browser date-time picker: it reads only ISO values, whatever the UI language."""
+
+    input_type = "datetime-local"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs=attrs, format="%Y-%m-%dT%H:%M")
+
+
+class CheckInput(forms.CheckboxInput):
+    def __init__(self, attrs=None):
+        super().__init__(attrs={"class": "form-check-input", **(attrs or {})})
+
+
+class RadioInput(forms.RadioSelect):
+    def __init__(self, attrs=None, choices=()):
+        super().__init__(attrs={"class": "form-check-input", **(attrs or {})}, choices=choices)

@@ -23,6 +23,14 @@ CUSTOMER_NAME = "林若溪"
 MOBILE = "16612345678"
 MASKED = "166****5678"
 SUGGESTION = "希望选片室多准备几把椅子"
+# Resolves once both ECharts charts have finished their entry animation, so the screenshot shows
+# the drawn series: 'finished' follows a render with no animation left; the refresh makes one.
+CHARTS_DRAWN = """() => Promise.all([...document.querySelectorAll("#chart-stages, #chart-trend")].map(
+    el => new Promise(done => {
+        const chart = echarts.getInstanceByDom(el);
+        chart.on("finished", done);
+        chart.getZr().refresh();
+    })))"""
 
 
 # --- state through the services: the callback comes from a completed service -------------------
@@ -144,7 +152,8 @@ def test_specialist_records_a_satisfied_callback_and_the_supervisor_sees_it_in_t
     assert customer.name in row and specialist.display_name in row and "礼服挑选" in row
     by_specialist = page.locator("[data-testid=by-specialist] tbody tr", has_text=specialist.display_name)
     assert by_specialist.count() == 1
-    page.locator("#chart-stages canvas").wait_for()
+    page.locator("#chart-trend canvas").wait_for()
+    page.evaluate(CHARTS_DRAWN)
     screenshot("callbacks-summary-supervisor")
 
 
