@@ -17,6 +17,7 @@ from staff.models import Role, StaffMember
 from studio.errors import DomainError
 from studio.sms import sms_queue
 
+from .default_scripts import default_script_texts
 from .models import (
     OPEN_STATUSES,
     CallbackCampaign,
@@ -137,7 +138,8 @@ def callback_record(
     record = CallbackRecord(
         task=task, called_at=now, by=by, channel=channel, reached=reached,
         satisfaction=satisfaction, score=score, comments=comments.strip(),
-        suggestions=suggestions.strip(), next_appointment_at=next_appointment_at, script=script,
+        suggestions=suggestions.strip(), next_appointment_at=next_appointment_at,
+        script=script if script is not None and script.pk else None,  # a shipped default: none
         wants_complaint=satisfaction == Satisfaction.DISSATISFIED)
     record.full_clean(exclude=["task", "by", "script"])
     record.save()
@@ -246,8 +248,10 @@ class _Blank(dict):
         return "{" + key + "}"
 
 
-def script_latest(purpose: str) -> CallbackScript | None:
-    return CallbackScript.objects.filter(purpose=purpose).order_by("-version").first()
+def script_latest(purpose: str) -> CallbackScript:
+    """The newest saved version, or version 1 as shipped (unsaved) if none is stored."""
+    latest = CallbackScript.objects.filter(purpose=purpose).order_by("-version").first()
+    return latest or CallbackScript(purpose=purpose, version=1, **default_script_texts(purpose))
 
 
 def script_render(script: CallbackScript, *, task: CallbackTask, specialist) -> dict[str, str]:

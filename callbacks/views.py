@@ -88,7 +88,7 @@ def call_page(request: HttpRequest, pk: int) -> HttpResponse:
     policy = policy_for(task.store_id)
     return render(request, "callbacks/call.html", {
         "task": task, "customer": task.customer, "form": form,
-        "script": script_render(script, task=task, specialist=request.user) if script else None,
+        "script": script_render(script, task=task, specialist=request.user),
         "quiet_now": is_quiet(now, policy.quiet_periods), "policy": policy,
         "records": task.records.select_related("by").all(),
         "reveal": request.user.has_perm("customers.view_full_mobile"),

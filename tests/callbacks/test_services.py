@@ -211,3 +211,12 @@ def test_a_thank_you_sms_goes_to_the_outbox(gown_done, specialist,
     message.refresh_from_db()
     assert message.status == "sent" and "感谢您选择我们" in message.body
     assert SmsMessage.objects.count() == 1
+
+
+def test_a_purpose_without_a_saved_script_uses_the_shipped_version(gown_done, specialist):
+    CallbackScript.objects.all().delete()
+    script = script_latest("post_service")
+    assert script.pk is None and "{service}" in script.question
+    record = callback_record(task=gown_done, by=specialist, reached=True, satisfaction="satisfied",
+                             script=script)
+    assert record.script is None

@@ -65,13 +65,17 @@ def _default_scripts() -> None:
     import_module("callbacks.migrations.0002_default_scripts").create(apps, None)
 
 
-def _open_call_page(page, live_server, task: CallbackTask) -> None:
-    """From the navbar to today's list, then 回访 on the task's row."""
+def _open_call_page(page, live_server, task: CallbackTask, screenshot=None) -> None:
+    """From the navbar to today's list (the default tab), then 回访 on the task's row."""
     with page.expect_navigation():
         page.get_by_role("link", name="电话回访").click()
     assert page.url == f"{live_server.url}/callbacks/"
+    assert "active" in page.get_by_role("link", name="今日待回访").get_attribute("class")
     row = page.locator("[data-testid=callback-table] tbody tr", has_text=str(task.customer))
     assert row.count() == 1
+    assert "礼服挑选" in row.inner_text() and "已逾期" in row.inner_text()  # its 3 days have passed
+    if screenshot:
+        screenshot("callbacks-list-specialist")
     with page.expect_navigation():
         row.get_by_role("link", name="回访").click()
     assert page.url == f"{live_server.url}/callbacks/{task.pk}/"
@@ -91,7 +95,7 @@ def test_specialist_records_a_satisfied_callback_and_the_supervisor_sees_it_in_t
     specialist = User.objects.get(username="specialist1")
     page = login("specialist1")
 
-    _open_call_page(page, live_server, task)
+    _open_call_page(page, live_server, task, screenshot)
     screenshot("callbacks-call-before-answer")
     script = page.get_by_test_id("script").inner_text()
     assert f"请问您是{customer}吗" in script  # 林若溪女士

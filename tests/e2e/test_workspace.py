@@ -188,6 +188,7 @@ def test_supervisor_adjusts_and_applies_the_balanced_assignment(login, live_serv
     page = login("supervisor")
 
     with page.expect_navigation():
+        page.get_by_role("button", name="客户管理").click()  # the navbar dropdown
         page.get_by_role("link", name="客服分配").click()
     assert page.url == f"{live_server.url}/assignment/"
     assert int(page.get_by_test_id("unassigned-count").inner_text()) == len(s01_waiting) > 0
