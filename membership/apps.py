@@ -5,3 +5,10 @@ from django.utils.translation import gettext_lazy as _
 class MembershipConfig(AppConfig):
     name = "membership"
     verbose_name = _("会员维护")
+
+    def ready(self) -> None:
+        from orders.signals import payment_recorded
+
+        from .services import on_payment_recorded
+
+        payment_recorded.connect(on_payment_recorded, dispatch_uid="membership.on_payment")

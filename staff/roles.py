@@ -24,31 +24,40 @@ _COMPLAINTS = ["complaints.view_complaint", "complaints.add_complaint",
 _LEAD_COMPLAINTS = [*_COMPLAINTS, "complaints.implement_complaint",
                     "complaints.view_complaint_statistics", "complaints.view_complaintpolicy",
                     "complaints.change_complaintpolicy"]
+_MEMBERS = ["membership.view_memberaccount", "membership.view_membercard",
+            "membership.view_pointsentry", "membership.view_segment", "membership.view_membertier"]
+_MEMBER_DESK = [*_MEMBERS, "membership.add_membercard", "membership.change_membercard",
+                "membership.redeem_points", "membership.view_referralcashback"]
+_LEAD_MEMBERS = [*_MEMBER_DESK, "membership.adjust_points", "membership.add_segment",
+                 "membership.change_segment", "membership.view_membership_statistics",
+                 "membership.change_referralcashback", "membership.view_membershippolicy",
+                 "membership.change_membershippolicy"]
 _STAFF_DIRECTORY = ["staff.view_store", "staff.view_department", "staff.view_staffmember"]
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.SPECIALIST: [*_VIEW_CUSTOMERS, "customers.change_customer", *_VIEW_ORDERS,
-                      "orders.record_stage", *_STAFF_DIRECTORY, *_CALL, *_COMPLAINTS],
+                      "orders.record_stage", *_STAFF_DIRECTORY, *_CALL, *_COMPLAINTS, *_MEMBERS],
     Role.SUPERVISOR: [*_VIEW_CUSTOMERS, "customers.change_customer", "customers.assign_customer",
                       "customers.view_full_mobile", "customers.export_customer", *_VIEW_ORDERS,
                       "orders.record_stage", *_STAFF_DIRECTORY, *_LEAD_CALLS,
-                      *_LEAD_COMPLAINTS, "complaints.approve_solution"],
+                      *_LEAD_COMPLAINTS, "complaints.approve_solution", *_LEAD_MEMBERS],
     Role.FRONT_DESK: [*_VIEW_CUSTOMERS, "customers.add_customer", "customers.change_customer",
                       "customers.view_full_mobile", *_VIEW_ORDERS, "orders.add_order",
                       "orders.change_order", "orders.record_stage", "orders.take_payment",
                       *_STAFF_DIRECTORY, *_CALL, "studio.view_smsmessage",
-                      "complaints.view_complaint", "complaints.add_complaint"],
+                      "complaints.view_complaint", "complaints.add_complaint", *_MEMBER_DESK],
     Role.STORE_MANAGER: [*_VIEW_CUSTOMERS, "customers.add_customer", "customers.change_customer",
                          "customers.assign_customer", "customers.view_full_mobile",
                          "customers.export_customer", *_VIEW_ORDERS, "orders.add_order",
                          "orders.change_order", "orders.record_stage", "orders.take_payment",
                          "orders.add_package", "orders.change_package", *_STAFF_DIRECTORY,
-                         "staff.change_staffmember", *_LEAD_CALLS, *_LEAD_COMPLAINTS],
+                         "staff.change_staffmember", *_LEAD_CALLS, *_LEAD_COMPLAINTS,
+                         *_LEAD_MEMBERS],
     Role.PHOTOGRAPHER: [*_VIEW_ORDERS, "orders.record_stage"],
     Role.MAKEUP_ARTIST: [*_VIEW_ORDERS, "orders.record_stage"],
     Role.SELECTION_CONSULTANT: [*_VIEW_CUSTOMERS, *_VIEW_ORDERS, "orders.record_stage"],
     Role.DESIGNER: [*_VIEW_ORDERS, "orders.record_stage"],
-    Role.CASHIER: [*_VIEW_CUSTOMERS, *_VIEW_ORDERS, "orders.take_payment"],
+    Role.CASHIER: [*_VIEW_CUSTOMERS, *_VIEW_ORDERS, "orders.take_payment", *_MEMBER_DESK],
     Role.GENERAL_MANAGER: [*_VIEW_CUSTOMERS, "customers.add_customer", "customers.change_customer",
                            "customers.assign_customer", "customers.view_full_mobile",
                            "customers.export_customer", *_VIEW_ORDERS, "orders.add_order",
@@ -57,7 +66,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
                            "staff.add_store", "staff.change_store", "staff.add_staffmember",
                            "staff.change_staffmember", "staff.add_department",
                            "staff.change_department", "staff.view_user", "staff.add_user",
-                           "staff.change_user", *_LEAD_CALLS, *_LEAD_COMPLAINTS],
+                           "staff.change_user", *_LEAD_CALLS, *_LEAD_COMPLAINTS,
+                           *_LEAD_MEMBERS],
 }
 
 # Roles that work in the Django admin as well as in the back office pages.

@@ -206,6 +206,11 @@ CELERY_BEAT_SCHEDULE: dict = {
                                "schedule": 300.0},
     "escalate-late-complaints": {"task": "complaints.tasks.escalate_late_complaints_task",
                                  "schedule": 300.0},
+    "expire-points": {"task": "membership.tasks.expire_points_task", "schedule": 3600.0},
+    "expire-member-cards": {"task": "membership.tasks.expire_member_cards_task",
+                            "schedule": 3600.0},
+    "sweep-member-payments": {"task": "membership.tasks.sweep_member_payments_task",
+                              "schedule": 600.0},
     "resend-queued-sms": {"task": "studio.tasks.resend_queued_sms_task", "schedule": 300.0},
 }
 
