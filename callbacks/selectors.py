@@ -1,12 +1,11 @@
 """Reads of callbacks, always starting from what the user may see."""
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from customers.models import Customer
-from customers.selectors import customers_visible_to
-from orders.models import Order, OrderStatus
+from membership.selectors import segment_customers
 from staff.scoping import scope_for
 
 from .models import OPEN_STATUSES, CallbackStatus, CallbackTask
@@ -50,20 +49,5 @@ def callback_counts(user, *, now: datetime) -> dict[str, int]:
 
 def campaign_candidates(user, *, store_id: int, conditions: dict, now: datetime
                         ) -> QuerySet[Customer]:
-    """Customers of a store matching a campaign's conditions (old-customer classification,
-    L40): VIP only, spending at least, no order for N days, wedding or birthday month."""
-    customers = customers_visible_to(user).filter(store_id=store_id)
-    if conditions.get("vip_only"):
-        customers = customers.filter(is_vip=True)
-    if conditions.get("min_spend"):
-        customers = customers.annotate(spend=Sum("orders__paid_total", filter=~Q(
-            orders__status=OrderStatus.CANCELLED))).filter(spend__gte=conditions["min_spend"])
-    if conditions.get("idle_days"):
-        recent = Order.objects.filter(customer=OuterRef("pk"),
-                                      created_at__gte=now - timedelta(days=int(conditions["idle_days"])))
-        customers = customers.filter(~Exists(recent), orders__isnull=False)
-    if conditions.get("wedding_month"):
-        customers = customers.filter(wedding_on__month=int(conditions["wedding_month"]))
-    if conditions.get("birthday_month"):
-        customers = customers.filter(child_birthday_on__month=int(conditions["birthday_month"]))
-    return customers.distinct().order_by("pk")
+    """Customers for a campaign: a membership segment's conditions (the one place they live)."""
+    return segment_customers(user, store_id=store_id, conditions=conditions, now=now)

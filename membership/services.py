@@ -7,6 +7,7 @@ idempotency key and keeps the balance in step — all in one transaction.
 import logging
 import math
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
