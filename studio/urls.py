@@ -18,6 +18,7 @@ api_patterns = [
     path("", include("orders.api_urls")),
     path("", include("callbacks.api_urls")),
     path("", include("complaints.api_urls")),
+    path("", include("membership.api_urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
 ]
@@ -34,6 +35,7 @@ urlpatterns = [
     path("", include("orders.urls")),
     path("callbacks/", include("callbacks.urls")),
     path("complaints/", include("complaints.urls")),
+    path("members/", include("membership.urls")),
     path("complain/", complaint_views.public_complaint, name="public_complaint"),
     path("api/", include((api_patterns, "api"))),
 ]

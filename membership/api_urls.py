@@ -1,0 +1,2 @@
+"""API routes of membership (mounted under /api/)."""
+urlpatterns: list = []
