@@ -94,7 +94,7 @@ def _sync_vip(customer_id: int) -> None:
 
 
 def _entry_tier() -> MemberTier:
-    """The lowest tier (the migration installs four; an empty table gets 普通 back)."""
+    """The lowest tier （the migration installs four; an empty table gets 普通 back）."""
     return MemberTier.objects.order_by("rank").first() or MemberTier.objects.create(
         name="普通", rank=1, threshold=Decimal(0), earn_rate=Decimal(1))
 
@@ -108,18 +108,28 @@ def _check_number(number: str) -> str:
     return number
 
 
+def _create_card(**fields) -> MemberCard:
+    try:
+        with transaction.atomic():
+            return MemberCard.objects.create(**fields)
+    except IntegrityError as exc:  # the same number taken a moment ago by someone else
+        raise ValidationError({"number": _("该卡号已被使用。")}) from exc
+
+
 @transaction.atomic
 def member_card_issue(*, customer: Customer, number: str, by, expires_on: date | None = None,
                       at: datetime | None = None) -> MemberCard:
-    """Issue a VIP card （发放）: the customer becomes a member, on the lowest tier at first."""
+    """Issue a VIP card （发放）： the customer becomes a member, on the lowest tier at first."""
     at = at or timezone.now()
     number = _check_number(number)
+    if expires_on is not None and expires_on < timezone.localdate(at):
+        raise ValidationError({"expires_on": _("有效期不能早于发卡日期。")})
     account, _created = MemberAccount.objects.get_or_create(
         customer=customer, defaults={"tier": _entry_tier()})
     if MemberCard.objects.filter(account=account, status=CardStatus.ACTIVE).exists():
         raise ValidationError({"number": _("该客户已有有效的会员卡。")})
-    card = MemberCard.objects.create(number=number, account=account, store=customer.store,
-                                     issued_by=by, issued_at=at, expires_on=expires_on)
+    card = _create_card(number=number, account=account, store=customer.store, issued_by=by,
+                        issued_at=at, expires_on=expires_on)
     _event(card, "issue", by, at, note=str(account.tier))
     _sync_vip(customer.pk)
     return card
@@ -135,9 +145,8 @@ def member_card_report_lost(*, card: MemberCard, by, new_number: str, reason: st
     card.end(status=CardStatus.LOST, at=at, reason=reason or _("客户挂失"))
     card.save(update_fields=["status", "ended_at", "end_reason", "updated_at"])
     _event(card, "lost", by, at, note=card.end_reason)
-    new = MemberCard.objects.create(number=new_number, account=card.account, store=card.store,
-                                    issued_by=by, issued_at=at, expires_on=card.expires_on,
-                                    replaces=card)
+    new = _create_card(number=new_number, account=card.account, store=card.store, issued_by=by,
+                       issued_at=at, expires_on=card.expires_on, replaces=card)
     _event(new, "reissue", by, at, note=_("补办自 %(number)s") % {"number": card.number})
     return new
 
@@ -245,6 +254,8 @@ def points_redeem(*, account: MemberAccount, points: int, by, note: str) -> Poin
         raise ValidationError({"points": _("兑换积分必须是正整数。")})
     if not (note or "").strip():
         raise ValidationError({"note": _("请填写兑换内容。")})
+    if not account.cards.filter(status=CardStatus.ACTIVE).exists():
+        raise ValidationError({"points": _("该客户没有有效的会员卡，不能兑换积分。")})
     now = timezone.now()
     return _post(account=account, kind=PointsKind.REDEEM, points=-points, by=by, at=now,
                  key=f"redeem:{account.pk}:{now.timestamp()}:{by.pk}", note=note.strip())

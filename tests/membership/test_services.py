@@ -232,3 +232,17 @@ def test_the_ledger_sums_to_the_balance_after_any_sequence(store, front_desk, su
         assert account.points_balance == _ledger_sum(account) >= 0
         unspent = account.entries.aggregate(s=Sum("remaining"))["s"] or 0
         assert unspent == account.points_balance
+
+
+def test_a_card_cannot_expire_before_it_is_issued(customer, front_desk):
+    with pytest.raises(ValidationError) as err:
+        member_card_issue(customer=customer, number="VIP0100", by=front_desk,
+                          expires_on=timezone.localdate() - timedelta(days=1))
+    assert "expires_on" in err.value.message_dict
+
+
+def test_points_of_a_revoked_member_cannot_be_redeemed(member, front_desk, supervisor):
+    points_adjust(account=member, points=100, by=supervisor, reason="开卡礼")
+    member_card_revoke(card=member.cards.get(), by=front_desk, reason="注销")
+    with pytest.raises(ValidationError):
+        points_redeem(account=member, points=10, by=front_desk, note="x")

@@ -1,0 +1,365 @@
+"""API of membership: members with their ledger, redeeming and adjusting points, member cards
+(issue, report lost, revoke) and segments with their customers.
+
+Members start from members_visible_to(user), cards from cards_visible_to(user), segments from
+the user's store scope, so out-of-scope ids answer 404. Each action needs its permission (403
+otherwise) and calls its service; studio.api.exception_handler turns their ValidationError into
+400 and a card that has already ended (TransitionNotAllowed) into 409.
+"""
+from typing import Any
+
+import django_filters as filters
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import generics, serializers, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from customers.models import Customer
+from customers.selectors import customers_search
+from staff.models import Store
+from staff.scoping import scope_for
+from studio.audit import audit_record
+from studio.models import AuditAction
+from studio.permissions import HasRequiredPerm, ReadOrWritePerm
+
+from .models import CardEvent, CardStatus, MemberAccount, MemberCard, PointsEntry, Segment
+from .selectors import cards_visible_to, ledger_for_member, members_visible_to, segment_customers
+from .serializers import (
+    MemberCardDetailSerializer,
+    MemberCardIssueInputSerializer,
+    MemberCardReportLostInputSerializer,
+    MemberCardRevokeInputSerializer,
+    MemberCardSerializer,
+    MemberDetailSerializer,
+    MemberSerializer,
+    PointsAdjustInputSerializer,
+    PointsEntrySerializer,
+    PointsPostedSerializer,
+    PointsRedeemInputSerializer,
+    SegmentCustomerSerializer,
+    SegmentInputSerializer,
+    SegmentSerializer,
+)
+from .services import (
+    member_card_issue,
+    member_card_report_lost,
+    member_card_revoke,
+    points_adjust,
+    points_redeem,
+    segment_save,
+)
+
+
+def _body(serializer_class: type[serializers.Serializer], request: Request) -> dict[str, Any]:
+    body = serializer_class(data=request.data, context={"request": request})
+    body.is_valid(raise_exception=True)
+    return body.validated_data
+
+
+# --- Members ------------------------------------------------------------------------------------
+
+class MemberFilter(filters.FilterSet):
+    q = filters.CharFilter(method="filter_q", help_text="会员姓名包含 / 11 位手机号 / 手机尾号（≥4 位）")
+    tier = filters.NumberFilter(field_name="tier_id", help_text="会员等级")
+    card_status = filters.ChoiceFilter(choices=CardStatus.choices, field_name="card_status",
+                                       help_text="当前会员卡（最新的一张）的状态")
+    card_number = filters.CharFilter(field_name="cards__number",
+                                     help_text="卡号（任一张，包括已挂失的旧卡）")
+    store = filters.NumberFilter(field_name="customer__store_id")  # a GM's; others see one store
+
+    class Meta:
+        model = MemberAccount
+        fields: list[str] = []
+
+    def filter_q(self, queryset, name, value):
+        return customers_search(queryset, value, prefix="customer__")
+
+
+def _members(request: Request) -> QuerySet[MemberAccount]:
+    """Members with everything the list reads, the current card as two subqueries: one query
+    for the page whatever its size."""
+    latest = MemberCard.objects.filter(account=OuterRef("pk")).order_by("-issued_at", "-pk")
+    return (members_visible_to(request.user)
+            .select_related("customer__store", "customer__assigned_to", "tier")
+            .annotate(card_number=Subquery(latest.values("number")[:1]),
+                      card_status=Subquery(latest.values("status")[:1]))
+            .order_by("-created_at", "-pk"))
+
+
+@extend_schema_view(get=extend_schema(summary="会员列表：按姓名/手机号、等级、卡状态、卡号查询"))
+class MemberListApi(generics.ListAPIView):
+    permission_classes = [HasRequiredPerm]
+    required_perm = "membership.view_memberaccount"
+    serializer_class = MemberSerializer
+    filterset_class = MemberFilter
+
+    def get_queryset(self) -> QuerySet[MemberAccount]:
+        return _members(self.request)
+
+
+@extend_schema_view(get=extend_schema(summary="会员档案：等级、积分余额、累计消费、会员卡及其记录"))
+class MemberDetailApi(generics.RetrieveAPIView):
+    permission_classes = [HasRequiredPerm]
+    required_perm = "membership.view_memberaccount"
+    serializer_class = MemberDetailSerializer
+
+    def get_queryset(self) -> QuerySet[MemberAccount]:
+        cards = (MemberCard.objects.select_related("store", "issued_by")
+                 .prefetch_related(Prefetch("events", queryset=CardEvent.objects
+                                            .select_related("by").order_by("at", "pk")))
+                 .order_by("-issued_at", "-pk"))
+        return _members(self.request).prefetch_related(Prefetch("cards", queryset=cards))
+
+    def get_object(self) -> MemberAccount:
+        account = super().get_object()
+        # Opening a member's file is opening the customer's (DESIGN principle 8).
+        audit_record(request=self.request, action=AuditAction.VIEW_CUSTOMER, obj=account.customer,
+                     detail={"member": account.pk})
+        return account
+
+
+MEMBER_IN_PATH = OpenApiParameter("member_id", OpenApiTypes.INT, OpenApiParameter.PATH)
+
+
+def _visible_member(request: Request, member_id: int) -> MemberAccount:
+    return get_object_or_404(members_visible_to(request.user), pk=member_id)
+
+
+@extend_schema(parameters=[MEMBER_IN_PATH], summary="积分流水（新的在前）")
+class MemberLedgerApi(generics.ListAPIView):
+    permission_classes = [HasRequiredPerm]
+    required_perm = "membership.view_pointsentry"
+    serializer_class = PointsEntrySerializer
+    queryset = PointsEntry.objects.none()  # for the schema only: the real one needs the member
+    filter_backends: list = []
+
+    def get_queryset(self) -> QuerySet[PointsEntry]:
+        return ledger_for_member(_visible_member(self.request, self.kwargs["member_id"]))
+
+
+def _posted(request: Request, entry: PointsEntry) -> Response:
+    # The service moved the balance with an UPDATE: read the account again to show it.
+    member = _members(request).get(pk=entry.account_id)
+    return Response(PointsPostedSerializer({"entry": entry, "member": member},
+                                           context={"request": request}).data,
+                    status=status.HTTP_201_CREATED)
+
+
+class MemberRedeemApi(APIView):
+    permission_classes = [HasRequiredPerm]
+    required_perm = "membership.redeem_points"
+
+    @extend_schema(parameters=[MEMBER_IN_PATH], request=PointsRedeemInputSerializer,
+                   responses={201: PointsPostedSerializer},
+                   summary="积分兑换（礼品、升级、折扣）：不超过余额，须写兑换内容")
+    def post(self, request: Request, member_id: int) -> Response:
+        account = _visible_member(request, member_id)
+        data = _body(PointsRedeemInputSerializer, request)
+        entry = points_redeem(account=account, by=request.user, points=data["points"],
+                              note=data["note"])
+        return _posted(request, entry)
+
+
+class MemberAdjustApi(APIView):
+    permission_classes = [HasRequiredPerm]
+    required_perm = "membership.adjust_points"
+
+    @extend_schema(parameters=[MEMBER_IN_PATH], request=PointsAdjustInputSerializer,
+                   responses={201: PointsPostedSerializer},
+                   summary="调整积分（主管）：须写原因，不能扣成负数")
+    def post(self, request: Request, member_id: int) -> Response:
+        account = _visible_member(request, member_id)
+        data = _body(PointsAdjustInputSerializer, request)
+        entry = points_adjust(account=account, by=request.user, points=data["points"],
+                              reason=data["reason"])
+        return _posted(request, entry)
+
+
+# --- Member cards -------------------------------------------------------------------------------
+
+class MemberCardFilter(filters.FilterSet):
+    q = filters.CharFilter(method="filter_q", help_text="持卡人姓名包含 / 11 位手机号 / 手机尾号（≥4 位）")
+    number = filters.CharFilter(field_name="number", help_text="卡号")
+    status = filters.ChoiceFilter(choices=CardStatus.choices)
+    store = filters.NumberFilter(field_name="store_id")  # a GM's; others see one store
+
+    class Meta:
+        model = MemberCard
+        fields: list[str] = []
+
+    def filter_q(self, queryset, name, value):
+        return customers_search(queryset, value, prefix="account__customer__")
+
+
+def _cards(queryset: QuerySet[MemberCard]) -> QuerySet[MemberCard]:
+    return (queryset.select_related("account__customer", "store", "issued_by")
+            .order_by("-issued_at", "-pk"))
+
+
+def _card_detail(request: Request, card: MemberCard) -> dict:
+    """The card as the detail endpoint shows it (re-read with its history)."""
+    card = (_cards(MemberCard.objects.all())
+            .prefetch_related(Prefetch("events", queryset=CardEvent.objects.select_related("by")))
+            .get(pk=card.pk))
+    return MemberCardDetailSerializer(card, context={"request": request}).data
+
+
+@extend_schema_view(
+    get=extend_schema(summary="会员卡列表：按持卡人、卡号、状态查询"),
+    post=extend_schema(request=MemberCardIssueInputSerializer,
+                       responses={201: MemberCardDetailSerializer},
+                       summary="发放会员卡：客户成为会员（首张卡为最低等级）"),
+)
+class MemberCardListApi(ReadOrWritePerm, generics.ListAPIView):
+    permission_classes = [HasRequiredPerm]
+    read_perm = "membership.view_membercard"
+    write_perm = "membership.add_membercard"
+    serializer_class = MemberCardSerializer
+    filterset_class = MemberCardFilter
+
+    def get_queryset(self) -> QuerySet[MemberCard]:
+        return _cards(cards_visible_to(self.request.user))
+
+    def post(self, request: Request) -> Response:
+        data = _body(MemberCardIssueInputSerializer, request)
+        card = member_card_issue(customer=data["customer"], number=data["number"],
+                                 expires_on=data.get("expires_on"), by=request.user)
+        return Response(_card_detail(request, card), status=status.HTTP_201_CREATED)
+
+
+@extend_schema_view(get=extend_schema(summary="一张会员卡及其记录"))
+class MemberCardDetailApi(generics.RetrieveAPIView):
+    permission_classes = [HasRequiredPerm]
+    required_perm = "membership.view_membercard"
+    serializer_class = MemberCardDetailSerializer
+
+    def get_queryset(self) -> QuerySet[MemberCard]:
+        return _cards(cards_visible_to(self.request.user)).prefetch_related(
+            Prefetch("events", queryset=CardEvent.objects.select_related("by")))
+
+
+CARD_IN_PATH = OpenApiParameter("card_id", OpenApiTypes.INT, OpenApiParameter.PATH)
+
+
+def _visible_card(request: Request, card_id: int) -> MemberCard:
+    return get_object_or_404(cards_visible_to(request.user), pk=card_id)
+
+
+class MemberCardReportLostApi(APIView):
+    permission_classes = [HasRequiredPerm]
+    required_perm = "membership.change_membercard"
+
+    @extend_schema(parameters=[CARD_IN_PATH], request=MemberCardReportLostInputSerializer,
+                   responses={201: MemberCardDetailSerializer},
+                   summary="挂失补办：原卡停用，新卡号沿用原账户的积分与等级（返回新卡）")
+    def post(self, request: Request, card_id: int) -> Response:
+        card = _visible_card(request, card_id)
+        data = _body(MemberCardReportLostInputSerializer, request)
+        try:
+            new = member_card_report_lost(card=card, by=request.user,
+                                          new_number=data["new_number"], reason=data["reason"])
+        except ValidationError as error:
+            # The service names the new card's number `number`; here it is `new_number`.
+            if hasattr(error, "error_dict") and "number" in error.error_dict:
+                error.error_dict["new_number"] = error.error_dict.pop("number")
+            raise
+        return Response(_card_detail(request, new), status=status.HTTP_201_CREATED)
+
+
+class MemberCardRevokeApi(APIView):
+    permission_classes = [HasRequiredPerm]
+    required_perm = "membership.change_membercard"
+
+    @extend_schema(parameters=[CARD_IN_PATH], request=MemberCardRevokeInputSerializer,
+                   responses=MemberCardDetailSerializer,
+                   summary="收回会员卡：须写原因；积分留在账户上")
+    def post(self, request: Request, card_id: int) -> Response:
+        card = _visible_card(request, card_id)
+        data = _body(MemberCardRevokeInputSerializer, request)
+        card = member_card_revoke(card=card, by=request.user, reason=data["reason"])
+        return Response(_card_detail(request, card))
+
+
+# --- Segments -----------------------------------------------------------------------------------
+
+class SegmentFilter(filters.FilterSet):
+    store = filters.NumberFilter(field_name="store_id")  # a GM's; others see one store
+
+    class Meta:
+        model = Segment
+        fields: list[str] = []
+
+
+def _segments(request: Request) -> QuerySet[Segment]:
+    # By store only: a specialist's owner scope sees none (as callback campaigns).
+    return (scope_for(request.user)
+            .apply(Segment.objects.all(), store_field="store_id", owner_field=None)
+            .select_related("store", "created_by").order_by("store_id", "name"))
+
+
+def _segment_store(user, requested: Store | None) -> Store:
+    """The store a segment is for: a GM names it; everyone else works for their own store
+    (as callbacks.apis._campaign_store, which membership cannot import)."""
+    scope = scope_for(user)
+    if scope.all_stores:
+        if requested is None:
+            raise ValidationError({"store": _("请选择门店。")})
+        return requested
+    if requested is not None and requested.pk != scope.store_id:
+        raise ValidationError({"store": _("只能为本门店保存客户分组。")})
+    return Store.objects.get(pk=scope.store_id)
+
+
+@extend_schema_view(
+    get=extend_schema(summary="客户分组（按门店）"),
+    post=extend_schema(request=SegmentInputSerializer,
+                       responses={201: SegmentSerializer, 200: SegmentSerializer},
+                       summary="保存客户分组（按条件分类老客户）：新名称创建（201），同名更新（200）"),
+)
+class SegmentListApi(ReadOrWritePerm, generics.ListAPIView):
+    permission_classes = [HasRequiredPerm]
+    read_perm = "membership.view_segment"
+    write_perm = "membership.add_segment"
+    serializer_class = SegmentSerializer
+    filterset_class = SegmentFilter
+
+    def get_queryset(self) -> QuerySet[Segment]:
+        return _segments(self.request)
+
+    def post(self, request: Request) -> Response:
+        data = _body(SegmentInputSerializer, request)
+        store = _segment_store(request.user, data.get("store"))
+        exists = Segment.objects.filter(store=store, name=data["name"]).exists()
+        if exists and not request.user.has_perm("membership.change_segment"):
+            raise PermissionDenied(_("您没有修改客户分组的权限。"))
+        segment = segment_save(store=store, name=data["name"],
+                               conditions=data.get("conditions", {}), by=request.user)
+        segment = _segments(request).get(pk=segment.pk)
+        return Response(SegmentSerializer(segment, context={"request": request}).data,
+                        status=status.HTTP_200_OK if exists else status.HTTP_201_CREATED)
+
+
+SEGMENT_IN_PATH = OpenApiParameter("segment_id", OpenApiTypes.INT, OpenApiParameter.PATH)
+
+
+@extend_schema(parameters=[SEGMENT_IN_PATH],
+               summary="分组内的客户（按分组条件，当下计算；无完整手机号权限时手机号打码）")
+class SegmentCustomerListApi(generics.ListAPIView):
+    permission_classes = [HasRequiredPerm]
+    required_perm = "membership.view_segment"
+    serializer_class = SegmentCustomerSerializer
+    queryset = Customer.objects.none()  # for the schema only: the real one needs the segment
+    filter_backends: list = []
+
+    def get_queryset(self) -> QuerySet[Customer]:
+        segment = get_object_or_404(_segments(self.request), pk=self.kwargs["segment_id"])
+        return (segment_customers(self.request.user, store_id=segment.store_id,
+                                  conditions=segment.conditions, now=timezone.now())
+                .select_related("assigned_to", "member_account__tier"))
