@@ -2,6 +2,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from membership.models import Segment
 from studio.forms import LocalDateTimeInput, RadioInput, ServiceFormMixin
 
 from .models import CallbackPurpose, CallbackScript, Channel, Satisfaction
@@ -38,6 +39,9 @@ class ScriptForm(forms.ModelForm):
 
 class CampaignForm(forms.Form):
     name = forms.CharField(label=_("活动名称"), max_length=100)
+    segment = forms.ModelChoiceField(label=_("客户分组"), queryset=Segment.objects.none(),
+                                     required=False, empty_label=_("不用分组，按下列条件"),
+                                     help_text=_("选择已保存的客户分组时，下列条件不再使用"))
     purpose = forms.ChoiceField(label=_("回访用途"), choices=[
         c for c in CallbackPurpose.choices if c[0] not in ("post_service", "complaint")])
     vip_only = forms.BooleanField(label=_("只选 VIP 会员"), required=False)
@@ -49,7 +53,14 @@ class CampaignForm(forms.Form):
     birthday_month = forms.IntegerField(label=_("宝宝生日月份"), required=False, min_value=1,
                                         max_value=12)
 
+    def __init__(self, *args, store=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if store is not None:
+            self.fields["segment"].queryset = Segment.objects.filter(store=store)
+
     def conditions(self) -> dict:
+        if self.cleaned_data.get("segment"):
+            return dict(self.cleaned_data["segment"].conditions)
         keys = ["vip_only", "min_spend", "idle_days", "wedding_month", "birthday_month"]
         return {k: (str(v) if k == "min_spend" else v) for k in keys
                 if (v := self.cleaned_data.get(k)) not in (None, False, "")}

@@ -193,7 +193,8 @@ def campaigns(request: HttpRequest) -> HttpResponse:
     """Batch callbacks (节日、店庆、促销、续卡、升级): pick customers by conditions, preview the
     count, create the tasks spread over the specialists."""
     store = _store_of(request)
-    form = CampaignForm(request.POST or None)
+    initial = {"segment": request.GET.get("segment")} if request.GET.get("segment") else None
+    form = CampaignForm(request.POST or None, store=store, initial=initial)
     preview = None
     if request.method == "POST" and form.is_valid():
         if not request.user.has_perm("callbacks.add_callbackcampaign"):

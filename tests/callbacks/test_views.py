@@ -209,3 +209,17 @@ def test_the_call_page_offers_to_open_a_complaint_for_the_customer(client, speci
     client.force_login(specialist)
     html = client.get(reverse("callbacks:call", args=[task.pk])).content.decode()
     assert f"/complaints/new/?customer={task.customer_id}&amp;channel=callback" in html
+
+
+def test_a_campaign_takes_its_customers_from_a_saved_segment(client, supervisor, specialist, store):
+    from membership.models import Segment
+
+    CustomerFactory.create_batch(2, store=store, wedding_on=timezone.localdate().replace(month=5))
+    CustomerFactory(store=store, wedding_on=timezone.localdate().replace(month=6))
+    segment = Segment.objects.create(store=store, name="五月婚期", conditions={"wedding_month": 5})
+    client.force_login(supervisor)
+    page = client.get(reverse("callbacks:campaigns"), {"segment": segment.pk})
+    assert page.context["form"].initial["segment"] == str(segment.pk)
+    client.post(reverse("callbacks:campaigns"), {"name": "结婚纪念日", "purpose": "holiday",
+                                                 "segment": segment.pk, "action": "create"})
+    assert CallbackTask.objects.filter(purpose="holiday").count() == 2
