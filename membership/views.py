@@ -4,6 +4,7 @@ desk's actions), card issue, segments and referral cashback.
 Every query starts from a scoped selector: what is out of the viewer's scope answers 404, what
 their role may not do answers 403, bad input comes back as form errors.
 """
+from datetime import date
 from decimal import Decimal
 
 from django.contrib import messages
@@ -52,6 +53,7 @@ from .models import (
 )
 from .selectors import ledger_for_member, members_visible_to, segment_customers
 from .services import cashback_pay, segment_save
+from .statistics import membership_statistics
 
 CARD_ACTIONS = {
     "issue": gettext_lazy("发卡"), "upgrade": gettext_lazy("升级"), "lost": gettext_lazy("挂失"),
@@ -495,3 +497,28 @@ def cashback_paid(request: HttpRequest, pk: int) -> HttpResponse:
     if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}):
         next_url = reverse("membership:cashbacks")
     return redirect(next_url)
+
+
+@login_required
+@permission_required("membership.view_membership_statistics", raise_exception=True)
+def statistics(request: HttpRequest) -> HttpResponse:
+    """Points earned, redeemed, expired and outstanding for a period; members by tier;
+    referral rewards (SPEC §4)."""
+    today = timezone.localdate()
+    try:
+        start = date.fromisoformat(request.GET.get("start", ""))
+    except ValueError:
+        start = today.replace(day=1)
+    try:
+        end = date.fromisoformat(request.GET.get("end", ""))
+    except ValueError:
+        end = today
+    if end < start:
+        start, end = end, start
+    store = _store_of(request)
+    accounts = members_visible_to(request.user).filter(customer__store=store)
+    return render(request, "membership/statistics.html", {
+        "stats": membership_statistics(accounts=accounts, start=start, end=end),
+        "start": start, "end": end, "store": store, "active": "statistics",
+        "stores": Store.objects.filter(is_active=True) if scope_for(request.user).all_stores
+        else []})

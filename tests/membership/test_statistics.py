@@ -42,3 +42,13 @@ def test_points_and_members_match_the_hand_computed_figures(
     yesterday = today - timedelta(days=1)
     assert membership_statistics(accounts=MemberAccount.objects.all(), start=yesterday,
                                  end=yesterday)["points"]["earned"] == 0
+
+
+def test_the_statistics_page_for_a_supervisor_and_not_a_specialist(client, supervisor, specialist):
+    from django.urls import reverse
+
+    client.force_login(specialist)
+    assert client.get(reverse("membership:statistics")).status_code == 403
+    client.force_login(supervisor)
+    response = client.get(reverse("membership:statistics"), {"start": "坏日期"})
+    assert response.status_code == 200 and "stats" in response.context
