@@ -10,7 +10,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from customers.models import Customer
-from orders.models import OrderStage
+from orders.models import OrderStage, WalkOut
 from staff.models import Store
 from studio.errors import TransitionNotAllowed
 from studio.models import TimeStampedModel
@@ -28,6 +28,9 @@ class CallbackPurpose(models.TextChoices):
     RENEWAL = "renewal", _("续卡提醒")
     UPGRADE = "upgrade", _("升级提醒")
     COMPLAINT = "complaint", _("投诉处理回访")
+    REMINDER = "reminder", _("拍摄/选片前一天提醒")
+    GREETING = "greeting", _("拍摄前一周问候")
+    WALKOUT = "walkout", _("走单跟进")
 
 
 class CallbackStatus(models.TextChoices):
@@ -171,6 +174,9 @@ class CallbackTask(models.Model):
                               on_delete=models.CASCADE, related_name="callback_tasks")
     campaign = models.ForeignKey(CallbackCampaign, verbose_name=_("回访活动"), null=True,
                                  blank=True, on_delete=models.CASCADE, related_name="tasks")
+    walkout = models.ForeignKey(WalkOut, verbose_name=_("走单"), null=True, blank=True,
+                                on_delete=models.CASCADE, related_name="followups")
+    sequence = models.PositiveSmallIntegerField(_("第几次跟进"), default=1)
     assigned_to = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("负责客服"),
                                     null=True, blank=True, on_delete=models.SET_NULL,
                                     related_name="callback_tasks")
@@ -200,6 +206,9 @@ class CallbackTask(models.Model):
             models.UniqueConstraint(fields=["campaign", "customer"],
                                     name="callback_once_per_campaign_customer",
                                     condition=models.Q(campaign__isnull=False)),
+            models.UniqueConstraint(fields=["walkout", "sequence"],
+                                    name="callback_once_per_walkout_call",
+                                    condition=models.Q(walkout__isnull=False)),
         ]
         indexes = [
             models.Index(fields=["status", "due_at"]),

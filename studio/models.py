@@ -55,6 +55,8 @@ class SmsMessage(models.Model):
     mobile = models.CharField(_("手机号"), max_length=11)
     body = models.TextField(_("内容"))
     purpose = models.CharField(_("用途"), max_length=32, blank=True)
+    # A reminder or notice queued by a sweep carries a key, so that it is queued only once.
+    dedupe_key = models.CharField(_("去重键"), max_length=64, null=True, blank=True, unique=True)
     store_id = models.BigIntegerField(_("门店"), null=True, blank=True, db_index=True)
     customer_id = models.BigIntegerField(_("客户"), null=True, blank=True, db_index=True)
     status = models.CharField(_("状态"), max_length=16, choices=SmsStatus, default=SmsStatus.QUEUED)

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from functools import partial
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
@@ -36,12 +36,22 @@ def get_sender():
 
 
 def sms_queue(*, mobile: str, body: str, purpose: str = "", store_id: int | None = None,
-              customer_id: int | None = None, by=None) -> SmsMessage:
-    """Put a message in the outbox and send it once the transaction commits."""
+              customer_id: int | None = None, by=None, dedupe_key: str | None = None
+              ) -> SmsMessage | None:
+    """Put a message in the outbox and send it once the transaction commits. With a
+    `dedupe_key` (a sweep's reminder), a message already queued under it is not queued again:
+    returns None."""
     from .tasks import send_sms_task
 
-    message = SmsMessage.objects.create(mobile=mobile, body=body, purpose=purpose,
-                                        store_id=store_id, customer_id=customer_id, created_by=by)
+    try:
+        with transaction.atomic():
+            message = SmsMessage.objects.create(
+                mobile=mobile, body=body, purpose=purpose, store_id=store_id,
+                customer_id=customer_id, created_by=by, dedupe_key=dedupe_key)
+    except IntegrityError:
+        if dedupe_key is None:
+            raise
+        return None
     transaction.on_commit(partial(send_sms_task.delay, message.pk))
     return message
 

@@ -68,3 +68,9 @@ def test_the_outbox_page_shows_the_store_messages_masked(client, supervisor, sto
 def test_a_specialist_has_no_outbox(client, specialist):
     client.force_login(specialist)
     assert client.get(reverse("sms_outbox")).status_code == 403
+
+
+def test_a_message_with_a_dedupe_key_is_queued_once():
+    assert sms_queue(mobile="13812345678", body="明天拍摄", dedupe_key="reminder:1") is not None
+    assert sms_queue(mobile="13812345678", body="明天拍摄", dedupe_key="reminder:1") is None
+    assert SmsMessage.objects.count() == 1
