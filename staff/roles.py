@@ -32,6 +32,15 @@ _LEAD_MEMBERS = [*_MEMBER_DESK, "membership.adjust_points", "membership.add_segm
                  "membership.change_segment", "membership.view_membership_statistics",
                  "membership.change_referralcashback", "membership.view_membershippolicy",
                  "membership.change_membershippolicy"]
+_DESK_VIEW = ["orders.view_booking", "orders.view_gown", "orders.view_outdoorlocation",
+              "orders.view_flowcard", "orders.view_performancecredit", "orders.view_rework",
+              "orders.view_productionitem", "orders.view_walkout"]
+_DESK = [*_DESK_VIEW, "orders.add_booking", "orders.change_booking", "orders.add_flowcard",
+         "orders.add_rework", "orders.change_rework", "orders.change_productionitem",
+         "orders.add_productionitem", "orders.add_walkout", "orders.change_walkout"]
+_DESK_LEAD = [*_DESK, "orders.approve_rework", "orders.add_gown", "orders.change_gown",
+              "orders.add_outdoorlocation", "orders.change_outdoorlocation",
+              "orders.view_schedulesettings", "orders.change_schedulesettings"]
 _STAFF_DIRECTORY = ["staff.view_store", "staff.view_department", "staff.view_staffmember"]
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
@@ -40,24 +49,27 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.SUPERVISOR: [*_VIEW_CUSTOMERS, "customers.change_customer", "customers.assign_customer",
                       "customers.view_full_mobile", "customers.export_customer", *_VIEW_ORDERS,
                       "orders.record_stage", *_STAFF_DIRECTORY, *_LEAD_CALLS,
-                      *_LEAD_COMPLAINTS, "complaints.approve_solution", *_LEAD_MEMBERS],
+                      *_LEAD_COMPLAINTS, "complaints.approve_solution", *_LEAD_MEMBERS,
+                      *_DESK_VIEW],
     Role.FRONT_DESK: [*_VIEW_CUSTOMERS, "customers.add_customer", "customers.change_customer",
                       "customers.view_full_mobile", *_VIEW_ORDERS, "orders.add_order",
                       "orders.change_order", "orders.record_stage", "orders.take_payment",
                       *_STAFF_DIRECTORY, *_CALL, "studio.view_smsmessage",
-                      "complaints.view_complaint", "complaints.add_complaint", *_MEMBER_DESK],
+                      "complaints.view_complaint", "complaints.add_complaint", *_MEMBER_DESK,
+                      *_DESK],
     Role.STORE_MANAGER: [*_VIEW_CUSTOMERS, "customers.add_customer", "customers.change_customer",
                          "customers.assign_customer", "customers.view_full_mobile",
                          "customers.export_customer", *_VIEW_ORDERS, "orders.add_order",
                          "orders.change_order", "orders.record_stage", "orders.take_payment",
                          "orders.add_package", "orders.change_package", *_STAFF_DIRECTORY,
                          "staff.change_staffmember", *_LEAD_CALLS, *_LEAD_COMPLAINTS,
-                         *_LEAD_MEMBERS],
-    Role.PHOTOGRAPHER: [*_VIEW_ORDERS, "orders.record_stage"],
-    Role.MAKEUP_ARTIST: [*_VIEW_ORDERS, "orders.record_stage"],
+                         *_LEAD_MEMBERS, *_DESK_LEAD],
+    Role.PHOTOGRAPHER: [*_VIEW_ORDERS, "orders.record_stage", "orders.view_booking"],
+    Role.MAKEUP_ARTIST: [*_VIEW_ORDERS, "orders.record_stage", "orders.view_booking"],
     Role.SELECTION_CONSULTANT: [*_VIEW_CUSTOMERS, *_VIEW_ORDERS, "orders.record_stage"],
     Role.DESIGNER: [*_VIEW_ORDERS, "orders.record_stage"],
-    Role.CASHIER: [*_VIEW_CUSTOMERS, *_VIEW_ORDERS, "orders.take_payment", *_MEMBER_DESK],
+    Role.CASHIER: [*_VIEW_CUSTOMERS, *_VIEW_ORDERS, "orders.take_payment", *_MEMBER_DESK,
+                   "orders.view_flowcard", "orders.view_performancecredit"],
     Role.GENERAL_MANAGER: [*_VIEW_CUSTOMERS, "customers.add_customer", "customers.change_customer",
                            "customers.assign_customer", "customers.view_full_mobile",
                            "customers.export_customer", *_VIEW_ORDERS, "orders.add_order",
@@ -67,7 +79,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
                            "staff.change_staffmember", "staff.add_department",
                            "staff.change_department", "staff.view_user", "staff.add_user",
                            "staff.change_user", *_LEAD_CALLS, *_LEAD_COMPLAINTS,
-                           *_LEAD_MEMBERS],
+                           *_LEAD_MEMBERS, *_DESK_LEAD],
 }
 
 # Roles that work in the Django admin as well as in the back office pages.

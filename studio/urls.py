@@ -19,6 +19,7 @@ api_patterns = [
     path("", include("callbacks.api_urls")),
     path("", include("complaints.api_urls")),
     path("", include("membership.api_urls")),
+    path("", include("orders.frontdesk.api_urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
 ]
@@ -36,6 +37,7 @@ urlpatterns = [
     path("callbacks/", include("callbacks.urls")),
     path("complaints/", include("complaints.urls")),
     path("members/", include("membership.urls")),
+    path("desk/", include("orders.frontdesk.urls")),
     path("complain/", complaint_views.public_complaint, name="public_complaint"),
     path("api/", include((api_patterns, "api"))),
 ]

@@ -1,0 +1,2 @@
+"""API routes of the front desk (mounted under /api/)."""
+urlpatterns: list = []
