@@ -19,7 +19,7 @@ pytestmark = [
 ]
 
 
-def _wait_for(condition, seconds: float = 60) -> bool:
+def _wait_for(condition, seconds: float = 120) -> bool:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if condition():
