@@ -210,13 +210,13 @@ def points_for_payment(*, payment_id: int) -> PointsEntry | None:
         entry = _post(account=account, kind=PointsKind.EARN, points=points, key=key,
                       at=payment.paid_at, payment=payment, order=payment.order,
                       expires_at=payment.paid_at + timedelta(days=valid),
-                      note=_("%(kind)s ¥%(amount)s") % {"kind": payment.get_kind_display(),
-                                                       "amount": payment.amount})
+                      note=f"{payment.get_kind_display()} ¥{payment.amount:,.2f}")
         spent = payment.amount
     else:
         entry = _post(account=account, kind=PointsKind.REVERSAL, points=-points, key=key,
                       at=payment.paid_at, payment=payment, order=payment.order,
-                      allow_partial=True, note=_("退款 ¥%(amount)s") % {"amount": payment.amount})
+                      allow_partial=True, note=_("退款 ¥%(amount)s") % {
+                          "amount": f"{payment.amount:,.2f}"})
         spent = -payment.amount
     if entry is not None:
         MemberAccount.objects.filter(pk=account.pk).update(total_spent=F("total_spent") + spent)

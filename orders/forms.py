@@ -15,7 +15,9 @@ class PaymentForm(ServiceFormMixin, forms.Form):
     amount = forms.DecimalField(label=_("金额（元）"), max_digits=12, decimal_places=2,
                                 min_value=0.01)
     method = forms.ChoiceField(label=_("支付方式"), choices=PaymentMethod.choices)
-    note = forms.CharField(label=_("备注"), max_length=200, required=False)
+    note = forms.CharField(label=_("备注"), max_length=200, required=False,
+                           widget=forms.TextInput(attrs={"placeholder": _("备注"),
+                                                         "aria-label": _("备注")}))
 
     def save(self, *, order: Order, by: User):
         return self.call(payment_record, order=order, received_by=by, **self.cleaned_data)

@@ -310,7 +310,7 @@ class StageEvent(models.Model):
     scheduled_at = models.DateTimeField(_("预约时间"), null=True, blank=True)
     by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("操作人"), null=True,
                            on_delete=models.SET_NULL, related_name="+")
-    at = models.DateTimeField(_("时间"), auto_now_add=True)
+    at = models.DateTimeField(_("时间"), default=timezone.now)
     note = models.CharField(_("说明"), max_length=200, blank=True)
 
     class Meta:

@@ -80,7 +80,7 @@ def order_create(
     first.assigned_to = order.consultant
     first.save(update_fields=["status", "completed_at", "completed_by", "assigned_to"])
     StageEvent.objects.create(stage=first, action=StageEventAction.COMPLETED,
-                              before=StageStatus.PENDING, after=StageStatus.DONE, by=by)
+                              before=StageStatus.PENDING, after=StageStatus.DONE, by=by, at=at)
     order.current_stage = stages[1].kind
     order.save(update_fields=["current_stage", "updated_at"])
     return order
@@ -190,7 +190,7 @@ def stage_complete(
     stage.full_clean(exclude=["order", "completed_by", "assigned_to", "makeup_artist"])
     stage.save()
     StageEvent.objects.create(stage=stage, action=StageEventAction.COMPLETED, before=before,
-                              after=stage.status, by=by, note=notes[:200])
+                              after=stage.status, by=by, at=at, note=notes[:200])
     following = (OrderStage.objects.filter(order=order, sequence__gt=stage.sequence)
                  .order_by("sequence").values_list("kind", flat=True).first())
     order.current_stage = following or ""

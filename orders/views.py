@@ -121,7 +121,7 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "may_pay": user.has_perm("orders.take_payment"),
         "may_note": user.has_perm("customers.change_customer"),
         "complete_form": StageCompleteForm(), "schedule_form": StageScheduleForm(),
-        "payment_form": PaymentForm(),
+        "payment_form": PaymentForm(auto_id=False),  # one per order card: no repeated ids
     })
 
 
