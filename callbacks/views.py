@@ -18,6 +18,7 @@ from staff.models import Store
 from staff.scoping import scope_for
 from staff.selectors import specialists_assignable_by
 from studio.audit import audit_record
+from studio.exports import XlsxColumn, xlsx_response
 from studio.models import AuditAction
 from studio.pagination import paginate
 
@@ -56,6 +57,8 @@ def task_list(request: HttpRequest) -> HttpResponse:
     purpose = request.GET.get("purpose", "")
     if purpose in CallbackPurpose.values:
         tasks = tasks.filter(purpose=purpose)
+    if request.GET.get("export") == "xlsx":
+        return _export_tasks(request, tasks)
     page = paginate(request, tasks)
     query = request.GET.copy()
     query.pop("page", None)
@@ -66,6 +69,22 @@ def task_list(request: HttpRequest) -> HttpResponse:
         "query": query.urlencode(),
         "specialists": specialists_assignable_by(request.user) if may_distribute else [],
     })
+
+
+def _export_tasks(request: HttpRequest, tasks) -> HttpResponse:
+    if not request.user.has_perm("customers.export_customer"):
+        raise PermissionDenied
+    reveal = request.user.has_perm("customers.view_full_mobile")
+    columns = [XlsxColumn(h, w) for h, w in [
+        (_("客户"), 14), (_("手机号"), 14), (_("用途"), 12), (_("服务"), 12), (_("回访期限"), 17),
+        (_("状态"), 10), (_("已拨打"), 8), (_("负责客服"), 10), (_("完成时间"), 17)]]
+    rows = ([str(t.customer), t.customer.mobile if reveal else t.customer.masked_mobile,
+             t.get_purpose_display(), t.service_label, t.due_at, t.get_status_display(),
+             t.attempts, t.assigned_to.display_name if t.assigned_to else "", t.completed_at]
+            for t in tasks.iterator(chunk_size=2000))
+    return xlsx_response(request=request, filename=f"回访任务-{timezone.localdate():%Y%m%d}.xlsx",
+                         title=_("回访任务"), columns=columns, rows=rows,
+                         audit_detail={"list": "callbacks", "filters": request.GET.dict()})
 
 
 @login_required

@@ -223,3 +223,13 @@ def test_a_campaign_takes_its_customers_from_a_saved_segment(client, supervisor,
     client.post(reverse("callbacks:campaigns"), {"name": "结婚纪念日", "purpose": "holiday",
                                                  "segment": segment.pk, "action": "create"})
     assert CallbackTask.objects.filter(purpose="holiday").count() == 2
+
+
+def test_the_callback_list_exports_for_a_supervisor_but_not_a_specialist(client, supervisor,
+                                                                         specialist, task):
+    client.force_login(specialist)
+    assert client.get(reverse("callbacks:list"), {"view": "all", "export": "xlsx"}
+                      ).status_code == 403
+    client.force_login(supervisor)
+    response = client.get(reverse("callbacks:list"), {"view": "all", "export": "xlsx"})
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
