@@ -12,3 +12,5 @@ class CallbacksConfig(AppConfig):
         from .services import on_stage_completed
 
         stage_completed.connect(on_stage_completed, dispatch_uid="callbacks.on_stage_completed")
+        from .walkouts import walkouts_connect_receivers
+        walkouts_connect_receivers()

@@ -22,3 +22,26 @@ def sweep_completed_stages_task() -> int:
 @shared_task
 def mark_overdue_callbacks_task() -> int:
     return callbacks_mark_overdue(now=timezone.now())
+
+
+@shared_task
+def sweep_walkouts_task() -> int:
+    from .walkouts import walkouts_sweep
+
+    return walkouts_sweep(now=timezone.now())
+
+
+@shared_task
+def queue_reminders_task() -> dict[str, int]:
+    """Beat, every evening: tomorrow's shoot and selection reminders (SMS and call tasks)."""
+    from .reminders import reminders_queue_for_tomorrow
+
+    return reminders_queue_for_tomorrow(now=timezone.now())
+
+
+@shared_task
+def queue_greetings_task() -> int:
+    """Beat, daily: the greeting call a week before each shoot."""
+    from .reminders import greetings_queue
+
+    return greetings_queue(now=timezone.now())

@@ -59,7 +59,9 @@ def customer_page_orders(customer) -> QuerySet[Order]:
             .select_related("package", "consultant")
             .prefetch_related(
                 Prefetch("stages", queryset=OrderStage.objects.select_related(
-                    "assigned_to", "completed_by", "makeup_artist").order_by("sequence")),
+                    "assigned_to", "completed_by", "makeup_artist", "flow_card", "booking")
+                    .order_by("sequence")),
+                "production_items",
                 Prefetch("stages__events", queryset=StageEvent.objects.select_related("by")),
                 Prefetch("payments", queryset=Payment.objects.select_related("received_by")))
             .order_by("-created_at"))

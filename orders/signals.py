@@ -9,3 +9,7 @@ from django.dispatch import Signal
 stage_completed = Signal()
 # sender=Payment, payment_id=int
 payment_recorded = Signal()
+# sender=WalkOut, walkout_id=int: a walk-out was recorded (its follow-up calls are due)
+walkout_recorded = Signal()
+# sender=WalkOut, walkout_id=int, status=str: closed by hand (converted or lost)
+walkout_closed = Signal()

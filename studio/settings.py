@@ -6,6 +6,7 @@ CELERY_BROKER_URL to use PostgreSQL and Redis.
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"  # runtime files: SQLite database, broker folders, exports
@@ -212,6 +213,12 @@ CELERY_BEAT_SCHEDULE: dict = {
     "sweep-member-payments": {"task": "membership.tasks.sweep_member_payments_task",
                               "schedule": 600.0},
     "resend-queued-sms": {"task": "studio.tasks.resend_queued_sms_task", "schedule": 300.0},
+    # Local time (CELERY_TIMEZONE): the evening call round for tomorrow's shoots and selections.
+    "queue-reminders": {"task": "callbacks.tasks.queue_reminders_task",
+                        "schedule": crontab(hour=19, minute=0)},
+    "queue-greetings": {"task": "callbacks.tasks.queue_greetings_task",
+                        "schedule": crontab(hour=10, minute=0)},
+    "sweep-walkouts": {"task": "callbacks.tasks.sweep_walkouts_task", "schedule": 300.0},
 }
 
 # --- SMS: the sender behind the one outbox (studio.sms); the default keeps messages local ---

@@ -99,7 +99,7 @@ def test_desk_issues_a_card_earns_and_redeems_points_supervisor_adjusts(login, l
         page.get_by_test_id("membership-summary").get_by_role("link", name="会员页").click()
     assert page.url == f"{live_server.url}/members/{account.pk}/"
     assert _balance(page) == "1000"
-    assert _ledger(page) == [("消费积分", "+1000", "1000", f"尾款 ¥1000.00 #{order.pk}")]
+    assert _ledger(page) == [("消费积分", "+1000", "1000", f"尾款 ¥1,000.00 #{order.pk}")]
     screenshot("membership-earned")
 
     # 3. Redeem 300 points with a note.
