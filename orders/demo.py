@@ -133,6 +133,9 @@ def demo_seed(*, customers_per_store: int = 150, seed: int = 2026, now=None) -> 
             counts["orders"] += 1
     counts["staff"] = len(staff)
     counts["packages"] = len(packages)
+    from .frontdesk.demo import demo_seed_frontdesk  # the desk's demo builds on the orders
+
+    counts.update(demo_seed_frontdesk(now=now))
     return counts
 
 
