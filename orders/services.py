@@ -19,6 +19,8 @@ from studio.errors import DomainError, TransitionNotAllowed
 
 from .models import (
     ZERO,
+    Booking,
+    BookingStatus,
     FollowUpStatus,
     LateFollowUp,
     Order,
@@ -191,6 +193,9 @@ def stage_complete(
     stage.save()
     StageEvent.objects.create(stage=stage, action=StageEventAction.COMPLETED, before=before,
                               after=stage.status, by=by, at=at, note=notes[:200])
+    # The stage's schedule slot (档期) is done with it.
+    Booking.objects.filter(stage=stage, status=BookingStatus.BOOKED).update(
+        status=BookingStatus.DONE, updated_at=timezone.now())
     following = (OrderStage.objects.filter(order=order, sequence__gt=stage.sequence)
                  .order_by("sequence").values_list("kind", flat=True).first())
     order.current_stage = following or ""
