@@ -37,7 +37,7 @@ def demo_seed_frontdesk(*, now: datetime, seed: int = 2030) -> dict[str, int]:
     rng = random.Random(seed)
     counts = {"bookings": 0, "flow_cards": 0, "products": 0, "walkouts": 0}
     wedding = list(Package.objects.filter(includes_gown_selection=True))
-    for store in Store.objects.order_by("code"):
+    for store_index, store in enumerate(Store.objects.order_by("code")):
         for name, address, cap in LOCATIONS:
             OutdoorLocation.objects.get_or_create(store=store, name=name,
                                                   defaults={"address": address,
@@ -87,7 +87,7 @@ def demo_seed_frontdesk(*, now: datetime, seed: int = 2030) -> dict[str, int]:
                            items="精修照片 2 张重新调色")
         for i in range(3):
             walkout_record(store=store, by=desk, name=["周女士", "吴先生", "郑小姐"][i],
-                           mobile=f"1{5 + i}9{store.pk:02d}00{rng.randrange(10000):04d}",
+                           mobile=f"1{5 + i}9{store_index:02d}00{rng.randrange(10000):04d}",
                            reason=[WalkOutReason.PRICE, WalkOutReason.COMPARING,
                                    WalkOutReason.SCHEDULE][i],
                            visited_at=now - timedelta(days=i + 1, hours=3), now=now)
