@@ -30,6 +30,7 @@ from customers.models import Customer
 from customers.selectors import customers_search
 from staff.models import Store
 from staff.scoping import scope_for
+from studio.api import validated_body
 from studio.audit import audit_record
 from studio.models import AuditAction
 from studio.permissions import HasRequiredPerm, ReadOrWritePerm
@@ -185,10 +186,6 @@ def _visible_complaint(request: Request, complaint_id: int) -> Complaint:
     return get_object_or_404(complaints_visible_to(request.user), pk=complaint_id)
 
 
-def _body(serializer_class: type[serializers.Serializer], request: Request) -> dict[str, Any]:
-    body = serializer_class(data=request.data, context={"request": request})
-    body.is_valid(raise_exception=True)
-    return body.validated_data
 
 
 class ComplaintJudgeApi(APIView):
@@ -200,7 +197,7 @@ class ComplaintJudgeApi(APIView):
                    summary="判定：成立（交责任部门，约定调查完成时间）或不成立（解释后结案）")
     def post(self, request: Request, complaint_id: int) -> Response:
         complaint = _visible_complaint(request, complaint_id)
-        data = _body(ComplaintJudgeInputSerializer, request)
+        data = validated_body(ComplaintJudgeInputSerializer, request)
         complaint = complaint_judge(
             complaint=complaint, by=request.user, valid=data["valid"], reason=data["reason"],
             explanation=data["explanation"], customer_understood=data["customer_understood"],
@@ -216,7 +213,7 @@ class ComplaintInvestigateApi(APIView):
                    responses=ComplaintDetailSerializer, summary="调查：投诉原因与责任人")
     def post(self, request: Request, complaint_id: int) -> Response:
         complaint = _visible_complaint(request, complaint_id)
-        data = _body(ComplaintInvestigateInputSerializer, request)
+        data = validated_body(ComplaintInvestigateInputSerializer, request)
         complaint = complaint_investigate(
             complaint=complaint, by=request.user, cause=data["cause"],
             responsible_staff=data.get("responsible_staff"), handled_by=data.get("handled_by"))
@@ -232,7 +229,7 @@ class ComplaintSolutionCreateApi(APIView):
                    summary="提出一个处理方案（可提出多个，供主管选择）")
     def post(self, request: Request, complaint_id: int) -> Response:
         complaint = _visible_complaint(request, complaint_id)
-        data = _body(ComplaintProposeInputSerializer, request)
+        data = validated_body(ComplaintProposeInputSerializer, request)
         solution = complaint_propose(complaint=complaint, by=request.user, kind=data["kind"],
                                      description=data["description"], cost=data["cost"])
         return Response(ComplaintSolutionCreatedSerializer(
@@ -248,7 +245,7 @@ class ComplaintApproveApi(APIView):
                    responses=ComplaintDetailSerializer, summary="主管审批：选择最佳方案并填写意见")
     def post(self, request: Request, complaint_id: int) -> Response:
         complaint = _visible_complaint(request, complaint_id)
-        data = _body(ComplaintApproveInputSerializer, request)
+        data = validated_body(ComplaintApproveInputSerializer, request)
         complaint = complaint_approve(complaint=complaint, by=request.user,
                                       solution=data["solution"], comment=data["comment"])
         return Response(_detail(request, complaint))
@@ -263,7 +260,7 @@ class ComplaintImplementApi(APIView):
                    summary="实施并结案：处罚、客户接受并签字、反馈；自动生成处理后回访")
     def post(self, request: Request, complaint_id: int) -> Response:
         complaint = _visible_complaint(request, complaint_id)
-        data = _body(ComplaintImplementInputSerializer, request)
+        data = validated_body(ComplaintImplementInputSerializer, request)
         complaint = complaint_implement(
             complaint=complaint, by=request.user, accepted=data["accepted"],
             signature_data_url=data["signature"], feedback=data["feedback"],

@@ -6,7 +6,6 @@ the user's store scope, so out-of-scope ids answer 404. Each action needs its pe
 otherwise) and calls its service; studio.api.exception_handler turns their ValidationError into
 400 and a card that has already ended (TransitionNotAllowed) into 409.
 """
-from typing import Any
 
 import django_filters as filters
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -16,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import generics, serializers, status
+from rest_framework import generics, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -25,6 +24,7 @@ from customers.models import Customer
 from customers.selectors import customers_search
 from staff.models import Store
 from staff.scoping import scope_for
+from studio.api import validated_body
 from studio.audit import audit_record
 from studio.models import AuditAction
 from studio.permissions import HasRequiredPerm, ReadOrWritePerm
@@ -55,13 +55,6 @@ from .services import (
     points_redeem,
     segment_save,
 )
-
-
-def _body(serializer_class: type[serializers.Serializer], request: Request) -> dict[str, Any]:
-    body = serializer_class(data=request.data, context={"request": request})
-    body.is_valid(raise_exception=True)
-    return body.validated_data
-
 
 # --- Members ------------------------------------------------------------------------------------
 
@@ -161,7 +154,7 @@ class MemberRedeemApi(APIView):
                    summary="积分兑换（礼品、升级、折扣）：不超过余额，须写兑换内容")
     def post(self, request: Request, member_id: int) -> Response:
         account = _visible_member(request, member_id)
-        data = _body(PointsRedeemInputSerializer, request)
+        data = validated_body(PointsRedeemInputSerializer, request)
         entry = points_redeem(account=account, by=request.user, points=data["points"],
                               note=data["note"])
         return _posted(request, entry)
@@ -176,7 +169,7 @@ class MemberAdjustApi(APIView):
                    summary="调整积分（主管）：须写原因，不能扣成负数")
     def post(self, request: Request, member_id: int) -> Response:
         account = _visible_member(request, member_id)
-        data = _body(PointsAdjustInputSerializer, request)
+        data = validated_body(PointsAdjustInputSerializer, request)
         entry = points_adjust(account=account, by=request.user, points=data["points"],
                               reason=data["reason"])
         return _posted(request, entry)
@@ -228,7 +221,7 @@ class MemberCardListApi(ReadOrWritePerm, generics.ListAPIView):
         return _cards(cards_visible_to(self.request.user))
 
     def post(self, request: Request) -> Response:
-        data = _body(MemberCardIssueInputSerializer, request)
+        data = validated_body(MemberCardIssueInputSerializer, request)
         card = member_card_issue(customer=data["customer"], number=data["number"],
                                  expires_on=data.get("expires_on"), by=request.user)
         return Response(_card_detail(request, card), status=status.HTTP_201_CREATED)
@@ -261,7 +254,7 @@ class MemberCardReportLostApi(APIView):
                    summary="挂失补办：原卡停用，新卡号沿用原账户的积分与等级（返回新卡）")
     def post(self, request: Request, card_id: int) -> Response:
         card = _visible_card(request, card_id)
-        data = _body(MemberCardReportLostInputSerializer, request)
+        data = validated_body(MemberCardReportLostInputSerializer, request)
         try:
             new = member_card_report_lost(card=card, by=request.user,
                                           new_number=data["new_number"], reason=data["reason"])
@@ -282,7 +275,7 @@ class MemberCardRevokeApi(APIView):
                    summary="收回会员卡：须写原因；积分留在账户上")
     def post(self, request: Request, card_id: int) -> Response:
         card = _visible_card(request, card_id)
-        data = _body(MemberCardRevokeInputSerializer, request)
+        data = validated_body(MemberCardRevokeInputSerializer, request)
         card = member_card_revoke(card=card, by=request.user, reason=data["reason"])
         return Response(_card_detail(request, card))
 
@@ -334,7 +327,7 @@ class SegmentListApi(ReadOrWritePerm, generics.ListAPIView):
         return _segments(self.request)
 
     def post(self, request: Request) -> Response:
-        data = _body(SegmentInputSerializer, request)
+        data = validated_body(SegmentInputSerializer, request)
         store = _segment_store(request.user, data.get("store"))
         exists = Segment.objects.filter(store=store, name=data["name"]).exists()
         if exists and not request.user.has_perm("membership.change_segment"):

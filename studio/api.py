@@ -24,3 +24,10 @@ def exception_handler(exc, context):
             data = {"non_field_errors": list(exc.messages)}
         return Response(data, status=status.HTTP_400_BAD_REQUEST)
     return drf_exception_handler(exc, context)
+
+
+def validated_body(serializer_class, request) -> dict:
+    """The request body checked by `serializer_class`: 400 with field errors if it is not valid."""
+    body = serializer_class(data=request.data, context={"request": request})
+    body.is_valid(raise_exception=True)
+    return body.validated_data

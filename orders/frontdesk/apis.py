@@ -10,7 +10,6 @@ service; studio.api.exception_handler turns their ValidationError into 400 (a bo
 names every clash by field) and a refusal of the current state (DomainError,
 TransitionNotAllowed) into 409.
 """
-from typing import Any
 
 import django_filters as filters
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -28,6 +27,7 @@ from rest_framework.views import APIView
 
 from staff.models import Store
 from staff.scoping import scope_for
+from studio.api import validated_body
 from studio.models import SmsMessage, SmsStatus
 from studio.permissions import HasRequiredPerm, ReadOrWritePerm
 
@@ -106,12 +106,6 @@ from .serializers import (
 )
 
 
-def _body(serializer_class: type[serializers.Serializer], request: Request) -> dict[str, Any]:
-    body = serializer_class(data=request.data, context={"request": request})
-    body.is_valid(raise_exception=True)
-    return body.validated_data
-
-
 def _path(name: str) -> OpenApiParameter:
     return OpenApiParameter(name, OpenApiTypes.INT, OpenApiParameter.PATH)
 
@@ -186,7 +180,7 @@ class BookingListApi(ReadOrWritePerm, generics.ListAPIView):
         return _bookings(self.request)
 
     def post(self, request: Request) -> Response:
-        data = _body(BookingCreateInputSerializer, request)
+        data = validated_body(BookingCreateInputSerializer, request)
         booking = booking_create(
             stage=data["stage"], by=request.user, starts_at=data["starts_at"],
             ends_at=data.get("ends_at"), photographer=data.get("photographer"),
@@ -226,7 +220,7 @@ class BookingMoveApi(APIView):
                    summary="改期（或更换人员、外景点、礼服）：保留原时间的记录；客户指定的人员不能更换")
     def post(self, request: Request, booking_id: int) -> Response:
         booking = _visible_booking(request, booking_id)
-        data = _body(BookingMoveInputSerializer, request)
+        data = validated_body(BookingMoveInputSerializer, request)
         # booking_create refuses people on a fitting or a selection and the page's move form
         # has no such fields, but booking_move would take them: refuse them here, in the words
         # of booking_create (the rule belongs in booking_move).
@@ -250,7 +244,7 @@ class BookingCancelApi(APIView):
                    summary="取消档期：须写原因；人员、礼服、外景点随之释放")
     def post(self, request: Request, booking_id: int) -> Response:
         booking = _visible_booking(request, booking_id)
-        data = _body(BookingCancelInputSerializer, request)
+        data = validated_body(BookingCancelInputSerializer, request)
         booking = booking_cancel(booking=booking, by=request.user, reason=data["reason"])
         return _booking_response(request, booking)
 
@@ -325,7 +319,7 @@ class FlowCardListApi(ReadOrWritePerm, generics.ListAPIView):
         return _flow_cards(self.request)
 
     def post(self, request: Request) -> Response:
-        data = _body(FlowCardCreateInputSerializer, request)
+        data = validated_body(FlowCardCreateInputSerializer, request)
         # Completing the shoot is recording a stage: as on the page, it needs that permission.
         if data["complete_shoot"] and not request.user.has_perm("orders.record_stage"):
             raise PermissionDenied(_("您没有登记拍摄完成的权限。"))
@@ -367,7 +361,7 @@ class ReworkListApi(ReadOrWritePerm, generics.ListAPIView):
         return reworks_list_for_desk(self.request.user)
 
     def post(self, request: Request) -> Response:
-        data = _body(ReworkRequestInputSerializer, request)
+        data = validated_body(ReworkRequestInputSerializer, request)
         rework = rework_request(order=data["order"], by=request.user, reason=data["reason"],
                                 items=data["items"])
         return _rework_response(request, rework, status.HTTP_201_CREATED)
@@ -393,7 +387,7 @@ class ReworkDecideApi(APIView):
                    responses=ReworkSerializer, summary="店长审批返工：批准或不批准（须写原因）")
     def post(self, request: Request, rework_id: int) -> Response:
         rework = _visible_rework(request, rework_id)
-        data = _body(ReworkDecideInputSerializer, request)
+        data = validated_body(ReworkDecideInputSerializer, request)
         rework = rework_decide(rework=rework, by=request.user, approve=data["approve"],
                                note=data["note"])
         return _rework_response(request, rework)
@@ -454,7 +448,7 @@ class ProductionItemListApi(ReadOrWritePerm, generics.ListAPIView):
         return _production_items(self.request)
 
     def post(self, request: Request) -> Response:
-        data = _body(ProductionItemAddInputSerializer, request)
+        data = validated_body(ProductionItemAddInputSerializer, request)
         item = production_item_add(order=data["order"], by=request.user, kind=data["kind"],
                                    quantity=data["quantity"], description=data["description"])
         return _item_response(request, item, status.HTTP_201_CREATED)
@@ -479,7 +473,7 @@ class ProductionSendApi(_ProductionStepApi):
                    summary="送厂（质检不合格后再次送厂）：选片完成后，写预计到店日期")
     def post(self, request: Request, item_id: int) -> Response:
         item = self.item(request, item_id)
-        data = _body(ProductionSendInputSerializer, request)
+        data = validated_body(ProductionSendInputSerializer, request)
         return _item_response(request, production_send(item=item, by=request.user,
                                                        due_on=data["due_on"]))
 
@@ -498,7 +492,7 @@ class ProductionQcApi(_ProductionStepApi):
                    summary="质检：清点数量与质量；订单的产品全部合格时自动发取件短信（每单一次）")
     def post(self, request: Request, item_id: int) -> Response:
         item = self.item(request, item_id)
-        data = _body(ProductionQcInputSerializer, request)
+        data = validated_body(ProductionQcInputSerializer, request)
         return _item_response(request, production_qc(item=item, by=request.user,
                                                      count=data["count"], passed=data["passed"],
                                                      note=data["note"]))
@@ -509,7 +503,7 @@ class ProductionPickupApi(_ProductionStepApi):
                    responses=ProductionItemSerializer, summary="取件（质检合格的产品）：写取件人")
     def post(self, request: Request, item_id: int) -> Response:
         item = self.item(request, item_id)
-        data = _body(ProductionPickupInputSerializer, request)
+        data = validated_body(ProductionPickupInputSerializer, request)
         return _item_response(request, production_pickup(item=item, by=request.user,
                                                          picked_up_by=data["picked_up_by"]))
 
@@ -562,7 +556,7 @@ class WalkOutListApi(ReadOrWritePerm, generics.ListAPIView):
         return walkouts
 
     def post(self, request: Request) -> Response:
-        data = _body(WalkOutRecordInputSerializer, request)
+        data = validated_body(WalkOutRecordInputSerializer, request)
         store = _walkout_store(request.user, data.pop("store", None))
         walkout = walkout_record(store=store, by=request.user, **data)
         return _walkout_response(request, walkout, status.HTTP_201_CREATED)
@@ -589,7 +583,7 @@ class WalkOutConvertApi(APIView):
                    summary="已成交：选该客户到店之后下的订单；未完成的跟进电话随之取消")
     def post(self, request: Request, walkout_id: int) -> Response:
         walkout = _visible_walkout(request, walkout_id)
-        data = _body(WalkOutConvertInputSerializer, request)
+        data = validated_body(WalkOutConvertInputSerializer, request)
         walkout = walkout_convert(walkout=walkout, by=request.user, order=data["order"])
         return _walkout_response(request, walkout)
 
@@ -603,6 +597,6 @@ class WalkOutGiveUpApi(APIView):
                    summary="已流失：放弃跟进，须写原因；未完成的跟进电话随之取消")
     def post(self, request: Request, walkout_id: int) -> Response:
         walkout = _visible_walkout(request, walkout_id)
-        data = _body(WalkOutGiveUpInputSerializer, request)
+        data = validated_body(WalkOutGiveUpInputSerializer, request)
         walkout = walkout_give_up(walkout=walkout, by=request.user, note=data["note"])
         return _walkout_response(request, walkout)
