@@ -74,3 +74,14 @@ def test_a_message_with_a_dedupe_key_is_queued_once():
     assert sms_queue(mobile="13812345678", body="明天拍摄", dedupe_key="reminder:1") is not None
     assert sms_queue(mobile="13812345678", body="明天拍摄", dedupe_key="reminder:1") is None
     assert SmsMessage.objects.count() == 1
+
+
+def test_a_retry_after_the_gateway_recovers_delivers_the_message(settings):
+    settings.SMS_SENDER = "tests.studio.test_sms.FailingSender"
+    message = sms_queue(mobile="13812345678", body="明天拍摄")
+    with pytest.raises(SmsSendError):
+        sms_send(message_id=message.pk)
+    settings.SMS_SENDER = "studio.sms.OutboxSender"  # the gateway is back: the retry sends it
+    sms_send(message_id=message.pk)
+    message.refresh_from_db()
+    assert (message.status, message.attempts, message.error) == (SmsStatus.SENT, 2, "")
