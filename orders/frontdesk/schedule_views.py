@@ -24,6 +24,7 @@ from django.views.decorators.http import require_POST
 from staff.models import Role, Store, User
 from staff.scoping import scope_for
 from staff.selectors import staff_users_in_scope
+from studio.exports import XlsxColumn, xlsx_response
 from studio.forms import CheckInput, LocalDateTimeInput, ServiceFormMixin
 from studio.pagination import paginate
 
@@ -39,12 +40,14 @@ from ..models import (
 from ..selectors import stages_visible_to
 from .schedule import (
     BOOKABLE_KINDS,
+    _calendar_bookings,
     booking_cancel,
     booking_create,
     booking_for_page,
     booking_move,
     calendar_day_by_person,
     calendar_week,
+    day_bounds,
     day_sheet,
     gown_lines,
     gown_save,
@@ -296,6 +299,39 @@ def _form_status(*forms_) -> int:
     return 400 if any(f is not None and f.errors for f in forms_) else 200
 
 
+def _bookings_xlsx(request: HttpRequest, *, store: Store, first: date, last: date,
+                   filename: str, title: str, kind: str) -> HttpResponse:
+    """The bookings of the store from `first` to `last` (the days the page shows, with the
+    page's selector: cancelled ones left out, a photographer's own only), as an .xlsx."""
+    start, _end = day_bounds(first)
+    _start, end = day_bounds(last)
+    bookings = _calendar_bookings(request.user, store=store, start=start, end=end)
+    reveal = request.user.has_perm("customers.view_full_mobile")
+    columns = [XlsxColumn(h, w) for h, w in [
+        (_("开始时间"), 17), (_("结束时间"), 17), (_("服务"), 10), (_("状态"), 8), (_("客户"), 12),
+        (_("手机号"), 14), (_("订单号"), 9), (_("套系"), 16), (_("摄影师"), 10),
+        (_("客户指定人员"), 12), (_("化妆师"), 10), (_("外景点"), 14), (_("礼服"), 16),
+        (_("欠款"), 12), (_("备注"), 24)]]
+
+    def rows():
+        for b in bookings.iterator(chunk_size=2000):
+            order = b.stage.order
+            customer = order.customer
+            yield [b.starts_at, b.ends_at, b.stage.get_kind_display(), b.get_status_display(),
+                   str(customer), customer.mobile if reveal else customer.masked_mobile,
+                   order.pk, order.package.name,
+                   b.photographer.display_name if b.photographer else "",
+                   b.requested_by_customer, b.makeup_artist.display_name if b.makeup_artist else "",
+                   b.location.name if b.location else "",
+                   "、".join(g.code for g in b.gowns.all()),
+                   order.balance_owed if order.balance_owed > 0 else None, b.note]
+
+    return xlsx_response(
+        request=request, filename=filename, title=title, columns=columns, rows=rows(),
+        audit_detail={"list": kind, "store": store.pk, "start": first.isoformat(),
+                      "end": last.isoformat(), "filters": request.GET.dict()})
+
+
 # --- calendar -------------------------------------------------------------------------------
 
 @login_required
@@ -305,6 +341,16 @@ def calendar(request: HttpRequest) -> HttpResponse:
     store = _store_for(request)
     on = _date_param(request)
     view = "day" if request.GET.get("view") == "day" else "week"
+    if request.GET.get("export") == "xlsx":  # the bookings shown: the week's or the day's
+        first = on - timedelta(days=on.weekday()) if view == "week" else on
+        last = first + timedelta(days=6) if view == "week" else on
+        return _bookings_xlsx(
+            request, store=store, first=first, last=last, kind=f"calendar:{view}",
+            filename=f"档期-{store.code}-{first:%Y%m%d}"
+                     + (f"-{last:%Y%m%d}" if last != first else "") + ".xlsx",
+            title=(_("档期 %(start)s ~ %(end)s") % {"start": first.isoformat(),
+                                                    "end": last.isoformat()})
+            if last != first else _("档期 %(on)s") % {"on": first.isoformat()})
     context = {"store": store, "on": on, "view": view, "stores": _stores_to_pick(request),
                "today": timezone.localdate()}
     if view == "week":
@@ -325,6 +371,10 @@ def day_sheet_page(request: HttpRequest) -> HttpResponse:
     """The duty front desk's sheet for a day: every booking, who to call, who owes money."""
     store = _store_for(request)
     on = _date_param(request)
+    if request.GET.get("export") == "xlsx":
+        return _bookings_xlsx(request, store=store, first=on, last=on, kind="day_sheet",
+                              filename=f"当日档期表-{store.code}-{on:%Y%m%d}.xlsx",
+                              title=_("当日档期表 %(on)s") % {"on": on.isoformat()})
     rows = day_sheet(request.user, store=store, on=on)
     return render(request, "orders/frontdesk/schedule_day_sheet.html", {
         "store": store, "on": on, "rows": rows, "stores": _stores_to_pick(request),
