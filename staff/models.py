@@ -119,3 +119,66 @@ class StaffMember(TimeStampedModel):
     @property
     def sees_all_stores(self) -> bool:
         return self.role == Role.GENERAL_MANAGER
+
+
+class MonthlyTarget(models.Model):
+    """A month's sales targets (月度业绩指标) for a store, one of its departments or one person.
+
+    Set before the month starts (L152 "每月25日前要分解下月业绩下达到部门及个人"); the rules of
+    who may set which month live in staff.targets.target_set. A row with neither department nor
+    person is the store's own target.
+    """
+
+    store = models.ForeignKey(Store, verbose_name=_("门店"), on_delete=models.CASCADE,
+                              related_name="monthly_targets")
+    month = models.DateField(_("月份"), help_text=_("该月第一天"))
+    department = models.ForeignKey(Department, verbose_name=_("部门"), null=True, blank=True,
+                                   on_delete=models.CASCADE, related_name="monthly_targets")
+    person = models.ForeignKey(User, verbose_name=_("员工"), null=True, blank=True,
+                               on_delete=models.CASCADE, related_name="monthly_targets")
+    orders_target = models.PositiveIntegerField(_("订单数目标"), default=0)
+    revenue_target = models.DecimalField(_("营业额目标（元）"), max_digits=12, decimal_places=2,
+                                         default=0, validators=[MinValueValidator(0)])
+    upsell_target = models.DecimalField(_("二消目标（元）"), max_digits=12, decimal_places=2,
+                                        default=0, validators=[MinValueValidator(0)])
+    performance_target = models.DecimalField(_("业绩目标（元）"), max_digits=12, decimal_places=2,
+                                             default=0, validators=[MinValueValidator(0)])
+    set_by = models.ForeignKey(User, verbose_name=_("设定人"), on_delete=models.PROTECT,
+                               related_name="+")
+    set_at = models.DateTimeField(_("设定时间"))
+
+    class Meta:
+        verbose_name = _("月度目标")
+        verbose_name_plural = _("月度目标")
+        ordering = ["-month", "store_id", "pk"]
+        permissions = [
+            ("view_supervisor_dashboard", _("查看客服主管看板")),
+            ("view_manager_dashboard", _("查看店长经营看板")),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(department__isnull=True) | models.Q(person__isnull=True),
+                name="target_department_or_person_not_both"),
+            models.CheckConstraint(
+                condition=models.Q(revenue_target__gte=0, upsell_target__gte=0,
+                                   performance_target__gte=0),
+                name="target_amounts_not_negative"),
+            # One row per (store, month, department, person). NULLs are distinct in a plain
+            # unique index, so each of the three kinds of row gets its own partial index.
+            models.UniqueConstraint(
+                fields=["store", "month"],
+                condition=models.Q(department__isnull=True, person__isnull=True),
+                name="target_once_per_store_month"),
+            models.UniqueConstraint(
+                fields=["store", "month", "department"],
+                condition=models.Q(department__isnull=False),
+                name="target_once_per_department_month"),
+            models.UniqueConstraint(
+                fields=["store", "month", "person"],
+                condition=models.Q(person__isnull=False),
+                name="target_once_per_person_month"),
+        ]
+
+    def __str__(self) -> str:
+        who = self.person or self.department or self.store
+        return f"{self.month:%Y-%m} {who}"

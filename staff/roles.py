@@ -42,6 +42,9 @@ _DESK_LEAD = [*_DESK, "orders.approve_rework", "orders.add_gown", "orders.change
               "orders.add_outdoorlocation", "orders.change_outdoorlocation",
               "orders.view_schedulesettings", "orders.change_schedulesettings"]
 _STAFF_DIRECTORY = ["staff.view_store", "staff.view_department", "staff.view_staffmember"]
+# Monthly targets are set by the store manager (L152); the dashboards are read-only pages.
+_TARGETS = ["staff.add_monthlytarget", "staff.change_monthlytarget", "staff.view_monthlytarget"]
+_DASHBOARDS = ["staff.view_supervisor_dashboard", "staff.view_manager_dashboard"]
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.SPECIALIST: [*_VIEW_CUSTOMERS, "customers.change_customer", *_VIEW_ORDERS,
@@ -50,7 +53,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
                       "customers.view_full_mobile", "customers.export_customer", *_VIEW_ORDERS,
                       "orders.record_stage", *_STAFF_DIRECTORY, *_LEAD_CALLS,
                       *_LEAD_COMPLAINTS, "complaints.approve_solution", *_LEAD_MEMBERS,
-                      *_DESK_VIEW],
+                      *_DESK_VIEW, "staff.view_monthlytarget", "staff.view_supervisor_dashboard"],
     Role.FRONT_DESK: [*_VIEW_CUSTOMERS, "customers.add_customer", "customers.change_customer",
                       "customers.view_full_mobile", *_VIEW_ORDERS, "orders.add_order",
                       "orders.change_order", "orders.record_stage", "orders.take_payment",
@@ -63,7 +66,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
                          "orders.change_order", "orders.record_stage", "orders.take_payment",
                          "orders.add_package", "orders.change_package", *_STAFF_DIRECTORY,
                          "staff.change_staffmember", *_LEAD_CALLS, *_LEAD_COMPLAINTS,
-                         *_LEAD_MEMBERS, *_DESK_LEAD],
+                         *_LEAD_MEMBERS, *_DESK_LEAD, *_TARGETS, *_DASHBOARDS],
     Role.PHOTOGRAPHER: [*_VIEW_ORDERS, "orders.record_stage", "orders.view_booking"],
     Role.MAKEUP_ARTIST: [*_VIEW_ORDERS, "orders.record_stage", "orders.view_booking"],
     Role.SELECTION_CONSULTANT: [*_VIEW_CUSTOMERS, *_VIEW_ORDERS, "orders.record_stage"],
@@ -79,7 +82,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
                            "staff.change_staffmember", "staff.add_department",
                            "staff.change_department", "staff.view_user", "staff.add_user",
                            "staff.change_user", *_LEAD_CALLS, *_LEAD_COMPLAINTS,
-                           *_LEAD_MEMBERS, *_DESK_LEAD],
+                           *_LEAD_MEMBERS, *_DESK_LEAD, *_TARGETS, *_DASHBOARDS],
 }
 
 # Roles that work in the Django admin as well as in the back office pages.

@@ -16,6 +16,7 @@ class AuditAction(models.TextChoices):
     VIEW_CUSTOMER = "view_customer", _("查看客户资料")
     REVEAL_MOBILE = "reveal_mobile", _("查看完整手机号")
     EXPORT = "export", _("导出数据")
+    IMPORT = "import", _("导入数据")
     LOGIN = "login", _("登录")
 
 

@@ -1,0 +1,482 @@
+"""Customers, and their orders where given, from an .xlsx sheet as an old system exports it.
+
+The file is checked before it is parsed: its size, that it is a zip holding a workbook's
+content types, how many entries it has, and what its directory says they inflate to (in all
+and per byte stored), so a zip bomb is refused in milliseconds without inflating a byte. Python's
+zipfile never inflates an entry past the size its directory declares, so a directory that lies
+only breaks the file. Then each row is validated (the preview), and the valid rows are imported
+in one transaction: a failure on any row imports nothing.
+
+The column headers are the sheet's format, not UI text: they are matched in Chinese whatever
+the page's language.
+"""
+import hashlib
+import re
+import unicodedata
+import zipfile
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from io import BytesIO
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.utils import translation
+from django.utils.translation import gettext as _
+from openpyxl import load_workbook
+
+from customers.models import Customer, SourceChannel, Title
+from customers.validators import MOBILE_RE
+from staff.models import Store
+
+from .models import Package, PaymentKind
+from .services import order_create, payment_record
+
+MAX_FILE_BYTES = 5 * 1024 * 1024
+MAX_ENTRIES = 100  # a workbook of one sheet has about ten
+MAX_UNCOMPRESSED_BYTES = 40 * 1024 * 1024
+MAX_RATIO = 100  # sheet XML compresses 5-20 times; zeros a thousand times
+RATIO_FLOOR = 1024 * 1024  # a tiny entry may compress well without being a threat
+MAX_CONTENT_TYPES_BYTES = 64 * 1024
+MAX_ROWS = 2000  # rows with data: ~12 s with an order on each, within a web request
+MAX_COLUMNS = 60
+HEADER_SEARCH_ROWS = 10  # an old system may put a title line or two above the header
+
+XLSX_MAIN_TYPE = b"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"
+_ZIP_MAGIC = b"PK\x03\x04"
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # .xls, and an .xlsx with a password
+
+# Column key → the header an old system writes. Every column but 姓名 and 手机号 is optional.
+COLUMNS: dict[str, str] = {
+    "name": "姓名",
+    "mobile": "手机号",
+    "title": "称呼",
+    "wechat": "微信",
+    "source": "来源",
+    "wedding_on": "婚期",
+    "child_birthday_on": "宝宝生日",
+    "notes": "备注",
+    "package": "套系",
+    "amount": "订单金额",
+    "deposit": "已付定金",
+}
+REQUIRED = ("name", "mobile")
+# Other spellings of the same headers seen in exports (and this project's own field names).
+_HEADER_ALIASES = {"手机": "mobile", "手机号码": "mobile", "微信号": "wechat", "客户来源": "source",
+                   "套系名称": "package", "定金": "deposit"}
+# The 来源 of an old system, by keyword, when it is not one of ours word for word.
+_SOURCE_KEYWORDS = [("婚博会", SourceChannel.WEDDING_FAIR), ("展会", SourceChannel.WEDDING_FAIR),
+                    ("介绍", SourceChannel.REFERRAL), ("网络", SourceChannel.ONLINE),
+                    ("网上", SourceChannel.ONLINE), ("电话", SourceChannel.PHONE),
+                    ("到店", SourceChannel.WALK_IN), ("进店", SourceChannel.WALK_IN),
+                    ("合作", SourceChannel.PARTNER)]
+_TITLE_EXTRA = {"男": Title.MR, "女": Title.MS, "家长": Title.PARENT}
+_DATE_RE = re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?$")
+_COMPACT_DATE_RE = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
+_MAX_AMOUNT = Decimal("9999999999.99")  # what Order.amount (12 digits, 2 places) holds
+_CENT = Decimal("0.01")
+
+
+# --- the file --------------------------------------------------------------------------------
+
+def import_file_check_size(size: int) -> None:
+    """Refuse a file over the cap before a byte of it is read."""
+    if size > MAX_FILE_BYTES:
+        raise ValidationError(_("文件太大（%(size).1f MB），最大 %(max)d MB；请拆分后分批导入。") % {
+            "size": size / 1024 / 1024, "max": MAX_FILE_BYTES // 1024 // 1024}, code="too_big")
+
+
+def import_file_check(data: bytes) -> None:
+    """Refuse what is not a plain .xlsx, or would inflate past the caps, from the zip's
+    directory alone: nothing is inflated but the content-types entry, after it passed."""
+    import_file_check_size(len(data))
+    if data.startswith(_OLE_MAGIC):
+        raise ValidationError(
+            _("这是旧版 .xls 文件或加密的工作簿：请在 Excel 中另存为 .xlsx（不设密码）后再导入。"),
+            code="not_xlsx")
+    not_xlsx = ValidationError(_("文件不是 Excel 工作簿（.xlsx）。"), code="not_xlsx")
+    if not data.startswith(_ZIP_MAGIC):
+        raise not_xlsx
+    try:
+        archive = zipfile.ZipFile(BytesIO(data))
+        entries = archive.infolist()
+    except (zipfile.BadZipFile, ValueError, OSError):
+        raise not_xlsx from None
+    if len(entries) > MAX_ENTRIES:
+        raise ValidationError(_("文件内部结构异常（条目过多），已拒绝。"), code="zip_bomb")
+    bomb = ValidationError(_("文件解压后过大或压缩比异常（疑似压缩炸弹），已拒绝。"), code="zip_bomb")
+    if sum(entry.file_size for entry in entries) > MAX_UNCOMPRESSED_BYTES:
+        raise bomb
+    for entry in entries:
+        if entry.file_size > RATIO_FLOOR and entry.file_size > MAX_RATIO * max(entry.compress_size, 1):
+            raise bomb
+    names = {entry.filename: entry for entry in entries}
+    types = names.get("[Content_Types].xml")
+    if types is None or "xl/workbook.xml" not in names or types.file_size > MAX_CONTENT_TYPES_BYTES:
+        raise not_xlsx
+    try:
+        content_types = archive.read(types)
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError):
+        raise not_xlsx from None
+    # A macro workbook (.xlsm) or a template declares another main part: refused too.
+    if XLSX_MAIN_TYPE not in content_types:
+        raise not_xlsx
+
+
+def _header_key(value: Any) -> str | None:
+    """The column a header cell names, tolerant of spaces, a '*' and a note in brackets."""
+    text = re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(value or "")))
+    text = re.sub(r"\(.*\)$", "", text).strip("*")
+    for key, header in COLUMNS.items():
+        if text == header:
+            return key
+    return _HEADER_ALIASES.get(text)
+
+
+def _text(value: Any) -> str:
+    """A cell as text, the way the sheet shows it: dates YYYY-MM-DD, whole numbers without .0
+    (so a mobile typed as a number stays a mobile)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, date):  # datetime too: openpyxl reads a date cell as one
+        if getattr(value, "hour", 0) or getattr(value, "minute", 0):
+            return value.strftime("%Y-%m-%d %H:%M")
+        return value.strftime("%Y-%m-%d")
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+@dataclass
+class ImportRow:
+    number: int  # the row's number in the sheet, as Excel shows it
+    values: dict[str, str]  # each known column's cell as text (what the rejected sheet gives back)
+    errors: list[str] = field(default_factory=list)
+    customer: Customer | None = None  # built, unsaved, once the row is valid
+    package: Package | None = None
+    amount: Decimal | None = None  # None: the package's price
+    deposit: Decimal | None = None
+
+    @property
+    def is_valid(self) -> bool:
+        return not self.errors
+
+    @property
+    def reason(self) -> str:
+        return "；".join(self.errors)
+
+
+@dataclass
+class ImportSheet:
+    columns: list[str]  # keys of the known columns found, in COLUMNS order
+    ignored: list[str]  # headers not recognised, left out
+    rows: list[ImportRow]
+
+
+def import_file_read(data: bytes) -> ImportSheet:
+    """Check the file, then read its first sheet: the header row (found among the first ten
+    rows by 姓名 and 手机号) and every non-empty row under it, as text."""
+    import_file_check(data)
+    try:
+        workbook = load_workbook(BytesIO(data), read_only=True, data_only=True)
+    except Exception:  # openpyxl raises many kinds (KeyError, ParseError...) on a broken file
+        raise ValidationError(_("无法读取该 Excel 文件，文件可能已损坏。"), code="unreadable") from None
+    try:
+        return _read_sheet(workbook.worksheets[0])
+    except ValidationError:
+        raise
+    except Exception:
+        raise ValidationError(_("无法读取该 Excel 文件，文件可能已损坏。"), code="unreadable") from None
+    finally:
+        workbook.close()
+
+
+def _read_sheet(sheet) -> ImportSheet:
+    sheet.reset_dimensions()  # old exporters write wrong dimensions; read what is there
+    lines = sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS)
+    header: dict[int, str] | None = None
+    ignored: list[str] = []
+    header_row = 0
+    for header_row, cells in enumerate(lines, start=1):
+        keys = [_header_key(cell) for cell in cells]
+        if set(REQUIRED) <= set(keys):
+            duplicated = {COLUMNS[k] for k in keys if k is not None and keys.count(k) > 1}
+            if duplicated:
+                raise ValidationError(_("表头重复：%(columns)s。") % {
+                    "columns": "、".join(sorted(duplicated))}, code="bad_header")
+            header = {i: key for i, key in enumerate(keys) if key is not None}
+            ignored = [_text(c) for c, k in zip(cells, keys, strict=True) if k is None and _text(c)]
+            break
+        if header_row >= HEADER_SEARCH_ROWS:
+            break
+    if header is None:
+        raise ValidationError(_("找不到表头：前 %(n)d 行中需要有“姓名”和“手机号”两列。") % {
+            "n": HEADER_SEARCH_ROWS}, code="no_header")
+    rows = []
+    for number, cells in enumerate(lines, start=header_row + 1):
+        values = {key: _text(cells[i]) if i < len(cells) else "" for i, key in header.items()}
+        if not any(values.values()):
+            continue
+        rows.append(ImportRow(number=number, values=values))
+        if len(rows) > MAX_ROWS:
+            raise ValidationError(_("一次最多导入 %(max)d 行，请拆分文件。") % {"max": MAX_ROWS},
+                                  code="too_many_rows")
+    if not rows:
+        raise ValidationError(_("表头下面没有数据。"), code="empty")
+    columns = [key for key in COLUMNS if key in header.values()]
+    return ImportSheet(columns=columns, ignored=ignored, rows=rows)
+
+
+# --- the rows --------------------------------------------------------------------------------
+
+def _plain(text: str) -> str:
+    # Full-width digits and signs to ASCII; the quote an export puts before a text like "+86".
+    return unicodedata.normalize("NFKC", text).strip().lstrip("'").strip()
+
+
+def _mobile(text: str) -> str | None:
+    value = re.sub(r"[\s\-()]", "", _plain(text))
+    if value.startswith("+86"):
+        value = value[3:]
+    elif len(value) == 13 and value.startswith("86"):
+        value = value[2:]
+    return value if MOBILE_RE.match(value) else None
+
+
+def _date(text: str) -> date | None:
+    value = _plain(text)
+    match = _DATE_RE.match(value) or _COMPACT_DATE_RE.match(value)
+    if match is None:
+        return None
+    try:
+        parsed = date(*(int(part) for part in match.groups()))
+    except ValueError:
+        return None
+    return parsed if 1900 <= parsed.year <= 2100 else None
+
+
+def _amount(text: str) -> Decimal | None:
+    value = re.sub(r"[,\s¥元]", "", _plain(text))
+    try:
+        amount = Decimal(value)
+    except InvalidOperation:
+        return None
+    if not amount.is_finite() or amount < 0 or amount > _MAX_AMOUNT or amount != amount.quantize(_CENT):
+        return None
+    return amount.quantize(_CENT)
+
+
+def _choices_zh(choices) -> dict[str, str]:
+    """Label (in Chinese, whatever the UI language) and value → value."""
+    with translation.override("zh-hans"):
+        return {**{str(label): value for value, label in choices.choices},
+                **{value: value for value in choices.values}}
+
+
+def _source(text: str, known: dict[str, str]) -> tuple[str, str]:
+    """(source, what to keep in 备注): a source we do not know is 其他, its words kept."""
+    value = re.sub(r"\s+", "", text)
+    if not value:
+        return SourceChannel.WALK_IN, ""
+    if value in known:
+        return known[value], ""
+    for keyword, source in _SOURCE_KEYWORDS:
+        if keyword in value:
+            return source, ""
+    return SourceChannel.OTHER, _("原来源：%(source)s") % {"source": text}
+
+
+def _normalised_name(text: str) -> str:
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
+
+
+def _existing_mobiles(store: Store, mobiles: Iterable[str]) -> set[str]:
+    """The mobiles already customers of `store`: one query per ~1,000 mobiles on SQLite (its
+    limit on query parameters), one in all on PostgreSQL."""
+    mobiles, found = list(mobiles), set()
+    step = (connection.features.max_query_params or 65535) - 1
+    for i in range(0, len(mobiles), step):
+        found |= set(Customer.objects.filter(store=store, mobile__in=mobiles[i:i + step])
+                     .values_list("mobile", flat=True))
+    return found
+
+
+def import_rows_validate(*, rows: Sequence[ImportRow], store: Store, may_order: bool = True
+                         ) -> list[ImportRow]:
+    """Give each row its errors, or its customer (built, unsaved) and order when valid.
+
+    Errors: no name, a bad mobile, a mobile met on an earlier row (the first is kept) or already
+    a customer of `store`, an unknown or withdrawn package, a bad date, a bad amount. Two
+    queries for up to ~1,000 rows."""
+    titles, sources = {**_choices_zh(Title), **_TITLE_EXTRA}, _choices_zh(SourceChannel)
+    packages = {_normalised_name(p.name): p for p in Package.objects.all()}
+    first_row_of: dict[str, int] = {}
+    mobiles: dict[int, str] = {}
+    for row in rows:
+        row.errors, row.customer, row.package = [], None, None
+        v = row.values
+        name = v.get("name", "")
+        if not name:
+            row.errors.append(_("缺少姓名"))
+        elif len(name) > 64:
+            row.errors.append(_("姓名超过 64 个字"))
+        mobile = _mobile(v.get("mobile", ""))
+        if not v.get("mobile"):
+            row.errors.append(_("缺少手机号"))
+        elif mobile is None:
+            row.errors.append(_("手机号格式不对：%(value)s（应为 11 位，1 开头，第二位 3-9）") % {
+                "value": v["mobile"]})
+        elif mobile in first_row_of:
+            row.errors.append(_("手机号与第 %(row)d 行重复") % {"row": first_row_of[mobile]})
+        else:
+            first_row_of[mobile] = row.number
+            mobiles[row.number] = mobile
+        title = re.sub(r"\s+", "", v.get("title", ""))
+        if title and title not in titles:
+            row.errors.append(_("称呼不认识：%(value)s（可填：先生、女士、小姐、小朋友家长）") % {
+                "value": v["title"]})
+        if len(v.get("wechat", "")) > 64:
+            row.errors.append(_("微信号超过 64 个字"))
+        dates = {}
+        for key in ("wedding_on", "child_birthday_on"):
+            if v.get(key):
+                dates[key] = _date(v[key])
+                if dates[key] is None:
+                    row.errors.append(_("%(column)s不是有效日期：%(value)s（请写成 YYYY-MM-DD）") % {
+                        "column": COLUMNS[key], "value": v[key]})
+        money = {}
+        for key in ("amount", "deposit"):
+            if v.get(key):
+                money[key] = _amount(v[key])
+                if money[key] is None:
+                    row.errors.append(_("%(column)s不是有效金额：%(value)s") % {
+                        "column": COLUMNS[key], "value": v[key]})
+        package_name = v.get("package", "")
+        if package_name:
+            row.package = packages.get(_normalised_name(package_name))
+            if row.package is None:
+                row.errors.append(_("未知套系：%(value)s") % {"value": package_name})
+            elif not row.package.is_active:
+                row.errors.append(_("套系已停售：%(value)s") % {"value": package_name})
+            elif not may_order:
+                row.errors.append(_("您没有建订单和收款的权限，不能导入带套系的行"))
+        elif money:
+            row.errors.append(_("填写了订单金额或定金，但没有填套系"))
+        row.amount, row.deposit = money.get("amount"), money.get("deposit")
+        if row.package is not None and row.deposit is not None and None not in money.values():
+            if row.deposit > (row.amount if row.amount is not None else row.package.price):
+                row.errors.append(_("已付定金大于订单金额"))
+        if not row.errors:
+            source, source_note = _source(v.get("source", ""), sources)
+            notes = "\n".join(filter(None, [v.get("notes", ""), source_note]))
+            row.customer = Customer(
+                store=store, name=name, mobile=mobile, title=titles.get(title, Title.MS),
+                wechat=v.get("wechat", ""), source=source, notes=notes,
+                wedding_on=dates.get("wedding_on"), child_birthday_on=dates.get("child_birthday_on"))
+            try:  # the model's own rules, as a net under the checks above; no queries
+                row.customer.full_clean(exclude=["store", "referrer", "assigned_to"],
+                                        validate_unique=False, validate_constraints=False)
+            except ValidationError as exc:
+                row.errors.extend(exc.messages)
+                row.customer = None
+    taken = _existing_mobiles(store, mobiles.values())
+    for row in rows:
+        if mobiles.get(row.number) in taken:
+            row.errors.append(_("本门店已有使用该手机号的客户"))
+            row.customer = None
+    return list(rows)
+
+
+@dataclass
+class ImportPreview:
+    sheet: ImportSheet
+    store: Store
+
+    @property
+    def rows(self) -> list[ImportRow]:
+        return self.sheet.rows
+
+    @property
+    def valid(self) -> list[ImportRow]:
+        return [row for row in self.rows if row.is_valid]
+
+    @property
+    def rejected(self) -> list[ImportRow]:
+        return [row for row in self.rows if not row.is_valid]
+
+    @property
+    def orders_count(self) -> int:
+        return sum(1 for row in self.valid if row.package is not None)
+
+    @property
+    def digest(self) -> str:
+        """What the user confirms: the store and which rows go in. If it is different at
+        confirmation (a customer added meanwhile), the preview is shown again."""
+        text = f"{self.store.pk}:" + ",".join(str(row.number) for row in self.valid)
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def import_preview(*, data: bytes, store: Store, may_order: bool = True) -> ImportPreview:
+    """Read and validate the file for `store`; nothing is written."""
+    sheet = import_file_read(data)
+    import_rows_validate(rows=sheet.rows, store=store, may_order=may_order)
+    return ImportPreview(sheet=sheet, store=store)
+
+
+REJECTED_HEADERS = ["行号", *COLUMNS.values(), "原因"]
+
+
+def rejected_sheet_rows(rows: Iterable[ImportRow]) -> list[list[str | int]]:
+    """The rejected rows as the sheet to fix and import again: the row number, every column
+    under its own header (text, as read), and the reason; 行号 and 原因 are ignored on import."""
+    return [[row.number, *(row.values.get(key, "") for key in COLUMNS), row.reason]
+            for row in rows if not row.is_valid]
+
+
+# --- the import ------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ImportResult:
+    customers: int
+    orders: int
+    payments: int
+
+
+@transaction.atomic
+def customers_import(*, rows: Sequence[ImportRow], store: Store, by) -> ImportResult:
+    """Create the valid rows' customers in `store`, unassigned, and for a row with a package
+    its order (the 定单 stage done, consultant `by`) and its deposit, all in one transaction:
+    any row that fails rolls the whole import back and raises ValidationError naming it."""
+    rows = [row for row in rows if row.is_valid]
+    if not rows:
+        raise ValidationError(_("没有可以导入的行。"), code="nothing")
+    # Re-checked here: a customer added since the rows were validated must not fail half-way.
+    taken = _existing_mobiles(store, (row.customer.mobile for row in rows))
+    for row in rows:
+        if row.customer.mobile in taken:
+            raise ValidationError(_("第 %(row)d 行：本门店已有使用该手机号的客户。本次未导入任何数据。") % {
+                "row": row.number}, code="row_failed")
+        row.customer.store, row.customer.assigned_to = store, None
+    Customer.objects.bulk_create([row.customer for row in rows], batch_size=500)
+    # Read again, so that a package withdrawn since the preview is refused, not sold.
+    packages = Package.objects.in_bulk({row.package.pk for row in rows if row.package is not None})
+    orders = payments = 0
+    for row in rows:
+        if row.package is None:
+            continue
+        try:
+            order = order_create(customer=row.customer, package=packages[row.package.pk], by=by,
+                                 amount=row.amount)
+            orders += 1
+            if row.deposit:
+                payment_record(order=order, kind=PaymentKind.DEPOSIT, amount=row.deposit,
+                               received_by=by, note=_("从 Excel 导入"))
+                payments += 1
+        except ValidationError as exc:
+            raise ValidationError(_("第 %(row)d 行导入失败：%(reason)s 本次未导入任何数据。") % {
+                "row": row.number, "reason": " ".join(exc.messages)}, code="row_failed") from exc
+    return ImportResult(customers=len(rows), orders=orders, payments=payments)

@@ -1,0 +1,429 @@
+"""Importing customers (and their orders) from an old system's .xlsx: the preview with each row's
+errors, the sheet of rejected rows with the reason, the all-or-nothing import, the files that are
+refused before parsing, who may import and the audit log."""
+import functools
+import re
+import zipfile
+from datetime import date, datetime
+from decimal import Decimal
+from io import BytesIO
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from openpyxl import Workbook, load_workbook
+
+from customers.models import Customer, SourceChannel, Title
+from orders.imports import (
+    MAX_FILE_BYTES,
+    MAX_ROWS,
+    REJECTED_HEADERS,
+    customers_import,
+    import_file_check,
+    import_file_read,
+    import_preview,
+    import_rows_validate,
+)
+from orders.models import Order, Package, Payment, PaymentKind, StageKind
+from staff.models import Role
+from studio.models import AuditAction, AuditEntry
+from tests.factories import ChildrenPackageFactory, CustomerFactory, PackageFactory
+
+pytestmark = pytest.mark.django_db
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+HEADER = [" 姓 名 ", "手机号", "称 呼", "微信", "来源", "婚期", "宝宝生日", "备注", "套系",
+          "订单金额（元）", "已付定金", "旧系统编号"]
+INJECTION = '=HYPERLINK("http://evil.example","点我")'
+
+
+def _row(name=None, mobile=None, title=None, wechat=None, source=None, wedding=None, birthday=None,
+         notes=None, package=None, amount=None, deposit=None, legacy=None):
+    return [name, mobile, title, wechat, source, wedding, birthday, notes, package, amount, deposit,
+            legacy]
+
+
+# Row numbers as Excel shows them: a title line, the header on row 2, data from row 3.
+FIXTURE_ROWS = {
+    3: _row("王芳", 13800000001, "女士", "wx_wangfang", "老客户转介绍", date(2025, 10, 1),
+            notes="喜欢海景", legacy="A001"),
+    4: _row("李雷", "138 0000 0002", "先生", source="婚博会2024", wedding="2025/11/11",
+            package="经典婚纱照", amount=6999, deposit=2000),
+    5: _row(None, 13800000003, "女士"),
+    6: _row("赵六", "1234567"),
+    7: _row("孙七", 13800000001),
+    8: _row("周八", 13900000001),
+    9: _row("吴九", 13800000009, package="不存在的套系", amount=3000),
+    10: _row("郑十", 13800000010, wedding="2025-13-45"),
+    11: _row("钱十一", 13800000011, package="经典婚纱照", amount="五千"),
+    # row 12 is blank: skipped, and the numbers after it stay Excel's
+    13: _row("冯十三", 13900000002.0, "小朋友家长", source="抖音", birthday=datetime(2023, 3, 8),
+             package="宝宝 成长套系", deposit=500),
+    14: _row(None, 13800000014, birthday="昨天"),
+    15: _row(INJECTION, "abc"),
+    16: _row("陈十六", 13800000016, package="经典婚纱照", amount=1000, deposit=2000),
+    17: _row("褚十七", 13800000017, amount=100),
+    18: _row("卫十八", 13800000018, package="旧款套系"),
+    19: _row("蒋十九", 13800000019, "大侠"),
+}
+FORMAT_HINT = "（应为 11 位，1 开头，第二位 3-9）"
+EXPECTED_ERRORS = {
+    5: ["缺少姓名"],
+    6: ["手机号格式不对：1234567" + FORMAT_HINT],
+    7: ["手机号与第 3 行重复"],
+    8: ["本门店已有使用该手机号的客户"],
+    9: ["未知套系：不存在的套系"],
+    10: ["婚期不是有效日期：2025-13-45（请写成 YYYY-MM-DD）"],
+    11: ["订单金额不是有效金额：五千"],
+    14: ["缺少姓名", "宝宝生日不是有效日期：昨天（请写成 YYYY-MM-DD）"],
+    15: ["手机号格式不对：abc" + FORMAT_HINT],
+    16: ["已付定金大于订单金额"],
+    17: ["填写了订单金额或定金，但没有填套系"],
+    18: ["套系已停售：旧款套系"],
+    19: ["称呼不认识：大侠（可填：先生、女士、小姐、小朋友家长）"],
+}
+VALID_ROWS = [3, 4, 13]
+
+
+def _workbook(rows: dict[int, list], header=HEADER, title_line="老系统客户资料导出") -> bytes:
+    workbook = Workbook()
+    sheet = workbook.active
+    if title_line:
+        sheet.cell(1, 1, title_line)
+    for col, value in enumerate(header, start=1):
+        sheet.cell(2 if title_line else 1, col, value)
+    for number, values in rows.items():
+        for col, value in enumerate(values, start=1):
+            cell = sheet.cell(number, col, value)
+            if isinstance(value, str) and value.startswith("="):
+                cell.data_type = "s"  # an old system's text that looks like a formula
+    out = BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+@pytest.fixture
+def world(store, other_store, package):
+    """The store's existing customer, another store's customer, a children's package, a
+    withdrawn package."""
+    CustomerFactory(store=store, mobile="13900000001", name="老客户")
+    ChildrenPackageFactory(name="宝宝成长套系", price=Decimal("1999.00"))
+    CustomerFactory(store=other_store, mobile="13900000002", name="别店客户")
+    PackageFactory(name="旧款套系", is_active=False)
+    return store
+
+
+def _errors(preview) -> dict[int, list[str]]:
+    return {row.number: row.errors for row in preview.rows if row.errors}
+
+
+def _upload(client, data: bytes, name="客户资料.xlsx", content_type=XLSX, **fields):
+    return client.post(reverse("imports:upload"), {
+        "file": SimpleUploadedFile(name, data, content_type=content_type), **fields})
+
+
+def _token(response) -> str:
+    return re.search(r"/customers/import/([0-9a-f]{32})/confirm/", response.content.decode())[1]
+
+
+def _digest(response) -> str:
+    return re.search(r'name="digest" value="([0-9a-f]+)"', response.content.decode())[1]
+
+
+def _sheet(response) -> list[tuple]:
+    assert response["Content-Type"] == XLSX
+    sheet = load_workbook(BytesIO(b"".join(response.streaming_content))).active
+    return [tuple("" if v is None else v for v in row) for row in sheet.iter_rows(values_only=True)]
+
+
+# --- the preview -----------------------------------------------------------------------------
+
+def test_the_preview_gives_each_bad_row_its_errors_and_keeps_the_good_ones(world, front_desk):
+    preview = import_preview(data=_workbook(FIXTURE_ROWS), store=world)
+    assert _errors(preview) == EXPECTED_ERRORS
+    assert [row.number for row in preview.valid] == VALID_ROWS
+    assert preview.sheet.ignored == ["旧系统编号"]
+    wang, li, feng = (row.customer for row in preview.valid)
+    assert (wang.name, wang.mobile, wang.title, wang.source, wang.wedding_on, wang.notes) == (
+        "王芳", "13800000001", Title.MS, SourceChannel.REFERRAL, date(2025, 10, 1), "喜欢海景")
+    assert (li.mobile, li.title, li.source, li.wedding_on) == (
+        "13800000002", Title.MR, SourceChannel.WEDDING_FAIR, date(2025, 11, 11))
+    # A mobile that is another store's customer is new here; an unknown source is kept in 备注.
+    assert (feng.mobile, feng.title, feng.child_birthday_on) == (
+        "13900000002", Title.PARENT, date(2023, 3, 8))
+    assert (feng.source, feng.notes) == (SourceChannel.OTHER, "原来源：抖音")
+    assert [(r.package.name if r.package else None, r.amount, r.deposit) for r in preview.valid] == [
+        (None, None, None), ("经典婚纱照", Decimal("6999.00"), Decimal("2000.00")),
+        ("宝宝成长套系", None, Decimal("500.00"))]
+    assert not Customer.objects.filter(mobile__startswith="138").exists()  # nothing written
+
+
+def test_validating_takes_two_queries_for_a_few_rows_or_many(world, django_assert_num_queries):
+    many = {n: _row(f"客户{n}", 13700000000 + n, package="经典婚纱照") for n in range(3, 903)}
+    for rows in (FIXTURE_ROWS, many):
+        sheet = import_file_read(_workbook(rows))
+        with django_assert_num_queries(2):  # the packages, the store's customers with these mobiles
+            import_rows_validate(rows=sheet.rows, store=world)
+
+
+def test_a_sheet_over_the_row_cap_is_refused(store):
+    rows = {n: _row(f"客户{n}", 13700000000 + n) for n in range(3, MAX_ROWS + 4)}
+    with pytest.raises(ValidationError, match="请拆分文件"):
+        import_preview(data=_workbook(rows), store=store)
+
+
+def test_headers_are_found_without_a_title_line_and_in_any_order(store, package):
+    data = _workbook({2: ["13812345678", "王五"]}, header=["手机号码", "姓名 *"], title_line=None)
+    preview = import_preview(data=data, store=store)
+    assert [(row.number, row.customer.name, row.customer.mobile) for row in preview.valid] == [
+        (2, "王五", "13812345678")]
+
+
+@pytest.mark.parametrize(("header", "message"), [
+    (["名字", "电话"], "找不到表头"),
+    (["姓名", "手机号", "手机"], "表头重复：手机号"),
+])
+def test_a_sheet_without_a_usable_header_is_refused(store, header, message):
+    with pytest.raises(ValidationError, match=message):
+        import_preview(data=_workbook({3: ["王五", "13812345678", ""]}, header=header), store=store)
+
+
+def test_the_upload_page_shows_the_preview_and_keeps_the_file_on_the_server(client, world, front_desk):
+    client.force_login(front_desk)
+    data = _workbook(FIXTURE_ROWS)
+    response = _upload(client, data)
+    assert response.status_code == 200
+    page = response.content.decode()
+    token = _token(response)
+    for number, errors in EXPECTED_ERRORS.items():
+        row = re.search(rf'<tr data-row="{number}">(.*?)</tr>', page, re.S)[1]
+        assert all(error in row for error in errors), (number, row)
+    assert "可导入 <strong>3</strong> 行（其中 2 行同时建订单），不能导入 <strong>13</strong> 行" in page
+    stored = Path(settings.MEDIA_ROOT) / "imports" / f"{front_desk.pk}-{token}.xlsx"
+    assert stored.read_bytes() == data
+    assert stored.stat().st_mode & 0o077 == 0  # personal data: the server's user only
+
+
+# --- the rejected rows -----------------------------------------------------------------------
+
+def test_the_rejected_sheet_has_each_bad_row_as_read_with_its_reason(client, world, front_desk):
+    client.force_login(front_desk)
+    token = _token(_upload(client, _workbook(FIXTURE_ROWS)))
+    response = client.get(reverse("imports:rejected", args=[token]))
+    rows = _sheet(response)
+    assert rows[0] == tuple(REJECTED_HEADERS)
+    assert REJECTED_HEADERS[-1] == "原因"
+    by_row = {row[0]: row for row in rows[1:]}
+    assert list(by_row) == list(EXPECTED_ERRORS)
+    assert {n: row[-1] for n, row in by_row.items()} == {
+        n: "；".join(errors) for n, errors in EXPECTED_ERRORS.items()}
+    # Each cell comes back as text under its own header, ready to fix and import again.
+    assert by_row[7][1:4] == ("孙七", "13800000001", "")
+    assert by_row[10][1:3] + by_row[10][6:7] == ("郑十", "13800000010", "2025-13-45")
+    assert by_row[11][9:11] == ("经典婚纱照", "五千")
+    # A name that a spreadsheet would run as a formula is neutralised.
+    assert by_row[15][1] == "'" + INJECTION
+    entry = AuditEntry.objects.get(action=AuditAction.EXPORT)
+    assert (entry.actor, entry.detail["rows"], entry.detail["source"]) == (
+        front_desk, len(EXPECTED_ERRORS), "客户资料.xlsx")
+
+
+def test_the_rejected_sheet_imports_again_once_fixed(client, world, front_desk):
+    client.force_login(front_desk)
+    token = _token(_upload(client, _workbook(FIXTURE_ROWS)))
+    sheet = load_workbook(BytesIO(b"".join(
+        client.get(reverse("imports:rejected", args=[token])).streaming_content)))
+    assert sheet.active["B3"].value == "赵六"
+    sheet.active["C3"] = "13800000006"  # with a good mobile now
+    out = BytesIO()
+    sheet.save(out)
+    preview = import_preview(data=out.getvalue(), store=world)
+    # 孙七 is no longer a duplicate: 王芳, whose mobile it repeated, is not in this sheet.
+    assert [(row.number, row.customer.name) for row in preview.valid] == [(3, "赵六"), (4, "孙七")]
+    assert preview.sheet.ignored == ["行号", "原因"]
+
+
+# --- the import ------------------------------------------------------------------------------
+
+def test_confirming_imports_the_valid_rows_with_their_orders_and_deposits(client, world, front_desk):
+    client.force_login(front_desk)
+    preview = _upload(client, _workbook(FIXTURE_ROWS))
+    token = _token(preview)
+    response = client.post(reverse("imports:confirm", args=[token]), {"digest": _digest(preview)})
+    assert response.status_code == 200
+    assert "已导入 3 位客户，2 个订单，2 笔定金。" in response.content.decode()
+    imported = Customer.objects.filter(store=world, mobile__in=[
+        "13800000001", "13800000002", "13900000002"])
+    assert imported.count() == 3
+    assert not imported.filter(assigned_to__isnull=False).exists()
+    assert Customer.objects.filter(store=world).count() == 4  # with the existing one, no more
+    orders = Order.objects.filter(customer__in=imported).order_by("customer__mobile")
+    assert [(o.customer.name, o.amount, o.paid_total, o.consultant, o.current_stage) for o in orders] == [
+        ("李雷", Decimal("6999.00"), Decimal("2000.00"), front_desk, StageKind.GOWN),
+        ("冯十三", Decimal("1999.00"), Decimal("500.00"), front_desk, StageKind.SHOOT)]
+    assert set(Payment.objects.values_list("kind", "received_by")) == {(PaymentKind.DEPOSIT, front_desk.pk)}
+    entry = AuditEntry.objects.get(action=AuditAction.IMPORT)
+    assert (entry.actor, entry.detail) == (front_desk, {
+        "file": "客户资料.xlsx", "store": world.pk, "customers": 3, "orders": 2, "payments": 2,
+        "rejected": len(EXPECTED_ERRORS)})
+    assert not (Path(settings.MEDIA_ROOT) / "imports" / f"{front_desk.pk}-{token}.xlsx").exists()
+    # After the import the download still gives the rows rejected then, not the imported ones.
+    rows = _sheet(client.get(reverse("imports:rejected", args=[token])))
+    assert [row[0] for row in rows[1:]] == list(EXPECTED_ERRORS)
+
+
+def test_confirming_twice_imports_once(client, world, front_desk):
+    client.force_login(front_desk)
+    preview = _upload(client, _workbook(FIXTURE_ROWS))
+    url, data = reverse("imports:confirm", args=[_token(preview)]), {"digest": _digest(preview)}
+    client.post(url, data)
+    again = client.post(url, data)
+    assert "已导入 3 位客户" in again.content.decode()
+    assert Customer.objects.filter(store=world).count() == 4
+    assert AuditEntry.objects.filter(action=AuditAction.IMPORT).count() == 1
+
+
+def test_a_customer_registered_after_the_preview_brings_the_preview_back(client, world, front_desk):
+    client.force_login(front_desk)
+    preview = _upload(client, _workbook(FIXTURE_ROWS))
+    CustomerFactory(store=world, mobile="13800000002")  # 李雷 walked in meanwhile
+    response = client.post(reverse("imports:confirm", args=[_token(preview)]),
+                           {"digest": _digest(preview)})
+    page = response.content.decode()
+    assert "预览之后数据有变化" in page
+    assert "本门店已有使用该手机号的客户" in re.search(r'<tr data-row="4">(.*?)</tr>', page, re.S)[1]
+    assert not Customer.objects.filter(mobile="13800000001").exists()
+    assert not Order.objects.exists()
+
+
+def test_a_failure_on_any_row_imports_nothing(world, front_desk):
+    preview = import_preview(data=_workbook(FIXTURE_ROWS), store=world)
+    # Rows 3 and 4 (with its order) go in first; row 13's package is withdrawn after the preview.
+    Package.objects.filter(name="宝宝成长套系").update(is_active=False)
+    with pytest.raises(ValidationError, match="第 13 行导入失败"):
+        customers_import(rows=preview.rows, store=world, by=front_desk)
+    assert Customer.objects.filter(store=world).count() == 1
+    assert not Order.objects.exists() and not Payment.objects.exists()
+
+
+def test_a_general_manager_imports_into_the_store_they_pick(client, world, other_store, general_manager):
+    client.force_login(general_manager)
+    response = _upload(client, _workbook(FIXTURE_ROWS), store=other_store.pk)
+    page = response.content.decode()
+    # In the other store 13900000002 is taken and 13900000001 is new.
+    assert "本门店已有使用该手机号的客户" in re.search(r'<tr data-row="13">(.*?)</tr>', page, re.S)[1]
+    assert '<tr data-row="8">' in re.search(r'data-testid="valid">(.*?)</table>', page, re.S)[1]
+    client.post(reverse("imports:confirm", args=[_token(response)]), {"digest": _digest(response)})
+    assert Customer.objects.filter(store=other_store, mobile="13900000001", name="周八").exists()
+
+
+def test_the_store_of_a_store_employee_cannot_be_chosen(client, world, other_store, front_desk):
+    client.force_login(front_desk)
+    response = _upload(client, _workbook(FIXTURE_ROWS), store=other_store.pk)
+    client.post(reverse("imports:confirm", args=[_token(response)]), {"digest": _digest(response)})
+    assert Customer.objects.filter(store=world, mobile="13800000001").exists()
+    assert not Customer.objects.filter(store=other_store, mobile="13800000001").exists()
+
+
+def test_an_upload_belongs_to_its_uploader(client, world, front_desk, manager):
+    client.force_login(front_desk)
+    preview = _upload(client, _workbook(FIXTURE_ROWS))
+    token = _token(preview)
+    client.force_login(manager)
+    assert client.get(reverse("imports:rejected", args=[token])).status_code == 404
+    assert client.post(reverse("imports:confirm", args=[token]),
+                       {"digest": _digest(preview)}).status_code == 404
+    assert client.get(reverse("imports:rejected", args=["0" * 31 + "g"])).status_code == 404
+    assert not Customer.objects.filter(mobile="13800000001").exists()
+
+
+# --- files refused before parsing ------------------------------------------------------------
+
+@functools.cache
+def _bomb(size: int, *, entries: int = 1) -> bytes:
+    """A zip that names the xlsx parts, with `size` bytes of zeros in each sheet."""
+    out = BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", b'<Types><Override PartName="/xl/workbook.xml" '
+                         b'ContentType="' + XLSX.encode() + b'.main+xml"/></Types>')
+        archive.writestr("xl/workbook.xml", b"<workbook/>")
+        chunk = b"\0" * (1024 * 1024)
+        for i in range(entries):
+            with archive.open(f"xl/worksheets/sheet{i + 1}.xml", "w") as sheet:
+                for _ in range(size // len(chunk)):
+                    sheet.write(chunk)
+    return out.getvalue()
+
+
+def _not_xlsx_zip() -> bytes:
+    out = BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        archive.writestr("readme.txt", "hello")
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(("data", "code"), [
+    pytest.param(b"\0" * (MAX_FILE_BYTES + 1), "too_big", id="too big"),
+    pytest.param(b"<html><body><script>alert(1)</script></body></html>", "not_xlsx", id="html"),
+    pytest.param("姓名,手机号\n王五,13812345678\n".encode(), "not_xlsx", id="csv"),
+    pytest.param(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 512, "not_xlsx", id="old xls"),
+    pytest.param(_not_xlsx_zip(), "not_xlsx", id="a zip but not a workbook"),
+    pytest.param(_bomb(48 * 1024 * 1024), "zip_bomb", id="inflates past the cap"),
+    pytest.param(_bomb(8 * 1024 * 1024), "zip_bomb", id="compression ratio"),
+])
+def test_files_that_are_not_a_plain_xlsx_are_refused_before_parsing(data, code):
+    with pytest.raises(ValidationError) as refused:
+        import_file_check(data)
+    assert refused.value.code == code
+
+
+def test_a_zip_bomb_is_refused_from_its_directory_without_inflating_it():
+    bomb = bytearray(_bomb(48 * 1024 * 1024))
+    # Spoil the compressed data (but not the directory at the end): inflating would now fail
+    # with a zlib error instead of the refusal.
+    middle = len(bomb) // 2
+    bomb[middle:middle + 64] = b"\xff" * 64
+    with pytest.raises(ValidationError) as refused:
+        import_file_check(bytes(bomb))
+    assert refused.value.code == "zip_bomb"
+
+
+@pytest.mark.parametrize(("name", "data", "message"), [
+    ("客户.xlsx", b"<!DOCTYPE html><html><body>login</body></html>", "文件不是 Excel 工作簿"),
+    ("客户.xlsx", _bomb(48 * 1024 * 1024), "疑似压缩炸弹"),
+    ("客户.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 512, "另存为 .xlsx"),
+    ("大文件.xlsx", b"PK\x03\x04" + b"\0" * MAX_FILE_BYTES, "文件太大"),
+])
+def test_the_upload_page_refuses_them_with_the_reason(client, front_desk, name, data, message):
+    client.force_login(front_desk)
+    response = _upload(client, data, name=name)
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert not (Path(settings.MEDIA_ROOT) / "imports").exists() or not any(
+        (Path(settings.MEDIA_ROOT) / "imports").iterdir())
+
+
+# --- who may import --------------------------------------------------------------------------
+
+@pytest.mark.parametrize("role", [Role.FRONT_DESK, Role.STORE_MANAGER, Role.GENERAL_MANAGER])
+def test_front_desk_store_manager_and_general_manager_may_import(client, staff_of, role):
+    client.force_login(staff_of(role).user)
+    response = client.get(reverse("imports:upload"))
+    assert response.status_code == 200
+    assert ('name="store"' in response.content.decode()) == (role == Role.GENERAL_MANAGER)
+
+
+def test_a_specialist_may_not_import(client, world, specialist, front_desk):
+    client.force_login(front_desk)
+    preview = _upload(client, _workbook(FIXTURE_ROWS))
+    token = _token(preview)
+    client.force_login(specialist)
+    assert client.get(reverse("imports:upload")).status_code == 403
+    assert _upload(client, _workbook(FIXTURE_ROWS)).status_code == 403
+    assert client.post(reverse("imports:confirm", args=[token]),
+                       {"digest": _digest(preview)}).status_code == 403
+    assert client.get(reverse("imports:rejected", args=[token])).status_code == 403
+    assert not Customer.objects.filter(mobile="13800000001").exists()
