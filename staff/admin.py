@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from studio.admin import ScopedAdminMixin
 
-from .models import Department, StaffMember, Store, User
+from .models import Department, MonthlyTarget, StaffMember, Store, User
 
 
 class StaffMemberInline(admin.StackedInline):
@@ -57,3 +57,17 @@ class StaffMemberAdmin(ScopedAdminMixin, admin.ModelAdmin):
     search_fields = ["user__username", "user__first_name", "mobile"]
     list_select_related = ["user", "store", "department__store"]
     autocomplete_fields = ["user", "store", "department"]
+
+
+@admin.register(MonthlyTarget)
+class MonthlyTargetAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    """Read here; targets are set on the 月度目标 page, which checks the month rule."""
+
+    list_display = ["month", "store", "department", "person", "orders_target", "revenue_target",
+                    "upsell_target", "performance_target", "set_by"]
+    list_filter = ["store", "month"]
+    list_select_related = ["store", "department", "person", "set_by"]
+    search_fields = ["person__username", "person__first_name"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
