@@ -14,21 +14,20 @@ from django.views.decorators.http import require_POST
 
 from customers.services import assignment_propose
 from orders.selectors import stages_visible_to
-from staff.models import Store
+from staff.models import Role, Store
 from staff.scoping import scope_for
-from staff.selectors import specialists_assignable_by
+from staff.selectors import specialists_assignable_by, staff_users_in_scope
 from studio.audit import audit_record
-from studio.exports import XlsxColumn, xlsx_response
+from studio.exports import export_list
 from studio.models import AuditAction
 from studio.pagination import paginate
 
+from .exports import callback_list_filtered
 from .forms import SCRIPT_FIELDS, CallbackRecordForm, CampaignForm, ScriptForm
 from .models import CallbackPurpose, CallbackScript, CallbackTask
 from .quiet_hours import is_quiet
 from .selectors import (
-    LIST_VIEWS,
     callback_counts,
-    callbacks_list_for_task_list,
     callbacks_visible_to,
     campaign_candidates,
 )
@@ -49,42 +48,23 @@ from .summary import callback_summary, summary_xlsx
 @permission_required("callbacks.view_callbacktask", raise_exception=True)
 def task_list(request: HttpRequest) -> HttpResponse:
     """今日回访： what is due today, overdue, open, unassigned or done."""
-    now = timezone.now()
-    view = request.GET.get("view", "today")
-    if view not in LIST_VIEWS:
-        view = "today"
-    tasks = callbacks_list_for_task_list(request.user, view=view, now=now)
-    purpose = request.GET.get("purpose", "")
-    if purpose in CallbackPurpose.values:
-        tasks = tasks.filter(purpose=purpose)
     if request.GET.get("export") == "xlsx":
-        return _export_tasks(request, tasks)
+        return export_list(request, "callback_tasks")
+    now = timezone.now()
+    filters, tasks = callback_list_filtered(request.user, request.GET, now=now)
     page = paginate(request, tasks)
     query = request.GET.copy()
     query.pop("page", None)
-    may_distribute = request.user.has_perm("callbacks.distribute_callbacktask")
+    user = request.user
+    may_distribute = user.has_perm("callbacks.distribute_callbacktask")
     return render(request, "callbacks/task_list.html", {
-        "page": page, "view": view, "counts": callback_counts(request.user, now=now),
-        "purposes": CallbackPurpose.choices, "purpose": purpose, "now": now,
-        "query": query.urlencode(),
-        "specialists": specialists_assignable_by(request.user) if may_distribute else [],
+        "page": page, "view": filters.view, "counts": callback_counts(user, now=now),
+        "purposes": CallbackPurpose.choices, "purpose": filters.purpose,
+        "specialist": filters.specialist, "now": now, "query": query.urlencode(),
+        "specialists": specialists_assignable_by(user) if may_distribute else [],
+        "specialist_choices": staff_users_in_scope(user, Role.SPECIALIST)
+        if user.has_perm("callbacks.view_callback_summary") else [],
     })
-
-
-def _export_tasks(request: HttpRequest, tasks) -> HttpResponse:
-    if not request.user.has_perm("customers.export_customer"):
-        raise PermissionDenied
-    reveal = request.user.has_perm("customers.view_full_mobile")
-    columns = [XlsxColumn(h, w) for h, w in [
-        (_("客户"), 14), (_("手机号"), 14), (_("用途"), 12), (_("服务"), 12), (_("回访期限"), 17),
-        (_("状态"), 10), (_("已拨打"), 8), (_("负责客服"), 10), (_("完成时间"), 17)]]
-    rows = ([str(t.customer), t.customer.mobile if reveal else t.customer.masked_mobile,
-             t.get_purpose_display(), t.service_label, t.due_at, t.get_status_display(),
-             t.attempts, t.assigned_to.display_name if t.assigned_to else "", t.completed_at]
-            for t in tasks.iterator(chunk_size=2000))
-    return xlsx_response(request=request, filename=f"回访任务-{timezone.localdate():%Y%m%d}.xlsx",
-                         title=_("回访任务"), columns=columns, rows=rows,
-                         audit_detail={"list": "callbacks", "filters": request.GET.dict()})
 
 
 @login_required

@@ -65,7 +65,7 @@ STATUS_CHOICES = [("open", gettext_lazy("处理中（未结案）")), *Complaint
 
 
 class ComplaintFilter(filters.FilterSet):
-    """The archive page's filters (complaints.views._archive_filter), same rules; a value the
+    """The archive page's filters (complaints.exports.complaint_archive_filtered), same rules; a value the
     page would silently ignore (an unknown status, a date that is not one) is a 400 here."""
 
     q = filters.CharFilter(method="filter_q", help_text="投诉人姓名包含 / 11 位手机号 / 手机尾号（≥4 位）")

@@ -5,22 +5,22 @@ from datetime import date, timedelta
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from customers.selectors import customers_search, customers_visible_to
+from customers.selectors import customers_visible_to
 from orders.selectors import orders_visible_to
 from staff.models import Department, Store
 from staff.scoping import scope_for
 from studio.audit import audit_record, client_ip
-from studio.exports import XlsxColumn, xlsx_response
+from studio.exports import export_list
 from studio.models import AuditAction
 from studio.pagination import paginate
 
+from .exports import complaint_archive_filtered
 from .forms import (
     ApproveForm,
     ImplementForm,
@@ -37,7 +37,7 @@ from .models import (
     ComplaintStatus,
     ImprovementMeasure,
 )
-from .selectors import complaint_page, complaints_list_for_archive, complaints_visible_to
+from .selectors import complaint_page, complaints_visible_to
 from .services import (
     complaint_approve,
     complaint_implement,
@@ -62,49 +62,14 @@ PUBLIC_LIMIT_PER_IP_PER_HOUR = 5
 PUBLIC_LIMIT_PER_MOBILE_PER_DAY = 3
 
 
-def _archive_filter(request: HttpRequest, complaints):
-    get = request.GET
-    complaints = customers_search(complaints, get.get("q", ""), prefix="customer__")
-    if get.get("category") in ComplaintCategory.values:
-        complaints = complaints.filter(category=get["category"])
-    if get.get("status") == "open":
-        complaints = complaints.open()
-    elif get.get("status") in ComplaintStatus.values:
-        complaints = complaints.filter(status=get["status"])
-    if get.get("department", "").isdigit():
-        complaints = complaints.filter(responsible_department_id=get["department"])
-    if get.get("staff", "").isdigit():
-        complaints = complaints.filter(Q(responsible_staff_id=get["staff"])
-                                       | Q(handled_by_id=get["staff"]))
-    for key, lookup in (("start", "received_at__date__gte"), ("end", "received_at__date__lte")):
-        try:
-            complaints = complaints.filter(**{lookup: date.fromisoformat(get.get(key, ""))})
-        except ValueError:
-            pass
-    return complaints
-
-
 @login_required
 @permission_required("complaints.view_complaint", raise_exception=True)
 def archive(request: HttpRequest) -> HttpResponse:
     """The complaint archive (L50 建立投诉归档资料): search by customer, category, department,
     staff, status and date."""
-    complaints = _archive_filter(request, complaints_list_for_archive(request.user))
     if request.GET.get("export") == "xlsx":
-        if not request.user.has_perm("complaints.view_complaint_statistics"):
-            raise PermissionDenied
-        columns = [XlsxColumn(h, w) for h, w in [
-            (_("投诉编号"), 16), (_("投诉时间"), 17), (_("投诉人"), 12), (_("门店"), 14),
-            (_("渠道"), 10), (_("类别"), 10), (_("严重程度"), 8), (_("状态"), 10),
-            (_("责任部门"), 12), (_("责任人"), 10), (_("投诉内容"), 40)]]
-        rows = ([c.reference, c.received_at, str(c.customer), c.store.name, c.get_channel_display(),
-                 c.get_category_display(), c.get_severity_display(), c.get_status_display(),
-                 c.responsible_department.name if c.responsible_department else "",
-                 c.responsible_staff.display_name if c.responsible_staff else "", c.content]
-                for c in complaints.iterator(chunk_size=2000))
-        return xlsx_response(request=request, filename=f"投诉档案-{timezone.localdate():%Y%m%d}.xlsx",
-                             title=_("投诉档案"), columns=columns, rows=rows,
-                             audit_detail={"list": "complaints", "filters": request.GET.dict()})
+        return export_list(request, "complaints")
+    complaints = complaint_archive_filtered(request.user, request.GET)
     query = request.GET.copy()
     query.pop("page", None)
     scope = scope_for(request.user)

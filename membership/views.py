@@ -10,7 +10,7 @@ from decimal import Decimal
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
+from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -26,15 +26,14 @@ from orders.models import Order, StageKind
 from staff.models import Store
 from staff.scoping import scope_for
 from studio.audit import audit_record
-from studio.exports import XlsxColumn, xlsx_response
+from studio.exports import XlsxColumn, export_list, xlsx_response
 from studio.models import AuditAction
 from studio.pagination import paginate
 
+from .exports import card_label, member_list_filtered
 from .forms import (
-    NO_ACTIVE_CARD,
     AdjustForm,
     IssueCardForm,
-    MemberFilterForm,
     RedeemForm,
     ReportLostForm,
     RevokeForm,
@@ -45,7 +44,6 @@ from .models import (
     CardStatus,
     CashbackStatus,
     MemberAccount,
-    MemberCard,
     MemberTier,
     PointsKind,
     ReferralCashback,
@@ -72,76 +70,18 @@ def _query_without(request: HttpRequest, *keys: str) -> str:
     return query.urlencode()
 
 
-# ---- the member list ----------------------------------------------------------------------
-
-def _current_card(field: str) -> Subquery:
-    # A lost card is replaced in the same moment, so the newest card is the member's card now.
-    return Subquery(MemberCard.objects.filter(account=OuterRef("pk"))
-                    .order_by("-issued_at", "-pk").values(field)[:1])
-
-
-def _members_for_list(user) -> QuerySet[MemberAccount]:
-    """Members with their customer, specialist, tier and current card: one query per page."""
-    return (members_visible_to(user)
-            .select_related("customer__store", "customer__assigned_to", "tier")
-            .annotate(card_number=_current_card("number"), card_status=_current_card("status"))
-            .order_by("-created_at", "-pk"))
-
-
-def _filter_members(members: QuerySet, form: MemberFilterForm) -> QuerySet:
-    if not form.is_bound:
-        return members
-    if not form.is_valid():
-        return members.none()
-    data = form.cleaned_data
-    members = customers_search(members, data["q"], prefix="customer__")
-    if data["tier"]:
-        members = members.filter(tier=data["tier"])
-    if data["card"] == NO_ACTIVE_CARD:
-        members = members.exclude(cards__status=CardStatus.ACTIVE)
-    elif data["card"]:
-        members = members.filter(card_status=data["card"])
-    return members
-
-
-def _card_label(status: str | None) -> str:
-    return str(CardStatus(status).label) if status in CardStatus.values else ""
-
-
-MEMBER_COLUMNS = [XlsxColumn(_c, w) for _c, w in [
-    (gettext_lazy("客户"), 14), (gettext_lazy("手机号"), 14), (gettext_lazy("门店"), 12),
-    (gettext_lazy("负责客服"), 12), (gettext_lazy("等级"), 8), (gettext_lazy("卡号"), 14),
-    (gettext_lazy("卡状态"), 10), (gettext_lazy("积分余额"), 10), (gettext_lazy("累计消费"), 14),
-    (gettext_lazy("入会时间"), 18)]]
-
-
-def _member_values(member: MemberAccount, reveal: bool) -> list:
-    customer = member.customer
-    return [str(customer), customer.mobile if reveal else customer.masked_mobile,
-            customer.store.name, customer.assigned_to.display_name if customer.assigned_to else "",
-            member.tier.name, member.card_number or "", _card_label(member.card_status),
-            member.points_balance, member.total_spent, member.created_at]
-
-
 @login_required
 @permission_required("membership.view_memberaccount", raise_exception=True)
 def member_list(request: HttpRequest) -> HttpResponse:
     """会员： members with tier, current card, points and spending; search, filters, Excel."""
-    form = MemberFilterForm(request.GET or None)
-    members = _filter_members(_members_for_list(request.user), form)
-    reveal = _reveal(request)
     if request.GET.get("export") == "xlsx":
-        if not request.user.has_perm("customers.export_customer"):
-            raise PermissionDenied
-        rows = (_member_values(m, reveal) for m in members.iterator(chunk_size=2000))
-        return xlsx_response(
-            request=request, filename=f"会员-{timezone.localdate():%Y%m%d}.xlsx",
-            title=_("会员"), columns=[XlsxColumn(str(c.header), c.width) for c in MEMBER_COLUMNS],
-            rows=rows, audit_detail={"list": "members", "filters": request.GET.dict()})
+        return export_list(request, "members")
+    form, members = member_list_filtered(request.user, request.GET)
+    reveal = _reveal(request)
     page = paginate(request, members)
     rows = list(page.object_list)
     for member in rows:
-        member.card_label = _card_label(member.card_status)
+        member.card_label = card_label(member.card_status)
     return render(request, "membership/member_list.html", {
         "form": form, "page": page, "rows": rows, "reveal": reveal,
         "query": _query_without(request, "page", "export"),

@@ -14,8 +14,9 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from customers.exports import customer_list_filtered
 from customers.models import Customer
-from customers.selectors import customers_search, customers_visible_to
+from customers.selectors import customers_visible_to
 from customers.services import (
     SpecialistLoad,
     assignment_apply,
@@ -28,11 +29,11 @@ from staff.scoping import scope_for
 from staff.selectors import specialists_assignable_by
 from studio.audit import audit_record
 from studio.errors import DomainError
-from studio.exports import xlsx_response
+from studio.exports import export_list
 from studio.models import AuditAction
 from studio.pagination import paginate
 
-from .filters import StageFilter
+from .exports import stage_list_filtered
 from .forms import PaymentForm, StageCompleteForm, StageScheduleForm
 from .models import LateFollowUp, StageKind
 from .selectors import (
@@ -41,10 +42,9 @@ from .selectors import (
     late_stages_for_supervisor,
     orders_visible_to,
     specialist_loads,
-    stages_list_for_stage_list,
 )
 from .services import followup_resolve
-from .tables import STAGE_COLUMNS, RowContext, stage_rows, xlsx_columns
+from .tables import STAGE_COLUMNS, RowContext, stage_rows
 
 
 def _row_context(request: HttpRequest) -> RowContext:
@@ -58,19 +58,10 @@ def stage_list(request: HttpRequest, kind: str) -> HttpResponse:
     """Customers in one stage, filtered by what the seed lists for it (L18-L20)."""
     if kind not in StageKind.values:
         raise Http404
-    queryset = stages_list_for_stage_list(request.user, kind)
-    stage_filter = StageFilter(request.GET, queryset=queryset, kind=kind, request=request)
-    stages = stage_filter.qs if stage_filter.is_valid() else queryset.none()
-    ctx = _row_context(request)
     if request.GET.get("export") == "xlsx":
-        if not request.user.has_perm("customers.export_customer"):
-            raise PermissionDenied
-        label = StageKind(kind).label
-        rows = (values for _stage, values in stage_rows(stages.iterator(chunk_size=2000), kind, ctx))
-        return xlsx_response(
-            request=request, filename=f"{label}客户-{timezone.localdate():%Y%m%d}.xlsx",
-            title=str(label), columns=xlsx_columns(kind), rows=rows,
-            audit_detail={"list": f"stage:{kind}", "filters": request.GET.dict()})
+        return export_list(request, f"stage_list:{kind}")
+    stage_filter, stages = stage_list_filtered(request.user, kind, request.GET)
+    ctx = _row_context(request)
     page = paginate(request, stages)
     query = request.GET.copy()
     query.pop("page", None)
@@ -87,16 +78,14 @@ def stage_list(request: HttpRequest, kind: str) -> HttpResponse:
 @permission_required("customers.view_customer", raise_exception=True)
 def customer_list(request: HttpRequest) -> HttpResponse:
     """Find a customer by name or mobile; the supervisor's view of who is unassigned."""
-    customers = customers_visible_to(request.user).select_related("assigned_to", "store")
-    q = request.GET.get("q", "").strip()
-    customers = customers_search(customers, q)
-    if request.GET.get("unassigned") == "1":
-        customers = customers.filter(assigned_to__isnull=True)
-    page = paginate(request, customers.order_by("-created_at", "-pk"))
+    if request.GET.get("export") == "xlsx":
+        return export_list(request, "customers")
+    customers = customer_list_filtered(request.user, request.GET)
+    page = paginate(request, customers.select_related("assigned_to", "store"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "orders/customer_list.html", {
-        "page": page, "q": q, "query": query.urlencode(),
+        "page": page, "q": request.GET.get("q", "").strip(), "query": query.urlencode(),
         "reveal": request.user.has_perm("customers.view_full_mobile"),
         "specialists": specialists_assignable_by(request.user) if request.user.has_perm(
             "customers.assign_customer") else [],

@@ -18,11 +18,20 @@ def audit_record(
 ) -> AuditEntry:
     """Write one audit row for the request's user."""
     user = request.user if request.user.is_authenticated else None
+    return audit_log(actor=user, action=action, obj=obj, detail=detail,
+                     ip_address=client_ip(request))
+
+
+def audit_log(
+    *, actor, action: AuditAction, obj: models.Model | None = None,
+    detail: dict[str, Any] | None = None, ip_address: str | None = None,
+) -> AuditEntry:
+    """Write one audit row; work done outside a request (an export job) names its actor."""
     return AuditEntry.objects.create(
-        actor=user,
+        actor=actor,
         action=action,
         object_type=obj._meta.label_lower if obj is not None else "",
         object_id=str(obj.pk) if obj is not None else "",
         detail=detail or {},
-        ip_address=client_ip(request),
+        ip_address=ip_address,
     )

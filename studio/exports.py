@@ -1,31 +1,47 @@
 """The one Excel export mechanism: openpyxl write-only mode, formula injection neutralised.
 
-A list hands over its columns and rows; this module writes the sheet (frozen header, widths,
-number and date formats), records the export in the audit log and returns the download. A
-report of several tables (a summary to file) hands over its sections instead.
+A list registers an exporter (`register_export`) that builds its columns and rows from the
+user and the list's filters; `export_list` writes the sheet at once (frozen header, widths,
+number and date formats, audited) or, above EXPORT_BACKGROUND_ROWS rows, queues an ExportJob
+that the worker writes while the page shows its progress. A report of several tables (a summary
+to file) hands over its sections to `xlsx_report_response` instead.
 """
+import logging
 import tempfile
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from datetime import date, datetime
+import uuid
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
-from django.http import FileResponse, HttpRequest
-from django.utils import timezone
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.core.files import File
+from django.db import transaction
+from django.db.models import QuerySet
+from django.http import FileResponse, HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import redirect
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
-from .audit import audit_record
-from .models import AuditAction
+from .audit import audit_log, audit_record, client_ip
+from .models import AuditAction, ExportJob, ExportStatus
+
+logger = logging.getLogger(__name__)
 
 # A cell that a spreadsheet would read as a formula or a command (CWE-1236).
 _DANGEROUS_START = ("=", "+", "-", "@", "\t", "\r", "\x00")
 MONEY_FORMAT = '"¥"#,##0.00'
 DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
 DATE_FORMAT = "yyyy-mm-dd"
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+PROGRESS_EVERY = 1000  # rows between two progress reports of an export job
 
 
 @dataclass(frozen=True)
@@ -65,22 +81,174 @@ def xlsx_response(
 ) -> FileResponse:
     """Write `rows` under `columns` into an .xlsx download and audit the export."""
     workbook = Workbook(write_only=True)
+    count = _write_list(workbook, title=title, columns=columns, rows=rows)
+    return _download(request=request, workbook=workbook, filename=filename, rows=count,
+                     audit_detail=audit_detail)
+
+
+def _write_list(workbook: Workbook, *, title: str, columns: Sequence[XlsxColumn],
+                rows: Iterable[Sequence[Any]],
+                on_progress: Callable[[int], None] | None = None) -> int:
+    """One sheet: bold frozen header, column widths, then the rows; returns the row count.
+    Write-only mode keeps only the current row in memory, whatever the number of rows."""
     sheet = workbook.create_sheet(title=title[:31])
     sheet.freeze_panes = "A2"
     for i, column in enumerate(columns, start=1):
         sheet.column_dimensions[get_column_letter(i)].width = column.width
-    header = []
-    for column in columns:
-        cell = WriteOnlyCell(sheet, value=column.header)
-        cell.font = Font(bold=True)
-        header.append(cell)
-    sheet.append(header)
+    sheet.append([_bold(sheet, str(column.header)) for column in columns])
     count = 0
     for row in rows:
         sheet.append([_cell(sheet, value) for value in row])
         count += 1
-    return _download(request=request, workbook=workbook, filename=filename, rows=count,
-                     audit_detail=audit_detail)
+        if on_progress is not None and count % PROGRESS_EVERY == 0:
+            on_progress(count)
+    return count
+
+
+# ---- list exports: built from (user, filters) alone, so a page and a worker write the same rows
+
+@dataclass(frozen=True)
+class ListExport:
+    """What a list hands to the export mechanism. `queryset` is already scoped to the user and
+    filtered; `row` turns one of its objects into the values under `columns`."""
+
+    filename: str
+    title: str
+    columns: Sequence[XlsxColumn]
+    queryset: QuerySet
+    row: Callable[[Any], Sequence[Any]]
+    detail: dict[str, Any] = field(default_factory=dict)
+
+    def rows(self) -> Iterator[Sequence[Any]]:
+        return (self.row(obj) for obj in self.queryset.iterator(chunk_size=2000))
+
+
+Exporter = Callable[[Any, QueryDict], ListExport]
+_EXPORTERS: dict[str, Exporter] = {}
+
+
+def register_export(name: str) -> Callable[[Exporter], Exporter]:
+    """Register a list's exporter, `exporter(user, params) -> ListExport`, under `name`. It
+    checks the user's permission itself (PermissionDenied), so a job re-checks it when it runs.
+    Apps keep their exporters in `<app>/exports.py`, imported when the apps are ready."""
+
+    def decorate(exporter: Exporter) -> Exporter:
+        _EXPORTERS[name] = exporter
+        return exporter
+
+    return decorate
+
+
+def export_list(request: HttpRequest, name: str) -> HttpResponse:
+    """The export button of a list (`?export=xlsx` with the list's filters): the file at once
+    up to EXPORT_BACKGROUND_ROWS rows, above that a job for the worker and its progress page."""
+    params = _export_params(request.GET)
+    export = _EXPORTERS[name](request.user, params)
+    total = export.queryset.count()
+    if total <= settings.EXPORT_BACKGROUND_ROWS:
+        return xlsx_response(request=request, filename=export.filename, title=export.title,
+                             columns=export.columns, rows=export.rows(),
+                             audit_detail={"list": name, "filters": params.dict(), **export.detail})
+    job = ExportJob.objects.create(
+        user=request.user, exporter=name, params=dict(params.lists()), title=export.title,
+        filename=export.filename, total_rows=total, ip_address=client_ip(request),
+        language=translation.get_language() or "")
+    transaction.on_commit(partial(export_job_enqueue, job.pk))
+    return redirect("export_job", pk=job.pk)
+
+
+def export_job_enqueue(job_id: int) -> None:
+    """Hand the job to the worker; with the broker down it stays queued for the sweep."""
+    from .tasks import run_export_task
+
+    try:
+        run_export_task.delay(job_id)
+    except Exception:  # broker down: export_jobs_sweep sends it again
+        logger.warning("export job %s left to the sweep", job_id)
+
+
+def export_job_run(job_id: int) -> ExportJob | None:
+    """The worker's half: claim the queued job (a redelivered message finds it taken and does
+    nothing), rebuild the list for its owner, write the file, report progress as it goes."""
+    claimed = ExportJob.objects.filter(pk=job_id, status=ExportStatus.QUEUED).update(
+        status=ExportStatus.RUNNING, started_at=timezone.now())
+    if not claimed:
+        return None
+    job = ExportJob.objects.select_related("user").get(pk=job_id)
+    try:
+        if not job.user.is_active:
+            raise PermissionDenied
+        with translation.override(job.language or settings.LANGUAGE_CODE):
+            export = _EXPORTERS[job.exporter](job.user, _querydict(job.params))
+            with tempfile.TemporaryFile() as spool:
+                workbook = Workbook(write_only=True)
+                rows = _write_list(workbook, title=export.title, columns=export.columns,
+                                   rows=export.rows(), on_progress=partial(_progress, job.pk))
+                workbook.save(spool)
+                spool.seek(0)
+                job.file.save(f"{uuid.uuid4().hex}.xlsx", File(spool), save=False)
+    except PermissionDenied:
+        return _job_failed(job, _("导出人已无导出权限。"))
+    except Exception:
+        logger.exception("export job %s failed", job_id)
+        return _job_failed(job, _("导出失败，请稍后重试或联系管理员。"))
+    job.status, job.done_rows, job.finished_at = ExportStatus.DONE, rows, timezone.now()
+    job.total_rows = max(job.total_rows, rows)
+    job.save(update_fields=["status", "done_rows", "total_rows", "finished_at", "file"])
+    audit_log(actor=job.user, action=AuditAction.EXPORT, obj=job, ip_address=job.ip_address,
+              detail={"file": job.filename, "rows": rows, "list": job.exporter,
+                      "filters": job.params, **export.detail})
+    return job
+
+
+def export_jobs_sweep(*, now: datetime) -> list[int]:
+    """Beat: jobs still queued after a minute lost their message (send them again); jobs
+    running for an hour lost their worker (fail them); files older than EXPORT_KEEP_DAYS go."""
+    ExportJob.objects.filter(
+        status=ExportStatus.RUNNING, started_at__lt=now - timedelta(hours=1)
+    ).update(status=ExportStatus.FAILED, error=_("导出中断，请重新导出。"), finished_at=now)
+    for job in ExportJob.objects.filter(
+            status=ExportStatus.DONE, finished_at__lt=now - timedelta(days=settings.EXPORT_KEEP_DAYS)
+    ).exclude(file=""):
+        job.file.delete(save=False)
+        ExportJob.objects.filter(pk=job.pk).update(file="")
+    return list(ExportJob.objects.filter(
+        status=ExportStatus.QUEUED, created_at__lt=now - timedelta(minutes=1)
+    ).values_list("pk", flat=True))
+
+
+def export_to_file(*, name: str, user, params: dict[str, Any], path) -> int:
+    """Write the list export `name` for `user` straight to `path` (benchmarks, scripts)."""
+    export = _EXPORTERS[name](user, _querydict(params))
+    workbook = Workbook(write_only=True)
+    rows = _write_list(workbook, title=export.title, columns=export.columns, rows=export.rows())
+    workbook.save(path)
+    return rows
+
+
+def _progress(job_id: int, rows: int) -> None:
+    ExportJob.objects.filter(pk=job_id).update(done_rows=rows)
+
+
+def _job_failed(job: ExportJob, error: str) -> ExportJob:
+    job.status, job.error, job.finished_at = ExportStatus.FAILED, str(error)[:200], timezone.now()
+    job.save(update_fields=["status", "error", "finished_at"])
+    return job
+
+
+def _export_params(get: QueryDict) -> QueryDict:
+    """The list's filters without the button and the page number."""
+    params = get.copy()
+    for key in ("export", "page"):
+        params.pop(key, None)
+    return params
+
+
+def _querydict(params: dict[str, Any]) -> QueryDict:
+    query = QueryDict(mutable=True)
+    for key, values in params.items():
+        query.setlist(key, [str(v) for v in (values if isinstance(values, list) else [values])])
+    return query
 
 
 @dataclass(frozen=True)
@@ -135,4 +303,4 @@ def _download(*, request: HttpRequest, workbook: Workbook, filename: str, rows: 
     audit_record(request=request, action=AuditAction.EXPORT,
                  detail={"file": filename, "rows": rows, **(audit_detail or {})})
     return FileResponse(spool, as_attachment=True, filename=filename,
-                        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+                        content_type=XLSX_CONTENT_TYPE)

@@ -77,3 +77,50 @@ class SmsMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.mobile[:3]}****{self.mobile[-4:]} {self.body[:20]}"
+
+
+class ExportStatus(models.TextChoices):
+    QUEUED = "queued", _("排队中")
+    RUNNING = "running", _("导出中")
+    DONE = "done", _("已完成")
+    FAILED = "failed", _("失败")
+
+
+class ExportJob(models.Model):
+    """A large list export written by a worker (studio.exports): the page shows its progress,
+    its owner downloads the file. The job is the truth: a lost broker message is re-sent by the
+    sweep, a redelivered one finds the job taken and does nothing."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("导出人"),
+                             on_delete=models.CASCADE, related_name="+")
+    exporter = models.CharField(_("导出内容"), max_length=64)
+    params = models.JSONField(_("筛选条件"), default=dict, blank=True)
+    title = models.CharField(_("名称"), max_length=100)
+    filename = models.CharField(_("文件名"), max_length=150)
+    status = models.CharField(_("状态"), max_length=16, choices=ExportStatus,
+                              default=ExportStatus.QUEUED)
+    total_rows = models.PositiveIntegerField(_("预计行数"), default=0)
+    done_rows = models.PositiveIntegerField(_("已写行数"), default=0)
+    file = models.FileField(_("文件"), upload_to="exports/%Y/%m/", blank=True)
+    error = models.CharField(_("错误"), max_length=200, blank=True)
+    ip_address = models.GenericIPAddressField(_("来源地址"), null=True, blank=True)
+    language = models.CharField(_("语言"), max_length=16, blank=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    started_at = models.DateTimeField(_("开始时间"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("导出任务")
+        verbose_name_plural = _("导出任务")
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["user", "-created_at"]),
+                   models.Index(fields=["status", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.get_status_display()})"
+
+    @property
+    def percent(self) -> int:
+        if self.status == ExportStatus.DONE:
+            return 100
+        return min(99, self.done_rows * 100 // self.total_rows) if self.total_rows else 0

@@ -219,7 +219,12 @@ CELERY_BEAT_SCHEDULE: dict = {
     "queue-greetings": {"task": "callbacks.tasks.queue_greetings_task",
                         "schedule": crontab(hour=10, minute=0)},
     "sweep-walkouts": {"task": "callbacks.tasks.sweep_walkouts_task", "schedule": 300.0},
+    "sweep-export-jobs": {"task": "studio.tasks.sweep_export_jobs_task", "schedule": 120.0},
 }
+
+# --- Excel exports: above this many rows a list's export is a job for the worker (studio.exports)
+EXPORT_BACKGROUND_ROWS = env.int("EXPORT_BACKGROUND_ROWS", default=5000)
+EXPORT_KEEP_DAYS = env.int("EXPORT_KEEP_DAYS", default=7)
 
 # --- SMS: the sender behind the one outbox (studio.sms); the default keeps messages local ---
 SMS_SENDER = env("SMS_SENDER", default="studio.sms.OutboxSender")

@@ -40,3 +40,23 @@ def resend_queued_sms_task() -> int:
     for message_id in ids:
         send_sms_task.delay(message_id)
     return len(ids)
+
+
+@shared_task
+def run_export_task(job_id: int) -> int | None:
+    """Write one export job's file (studio.exports); safe to run twice."""
+    from .exports import export_job_run
+
+    job = export_job_run(job_id)
+    return job.done_rows if job is not None else None
+
+
+@shared_task
+def sweep_export_jobs_task() -> int:
+    """Beat: send again the export jobs whose message was lost; fail the abandoned ones."""
+    from .exports import export_jobs_sweep
+
+    ids = export_jobs_sweep(now=timezone.now())
+    for job_id in ids:
+        run_export_task.delay(job_id)
+    return len(ids)

@@ -1,14 +1,17 @@
-"""Kernel pages: the health check and the SMS outbox."""
+"""Kernel pages: the health check, the SMS outbox and the export jobs."""
+from django.conf import settings
 from django.contrib.auth.decorators import login_required, permission_required
-from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from staff.scoping import scope_for
 
+from .exports import XLSX_CONTENT_TYPE
 from .health import broker_state, database_state
-from .models import SmsMessage, SmsStatus
+from .models import ExportJob, ExportStatus, SmsMessage, SmsStatus
 from .pagination import paginate
 
 
@@ -36,3 +39,46 @@ def sms_outbox(request: HttpRequest) -> HttpResponse:
     return render(request, "sms_outbox.html", {
         "page": paginate(request, messages_.select_related("created_by")),
         "statuses": SmsStatus.choices, "status": status})
+
+
+# ---- export jobs: the progress page of a large export and its download ------------------------
+
+def _own_job(request: HttpRequest, pk: int) -> ExportJob:
+    # Only the person who exported sees the job and takes its file (others: 404).
+    return get_object_or_404(ExportJob, pk=pk, user=request.user)
+
+
+@login_required
+def export_jobs(request: HttpRequest) -> HttpResponse:
+    """我的导出： the viewer's recent export jobs."""
+    return render(request, "studio/export_jobs.html", {
+        "page": paginate(request, ExportJob.objects.filter(user=request.user)),
+        "keep_days": settings.EXPORT_KEEP_DAYS})
+
+
+@login_required
+def export_job(request: HttpRequest, pk: int) -> HttpResponse:
+    """A large export's progress bar; the download link appears when the file is written."""
+    return render(request, "studio/export_job.html", {"job": _own_job(request, pk)})
+
+
+@never_cache
+@login_required
+@require_GET
+def export_job_status(request: HttpRequest, pk: int) -> JsonResponse:
+    job = _own_job(request, pk)
+    return JsonResponse({
+        "status": job.status, "status_label": job.get_status_display(), "percent": job.percent,
+        "done_rows": job.done_rows, "total_rows": job.total_rows, "error": job.error,
+        "download_url": reverse("export_job_download", args=[job.pk]) if job.file else None,
+    })
+
+
+@login_required
+@require_GET
+def export_job_download(request: HttpRequest, pk: int) -> FileResponse:
+    job = _own_job(request, pk)
+    if job.status != ExportStatus.DONE or not job.file:
+        raise Http404
+    return FileResponse(job.file.open("rb"), as_attachment=True, filename=job.filename,
+                        content_type=XLSX_CONTENT_TYPE)
