@@ -16,14 +16,14 @@ import unicodedata
 import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, time
 from decimal import Decimal, InvalidOperation
 from io import BytesIO
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from openpyxl import load_workbook
 
@@ -31,7 +31,7 @@ from customers.models import Customer, SourceChannel, Title
 from customers.validators import MOBILE_RE
 from staff.models import Store
 
-from .models import Package, PaymentKind
+from .models import Order, Package, PaymentKind
 from .services import order_create, payment_record
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
@@ -61,11 +61,13 @@ COLUMNS: dict[str, str] = {
     "package": "套系",
     "amount": "订单金额",
     "deposit": "已付定金",
+    "ordered_on": "下单日期",
 }
 REQUIRED = ("name", "mobile")
 # Other spellings of the same headers seen in exports (and this project's own field names).
 _HEADER_ALIASES = {"手机": "mobile", "手机号码": "mobile", "微信号": "wechat", "客户来源": "source",
-                   "套系名称": "package", "定金": "deposit"}
+                   "套系名称": "package", "定金": "deposit", "订单日期": "ordered_on",
+                   "定单日期": "ordered_on", "下单时间": "ordered_on"}
 # The 来源 of an old system, by keyword, when it is not one of ours word for word.
 _SOURCE_KEYWORDS = [("婚博会", SourceChannel.WEDDING_FAIR), ("展会", SourceChannel.WEDDING_FAIR),
                     ("介绍", SourceChannel.REFERRAL), ("网络", SourceChannel.ONLINE),
@@ -160,6 +162,7 @@ class ImportRow:
     package: Package | None = None
     amount: Decimal | None = None  # None: the package's price
     deposit: Decimal | None = None
+    ordered_on: date | None = None  # 下单日期: the order is dated then, not on the import day
 
     @property
     def is_valid(self) -> bool:
@@ -342,7 +345,7 @@ def import_rows_validate(*, rows: Sequence[ImportRow], store: Store, may_order: 
         if len(v.get("wechat", "")) > 64:
             row.errors.append(_("微信号超过 64 个字"))
         dates = {}
-        for key in ("wedding_on", "child_birthday_on"):
+        for key in ("wedding_on", "child_birthday_on", "ordered_on"):
             if v.get(key):
                 dates[key] = _date(v[key])
                 if dates[key] is None:
@@ -367,6 +370,11 @@ def import_rows_validate(*, rows: Sequence[ImportRow], store: Store, may_order: 
         elif money:
             row.errors.append(_("填写了订单金额或定金，但没有填套系"))
         row.amount, row.deposit = money.get("amount"), money.get("deposit")
+        row.ordered_on = dates.get("ordered_on")
+        if row.ordered_on is not None and row.ordered_on > timezone.localdate():
+            row.errors.append(_("下单日期不能晚于今天：%(value)s") % {"value": v["ordered_on"]})
+        elif row.ordered_on is not None and not package_name:
+            row.errors.append(_("填写了下单日期，但没有填套系"))
         if row.package is not None and row.deposit is not None and None not in money.values():
             if row.deposit > (row.amount if row.amount is not None else row.package.price):
                 row.errors.append(_("已付定金大于订单金额"))
@@ -437,6 +445,10 @@ def rejected_sheet_rows(rows: Iterable[ImportRow]) -> list[list[str | int]]:
             for row in rows if not row.is_valid]
 
 
+def _noon(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time(12, 0)))
+
+
 # --- the import ------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -468,13 +480,18 @@ def customers_import(*, rows: Sequence[ImportRow], store: Store, by) -> ImportRe
     for row in rows:
         if row.package is None:
             continue
+        # An old order keeps its date (下单日期): this month's figures count only this month's
+        # sales. Without one, the order is dated now, as if booked at the desk.
+        at = _noon(row.ordered_on) if row.ordered_on else None
         try:
             order = order_create(customer=row.customer, package=packages[row.package.pk], by=by,
-                                 amount=row.amount)
+                                 amount=row.amount, at=at)
+            if at is not None:
+                Order.objects.filter(pk=order.pk).update(created_at=at)
             orders += 1
             if row.deposit:
                 payment_record(order=order, kind=PaymentKind.DEPOSIT, amount=row.deposit,
-                               received_by=by, note=_("从 Excel 导入"))
+                               received_by=by, note=_("从 Excel 导入"), paid_at=at)
                 payments += 1
         except ValidationError as exc:
             raise ValidationError(_("第 %(row)d 行导入失败：%(reason)s 本次未导入任何数据。") % {

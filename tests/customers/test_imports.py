@@ -14,6 +14,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 from openpyxl import Workbook, load_workbook
 
 from customers.models import Customer, SourceChannel, Title
@@ -427,3 +428,33 @@ def test_a_specialist_may_not_import(client, world, specialist, front_desk):
                        {"digest": _digest(preview)}).status_code == 403
     assert client.get(reverse("imports:rejected", args=[token])).status_code == 403
     assert not Customer.objects.filter(mobile="13800000001").exists()
+
+
+def test_an_old_order_keeps_its_date_from_the_sheet(world, front_desk, package):
+    """下单日期: an imported order, its 定单 stage and its deposit are dated then, so this
+    month's figures count only this month's sales; a future date or a date without a package
+    is refused."""
+    header = ["姓名", "手机号", "套系", "已付定金", "下单日期"]
+    rows = {2: ["老订单", 13800000021, package.name, 1000, date(2024, 5, 20)],
+            3: ["新订单", 13800000022, package.name, None, None],
+            4: ["未来", 13800000023, package.name, None, "2099-01-01"],
+            5: ["无套系", 13800000024, None, None, "2024-05-20"]}
+    preview = import_preview(data=_workbook(rows, header=header, title_line=None), store=world)
+    assert _errors(preview) == {4: ["下单日期不能晚于今天：2099-01-01"],
+                                5: ["填写了下单日期，但没有填套系"]}
+    customers_import(rows=preview.rows, store=world, by=front_desk)
+    old = Order.objects.get(customer__name="老订单")
+    assert timezone.localtime(old.created_at).date() == date(2024, 5, 20)
+    first_stage = old.stages.get(kind=StageKind.ORDER)
+    assert timezone.localtime(first_stage.completed_at).date() == date(2024, 5, 20)
+    assert timezone.localtime(old.payments.get().paid_at).date() == date(2024, 5, 20)
+    new = Order.objects.get(customer__name="新订单")
+    assert timezone.localtime(new.created_at).date() == timezone.localdate()
+
+
+def test_imports_parse_xml_with_defusedxml():
+    """openpyxl uses defusedxml when it is installed (entity expansion and external entities
+    refused while parsing an imported sheet)."""
+    from openpyxl.xml import DEFUSEDXML
+
+    assert DEFUSEDXML is True
