@@ -1,5 +1,7 @@
 """Reads of customers, always starting from what the user may see."""
 from django.db.models import Q, QuerySet
+from django.db.models.functions import Reverse
+from django.db.models.lookups import StartsWith
 
 from staff.scoping import scope_for
 
@@ -15,13 +17,19 @@ def customers_visible_to(user) -> QuerySet[Customer]:
 
 def customer_search_q(value: str, *, prefix: str = "") -> Q | None:
     """The one search rule: an 11-digit mobile matches exactly, 4+ digits match the mobile's
-    end, anything else the name. `prefix` is the path to the customer ("order__customer__").
-    None: the text cannot match anyone (fewer than 4 digits)."""
+    end (the last four digits, as staff ask for them), anything else part of the name. `prefix`
+    is the path to the customer ("order__customer__"). None: the text cannot match anyone
+    (fewer than 4 digits).
+
+    Each form has an index at chain size (customers migration 0004, PostgreSQL): the mobile's
+    b-tree, a prefix index on the reversed mobile for its end, a trigram index on the name."""
     value = (value or "").strip()
     if MOBILE_RE.match(value):
         return Q(**{f"{prefix}mobile": value})
     if value.isdigit():
-        return Q(**{f"{prefix}mobile__endswith": value}) if len(value) >= 4 else None
+        if len(value) < 4:
+            return None
+        return Q(StartsWith(Reverse(f"{prefix}mobile"), value[::-1]))
     return Q(**{f"{prefix}name__contains": value})
 
 
