@@ -23,10 +23,11 @@ from orders.selectors import orders_visible_to
 from staff.models import Role, Store, User
 from staff.scoping import scope_for
 from studio.errors import DomainError
-from studio.exports import XlsxColumn, XlsxSection, xlsx_report_response, xlsx_response
+from studio.exports import XlsxColumn, XlsxSection, export_list, xlsx_report_response
 from studio.forms import ServiceFormMixin
 from studio.pagination import paginate
 
+from .exports import reworks_filtered
 from .flowcards import (
     flow_card_create,
     flow_card_preview,
@@ -37,7 +38,6 @@ from .flowcards import (
     rework_decide,
     rework_done,
     rework_request,
-    reworks_list_for_desk,
     reworks_visible_to,
     staff_with_performance_visible_to,
 )
@@ -291,32 +291,13 @@ def rework_new(request: HttpRequest, pk: int) -> HttpResponse:
 @permission_required("orders.view_rework", raise_exception=True)
 def reworks(request: HttpRequest) -> HttpResponse:
     """Rework records in the viewer's scope; those awaiting approval first."""
-    status = request.GET.get("status", "")
-    if status not in ReworkStatus.values:
-        status = ""
-    records = reworks_list_for_desk(request.user, status=status or None)
     if request.GET.get("export") == "xlsx":
-        return _reworks_xlsx(request, records)
+        return export_list(request, "reworks")
+    status, records = reworks_filtered(request.user, request.GET)
     page = paginate(request, records)
     return render(request, "orders/frontdesk/flow_reworks.html", {
         "page": page, "status": status, "statuses": ReworkStatus.choices,
         "query": f"status={status}" if status else "", "active": "reworks"})
-
-
-def _reworks_xlsx(request: HttpRequest, records: QuerySet[Rework]) -> HttpResponse:
-    """The whole filtered rework list (every page), one row a rework."""
-    columns = [XlsxColumn(h, w) for h, w in [
-        (_("申请时间"), 17), (_("订单号"), 9), (_("套系"), 16), (_("门店"), 12), (_("客户"), 12),
-        (_("返工内容"), 24), (_("返工原因"), 30), (_("申请人"), 10), (_("状态"), 8),
-        (_("审批店长"), 10), (_("审批时间"), 17), (_("审批意见"), 24), (_("完成时间"), 17)]]
-    rows = ([r.created_at, r.order_id, r.order.package.name, r.order.store.name,
-             r.order.customer.name, r.items, r.reason, r.requested_by.display_name,
-             r.get_status_display(), r.decided_by.display_name if r.decided_by else "",
-             r.decided_at, r.decision_note, r.done_at]
-            for r in records.iterator(chunk_size=2000))
-    return xlsx_response(request=request, filename=f"返工记录-{timezone.localdate():%Y%m%d}.xlsx",
-                         title=_("返工记录"), columns=columns, rows=rows,
-                         audit_detail={"list": "reworks", "filters": request.GET.dict()})
 
 
 def _rework_of(request: HttpRequest, pk: int) -> Rework:

@@ -4,7 +4,6 @@ Every page starts from a `*_visible_to(user)` selector: another store's order or
 answers 404; a role without the permission 403; bad input and refused moves become form
 errors on the page, never a 500.
 """
-from datetime import date
 
 from django import forms
 from django.contrib import messages
@@ -21,7 +20,7 @@ from customers.models import Title
 from customers.validators import validate_mobile
 from staff.models import Store
 from staff.scoping import scope_for
-from studio.exports import XlsxColumn, XlsxSection, xlsx_report_response, xlsx_response
+from studio.exports import XlsxColumn, XlsxSection, export_list, xlsx_report_response
 from studio.forms import LocalDateTimeInput, RadioInput, ServiceFormMixin
 from studio.pagination import paginate
 
@@ -34,6 +33,7 @@ from ..models import (
     WalkOutStatus,
 )
 from ..selectors import orders_visible_to
+from .exports import production_filtered, walkouts_filtered
 from .production import (
     MAX_REPORT_DAYS,
     pickup_sms_of,
@@ -41,7 +41,6 @@ from .production import (
     production_item_add,
     production_items_of_order,
     production_late,
-    production_list_for_production,
     production_pickup,
     production_qc,
     production_send,
@@ -51,7 +50,6 @@ from .production import (
     walkout_give_up,
     walkout_orders_to_convert,
     walkout_record,
-    walkouts_list_for_walkouts,
     walkouts_visible_to,
 )
 
@@ -192,13 +190,9 @@ def _production_nav() -> dict:
 @permission_required("orders.view_productionitem", raise_exception=True)
 def production(request: HttpRequest) -> HttpResponse:
     """催件: every product in scope, by status and product."""
-    status = request.GET.get("status", "")
-    kind = request.GET.get("kind", "")
-    status = status if status in ProductionStatus.values else ""
-    kind = kind if kind in ProductKind.values else ""
-    items = production_list_for_production(request.user, status=status, kind=kind)
     if request.GET.get("export") == "xlsx":
-        return _production_xlsx(request, items)
+        return export_list(request, "production")
+    status, kind, items = production_filtered(request.user, request.GET)
     page = paginate(request, items)
     query = request.GET.copy()
     query.pop("page", None)
@@ -212,45 +206,13 @@ def production(request: HttpRequest) -> HttpResponse:
 @permission_required("orders.view_productionitem", raise_exception=True)
 def late_production(request: HttpRequest) -> HttpResponse:
     """Products at the lab past their due date: the list to chase the lab with."""
+    if request.GET.get("export") == "xlsx":
+        return export_list(request, "late_production")
     today = timezone.localdate()
     items = production_late(request.user, today=today)
-    if request.GET.get("export") == "xlsx":
-        return _late_production_xlsx(request, items, today)
     page = paginate(request, items)
     return render(request, "orders/frontdesk/production_late.html", {
         "page": page, "today": today, "query": ""})
-
-
-def _production_xlsx(request: HttpRequest, items) -> HttpResponse:
-    """The whole filtered 催件 list (every page), one row a product."""
-    columns = [XlsxColumn(h, w) for h, w in [
-        (_("订单号"), 9), (_("套系"), 16), (_("门店"), 12), (_("客户"), 12), (_("产品"), 10),
-        (_("说明"), 20), (_("数量"), 6), (_("状态"), 10), (_("送厂时间"), 17),
-        (_("预计到店"), 12), (_("到店时间"), 17), (_("质检数量"), 8), (_("质检人"), 10),
-        (_("质检说明"), 20), (_("质检时间"), 17), (_("取件人"), 10), (_("取件时间"), 17)]]
-    rows = ([i.order_id, i.order.package.name, i.order.store.name, str(i.order.customer),
-             i.get_kind_display(), i.description, i.quantity, i.get_status_display(), i.sent_at,
-             i.due_on, i.arrived_at, i.qc_count, i.qc_by.display_name if i.qc_by else "",
-             i.qc_note, i.qc_at, i.picked_up_by, i.picked_up_at]
-            for i in items.iterator(chunk_size=2000))
-    return xlsx_response(request=request, filename=f"催件-{timezone.localdate():%Y%m%d}.xlsx",
-                         title=_("催件"), columns=columns, rows=rows,
-                         audit_detail={"list": "production", "filters": request.GET.dict()})
-
-
-def _late_production_xlsx(request: HttpRequest, items, today: date) -> HttpResponse:
-    """Every late product in scope (every page), with the days it is overdue."""
-    columns = [XlsxColumn(h, w) for h, w in [
-        (_("订单号"), 9), (_("套系"), 16), (_("门店"), 12), (_("客户"), 12), (_("产品"), 10),
-        (_("说明"), 20), (_("数量"), 6), (_("送厂时间"), 17), (_("预计到店"), 12),
-        (_("逾期天数"), 8)]]
-    rows = ([i.order_id, i.order.package.name, i.order.store.name, str(i.order.customer),
-             i.get_kind_display(), i.description, i.quantity, i.sent_at, i.due_on,
-             (today - i.due_on).days]
-            for i in items.iterator(chunk_size=2000))
-    return xlsx_response(request=request, filename=f"逾期制作-{today:%Y%m%d}.xlsx",
-                         title=_("逾期制作"), columns=columns, rows=rows,
-                         audit_detail={"list": "late_production", "today": today.isoformat()})
 
 
 def _order_page(request: HttpRequest, order: Order, *, add_form=None, error_item=None,
@@ -316,15 +278,10 @@ def _stores_to_choose(user):
 @permission_required("orders.view_walkout", raise_exception=True)
 def walkouts(request: HttpRequest) -> HttpResponse:
     """走单 list: who left, why, and whether they were won back."""
-    status = request.GET.get("status", "")
-    reason = request.GET.get("reason", "")
-    q = request.GET.get("q", "").strip()[:50]
-    status = status if status in WalkOutStatus.values else ""
-    reason = reason if reason in WalkOutReason.values else ""
-    walkouts = walkouts_list_for_walkouts(request.user, status=status, reason=reason, q=q)
-    reveal = request.user.has_perm("customers.view_full_mobile")
     if request.GET.get("export") == "xlsx":
-        return _walkouts_xlsx(request, walkouts, reveal=reveal)
+        return export_list(request, "walkouts")
+    status, reason, q, walkouts = walkouts_filtered(request.user, request.GET)
+    reveal = request.user.has_perm("customers.view_full_mobile")
     page = paginate(request, walkouts)
     query = request.GET.copy()
     query.pop("page", None)
@@ -332,22 +289,6 @@ def walkouts(request: HttpRequest) -> HttpResponse:
     return render(request, "orders/frontdesk/walkout_list.html", {
         "page": page, "status": status, "reason": reason, "q": q, "query": query.urlencode(),
         "statuses": WalkOutStatus.choices, "reasons": WalkOutReason.choices, "reveal": reveal})
-
-
-def _walkouts_xlsx(request: HttpRequest, walkouts, *, reveal: bool) -> HttpResponse:
-    """The whole filtered 走单 list (every page); mobiles masked unless the viewer sees them."""
-    columns = [XlsxColumn(h, w) for h, w in [
-        (_("到店时间"), 17), (_("客户"), 12), (_("手机号"), 14), (_("门店"), 12),
-        (_("流失原因"), 12), (_("说明"), 24), (_("接待门市"), 10), (_("状态"), 8),
-        (_("成交订单"), 9), (_("结束时间"), 17)]]
-    rows = ([w.visited_at, str(w.customer), w.customer.mobile if reveal else w.customer.masked_mobile,
-             w.store.name, w.get_reason_display(), w.reason_note,
-             w.consultant.display_name if w.consultant else "", w.get_status_display(),
-             w.converted_order_id, w.closed_at]
-            for w in walkouts.iterator(chunk_size=2000))
-    return xlsx_response(request=request, filename=f"走单-{timezone.localdate():%Y%m%d}.xlsx",
-                         title=_("走单"), columns=columns, rows=rows,
-                         audit_detail={"list": "walkouts", "filters": request.GET.dict()})
 
 
 @login_required

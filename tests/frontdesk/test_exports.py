@@ -240,8 +240,7 @@ def test_the_production_list_exports_with_its_filters(client, front_desk, produc
     assert (row["产品"], row["说明"], row["数量"], row["状态"]) == ("相册", "水晶相册", 1, "待送厂")
     entries = AuditEntry.objects.filter(action=AuditAction.EXPORT, detail__list="production")
     assert entries.count() == 2
-    assert entries.filter(detail__filters={"status": "pending", "kind": "album",
-                                           "export": "xlsx"}).exists()
+    assert entries.filter(detail__filters={"status": "pending", "kind": "album"}).exists()
 
 
 def test_the_production_export_is_the_whole_list_not_a_page(client, front_desk, order_of):
