@@ -9,7 +9,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export DJANGO_SETTINGS_MODULE := studio.settings
 
-.PHONY: run test deps lint messages clean-var
+.PHONY: run test deps lint messages clean-var bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -49,3 +49,11 @@ messages: deps
 
 clean-var:
 	rm -rf var
+
+# Issue 9's benchmark on PostgreSQL: creates the database if absent, migrates, builds the
+# "chain" data set (20 stores, 200,000 customers…) if absent, then measures and writes
+# bench/results.json and bench/results.md (the table is printed at the end).
+BENCH_DATABASE_URL := postgres://postgres@127.0.0.1:5432/studio_bench
+bench: deps
+	DATABASE_URL=$${DATABASE_URL:-$(BENCH_DATABASE_URL)} $(BIN)/python -m bench.prepare
+	DATABASE_URL=$${DATABASE_URL:-$(BENCH_DATABASE_URL)} $(BIN)/python -m bench.run

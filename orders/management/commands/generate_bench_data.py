@@ -4,16 +4,22 @@ Why not the services or the demo seed: they save row by row under locks, which i
 customer and hours for two hundred thousand. This command lays out the same rows the services
 would write (stages from Package.stage_kinds, the 定单 stage done at once, a ledger whose signed
 sum is paid_total, current_stage = first stage not done) but computes them in Python and writes
-them with bulk_create, one transaction per batch.
+them one transaction per batch: PostgreSQL COPY with primary keys reserved from the sequences
+(bench.copy), bulk_create elsewhere. With them, per customer (bench.extras): callback tasks and
+their call records, complaints and their events, member accounts, cards and the points ledger;
+some callbacks are past due but still pending and some stages are late, so that the sweeps
+have work. On PostgreSQL the tables are vacuumed and analysed at the end.
 
     python manage.py generate_bench_data --customers 200000 [--stores 20] [--seed 42] [--append]
 """
 from __future__ import annotations
 
+import gc
 import random
 import time
 from bisect import bisect
 from collections.abc import Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -25,10 +31,17 @@ from typing import Any
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.db import models, transaction
+from django.db import connection, connections, models, transaction
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from bench import copy as bench_copy
+from bench.copy import make
+from bench.extras import CAMPAIGNS, ExtrasBuilder, ExtraStaff
+from callbacks.models import CallbackCampaign, CallbackRecord, CallbackTask
+from complaints.models import Complaint, ComplaintEvent
 from customers.models import ContactTime, Customer, SourceChannel, Title
+from membership.models import CardEvent, MemberAccount, MemberCard, MemberTier, PointsEntry
 from orders.models import (
     ZERO,
     Order,
@@ -158,6 +171,7 @@ class _StoreStaff:
 
     pk: int
     specialists: list[int] = field(default_factory=list)
+    supervisors: list[int] = field(default_factory=list)
     front_desk: list[int] = field(default_factory=list)
     photographers: list[int] = field(default_factory=list)
     makeup_artists: list[int] = field(default_factory=list)
@@ -217,12 +231,19 @@ def _keep_given_timestamps(*model_classes: type[models.Model]) -> Iterator[None]
             f.auto_now, f.auto_now_add = auto_now, auto_now_add
 
 
+def _write_in_thread(groups: list[bench_copy.Group]) -> None:
+    with transaction.atomic():
+        bench_copy.write(groups)
+
+
 class BenchBuilder:
     """Computes customers, orders, stages, events and payments in memory, one batch at a time."""
 
     def __init__(self, *, rng: random.Random, now: datetime, stores: list[_StoreStaff],
-                 packages: list[_PackageInfo], taken_mobiles: set[str], seed: int) -> None:
+                 packages: list[_PackageInfo], taken_mobiles: set[str], seed: int,
+                 extras: ExtrasBuilder | None = None) -> None:
         self.rng, self.now, self.stores = rng, now, stores
+        self.extras = extras
         self.tz = timezone.get_default_timezone()
         self.packages = packages
         self.tally = Tally()
@@ -244,11 +265,12 @@ class BenchBuilder:
         self.pick_order_count = _Picker(ORDER_COUNT_WEIGHTS)
         self.pick_surname = _Picker([(s, 5) for s in COMMON_SURNAMES] + [(s, 1) for s in OTHER_SURNAMES])
         # Customers of earlier batches, per store: the referrers a referral can name.
-        self.referrers: dict[int, list[int]] = {s.pk: [] for s in stores}
+        # Instances, not pks: a batch is built while the one before it is still being written.
+        self.referrers: dict[int, list[Customer]] = {s.pk: [] for s in stores}
 
     # --- one batch ------------------------------------------------------------------------
-    def write_batch(self, size: int, *, batch_size: int) -> None:
-        """Build `size` customers with everything that hangs off them, then insert them."""
+    def build_batch(self, size: int) -> list[bench_copy.Group]:
+        """Build `size` customers with everything that hangs off them: the groups to write."""
         customers: list[Customer] = []
         orders: list[Order] = []
         stages: list[OrderStage] = []
@@ -267,20 +289,19 @@ class BenchBuilder:
                 package = first_package if i == 0 else self._package_for(kind)
                 self._order(customer=customer, store=store, package=package, at=at, orders=orders,
                             stages=stages, events=events, payments=payments)
-        # Each insert fills in the pks the next one's foreign keys read from the instances.
-        Customer.objects.bulk_create(customers, batch_size=batch_size)
-        Order.objects.bulk_create(orders, batch_size=batch_size)
-        OrderStage.objects.bulk_create(stages, batch_size=batch_size)
-        StageEvent.objects.bulk_create(events, batch_size=batch_size)
-        Payment.objects.bulk_create(payments, batch_size=batch_size)
+        more = (self.extras.build(customers=customers, orders=orders, stages=stages, payments=payments)
+                if self.extras is not None else [])
         for c in customers:
-            self.referrers[c.store_id].append(c.pk)
+            self.referrers[c.store_id].append(c)
         t = self.tally
         t.customers += len(customers)
         t.orders += len(orders)
         t.stages += len(stages)
         t.events += len(events)
         t.payments += len(payments)
+        # Parents first: each group's foreign keys are read from the instances written before.
+        return [(Customer, customers, None), (Order, orders, None), (OrderStage, stages, None),
+                (StageEvent, events, None), (Payment, payments, None), *more]
 
     def _order_times(self, joined_at: datetime, count: int) -> list[datetime]:
         """First order within three weeks of the first visit; repeat orders any time since."""
@@ -341,10 +362,10 @@ class BenchBuilder:
             birthday_on = (joined_at - timedelta(days=rng.randint(60, 1500))).astimezone(self.tz).date()
         assigned_to = rng.choice(store.specialists) if rng.random() < 0.85 else None
         t.assigned += assigned_to is not None
-        return Customer(
+        return make(Customer,
             store_id=store.pk, name=self._name(male), title=title, mobile=self._mobile(),
             wechat=f"wxid_{rng.getrandbits(40):010x}" if rng.random() < 0.6 else "",
-            source=source, referrer_id=referrer, wedding_on=wedding_on, child_birthday_on=birthday_on,
+            source=source, referrer=referrer, wedding_on=wedding_on, child_birthday_on=birthday_on,
             preferred_contact_time=self.pick_contact(rng), assigned_to_id=assigned_to,
             is_vip=rng.random() < 0.05,
             notes=rng.choice(CUSTOMER_NOTES) if rng.random() < 0.1 else "",
@@ -390,15 +411,16 @@ class BenchBuilder:
         consultant = rng.choice(store.front_desk)
         booker = customer.assigned_to_id or consultant
         scene = rng.choice(WEDDING_SCENES if package.kind == PackageKind.WEDDING else STUDIO_SCENES)
-        order = Order(customer=customer, store_id=store.pk, package_id=package.pk, amount=amount,
+        order = make(Order, customer=customer, store_id=store.pk, package_id=package.pk, amount=amount,
                       discount=discount, scene=scene, consultant_id=consultant, created_at=at)
         orders.append(order)
 
         kinds = package.stage_kinds
-        first = OrderStage(order=order, kind=kinds[0], sequence=0, status=StageStatus.DONE,
+        first = make(OrderStage, order=order, kind=kinds[0], sequence=0, status=StageStatus.DONE,
                            completed_at=at, completed_by_id=consultant, assigned_to_id=consultant)
         stages.append(first)
-        events.append(StageEvent(stage=first, action=StageEventAction.COMPLETED, before=StageStatus.PENDING,
+        events.append(make(StageEvent, stage=first, action=StageEventAction.COMPLETED,
+                           before=StageStatus.PENDING,
                                  after=StageStatus.DONE, by_id=consultant, at=at))
         t.done += 1
         done_at: dict[str, datetime] = {kinds[0]: at}
@@ -408,7 +430,7 @@ class BenchBuilder:
         reason = ""
         extras = ZERO
         for seq, kind in enumerate(kinds[1:], start=1):
-            stage = OrderStage(order=order, kind=kind, sequence=seq)
+            stage = make(OrderStage, order=order, kind=kind, sequence=seq)
             stages.append(stage)
             if current:  # an earlier stage is not done, so this one has not started
                 t.pending += 1
@@ -422,7 +444,7 @@ class BenchBuilder:
                     # order_cancel leaves the stages as they are and notes it on the current one.
                     cancelled_at = prev_done + (now - prev_done) * rng.uniform(0.05, 0.6)
                     reason = rng.choice(CANCEL_REASONS)
-                    events.append(StageEvent(stage=stage, action=StageEventAction.CANCELLED,
+                    events.append(make(StageEvent, stage=stage, action=StageEventAction.CANCELLED,
                                              before=StageStatus.PENDING, after=StageStatus.PENDING,
                                              by_id=consultant, at=cancelled_at, note=reason))
                     last = max(last, cancelled_at)
@@ -437,7 +459,7 @@ class BenchBuilder:
             stage.assigned_to_id, stage.makeup_artist_id = assigned, makeup
             if kind == StageKind.SHOOT:
                 stage.location = scene or "内景影棚"
-            events.append(StageEvent(stage=stage, action=StageEventAction.SCHEDULED,
+            events.append(make(StageEvent, stage=stage, action=StageEventAction.SCHEDULED,
                                      before=StageStatus.PENDING, after=StageStatus.SCHEDULED,
                                      scheduled_at=slot, by_id=booker, at=booked_at))
             last = max(last, booked_at)
@@ -455,7 +477,7 @@ class BenchBuilder:
                 extras += stage.extra_amount
             if kind == StageKind.PICKUP:
                 stage.picked_up_by = customer.name if rng.random() < 0.8 else "家属代取"
-            events.append(StageEvent(stage=stage, action=StageEventAction.COMPLETED,
+            events.append(make(StageEvent, stage=stage, action=StageEventAction.COMPLETED,
                                      before=StageStatus.SCHEDULED, after=StageStatus.DONE,
                                      by_id=assigned, at=completed_at))
             t.done += 1
@@ -489,7 +511,7 @@ class BenchBuilder:
             nonlocal paid, last
             at = min(max(at, last), now)  # the ledger reads in time order
             received_by = rng.choice(store.cashiers) if rng.random() < 0.7 else rng.choice(store.front_desk)
-            payments.append(Payment(order=order, kind=kind, amount=amount, method=self.pick_method(rng),
+            payments.append(make(Payment, order=order, kind=kind, amount=amount, method=self.pick_method(rng),
                                     received_by_id=received_by, paid_at=at, note=note, created_at=at))
             paid += -amount if kind == PaymentKind.REFUND else amount
             last = at
@@ -531,6 +553,8 @@ class Command(BaseCommand):
                             help="压测门店已有客户时继续追加，而不是拒绝执行")
         parser.add_argument("--batch-size", type=int, default=5000,
                             help="每个事务写入的客户数（默认 5000）")
+        parser.add_argument("--no-extras", action="store_true",
+                            help="只生成客户、订单、阶段和收款，不生成回访、投诉和积分")
 
     def handle(self, *args: Any, **options: Any) -> None:
         total: int = options["customers"]
@@ -558,17 +582,52 @@ class Command(BaseCommand):
         if options["append"]:
             taken = set(Customer.objects.filter(store__in=stores).values_list("mobile", flat=True))
 
-        builder = BenchBuilder(rng=rng, now=timezone.now(), stores=staff, packages=packages,
-                               taken_mobiles=taken, seed=seed)
+        now = timezone.now()
+        extras = None
+        if not options["no_extras"]:
+            extras = ExtrasBuilder(
+                rng=random.Random(seed + 1), now=now, tz=timezone.get_default_timezone(),
+                staff={s.pk: ExtraStaff(specialists=s.specialists, supervisors=s.supervisors,
+                                        front_desk=s.front_desk) for s in staff},
+                campaigns=self._ensure_campaigns(stores, staff, now),
+                tiers=list(MemberTier.objects.values_list("pk", "threshold", "earn_rate")),
+                taken_references=set(Complaint.objects.values_list("reference", flat=True)))
+        builder = BenchBuilder(rng=rng, now=now, stores=staff, packages=packages,
+                               taken_mobiles=taken, seed=seed, extras=extras)
         self.stdout.write(f"开始生成：{total:,} 位客户，{len(stores)} 家门店，{len(packages)} 个套系，"
                           f"每批 {batch_size:,} 位客户。")
-        with _keep_given_timestamps(Customer, Order, Payment, StageEvent):
+        # On PostgreSQL one thread writes batch n (COPY, one transaction) while this one builds
+        # batch n + 1: the server's work overlaps ours on a two-core machine.
+        pipelined = bench_copy.is_postgresql()
+        pending: Future | None = None
+        # Millions of fresh objects and no cycles among them worth collecting: the cyclic
+        # collector would walk all of them again and again.
+        gc.disable()
+        with (_keep_given_timestamps(Customer, Order, Payment, StageEvent, CallbackTask, Complaint,
+                                     MemberAccount, MemberCard),
+              ThreadPoolExecutor(max_workers=1) as writer):
             for start in range(0, total, batch_size):
-                with transaction.atomic():
-                    builder.write_batch(min(batch_size, total - start), batch_size=batch_size)
+                groups = builder.build_batch(min(batch_size, total - start))
+                if pending is not None:
+                    pending.result()
+                if pipelined:
+                    pending = writer.submit(_write_in_thread, groups)
+                else:
+                    with transaction.atomic():
+                        bench_copy.write(groups)
                 t = builder.tally
                 self.stdout.write(f"  客户 {t.customers:,} / {total:,}，订单 {t.orders:,},"
                                   f"已用 {time.monotonic() - started:.1f} 秒")
+            if pending is not None:
+                pending.result()
+            if pipelined:
+                writer.submit(connections.close_all).result()  # the writer thread's own
+        gc.enable()
+        if extras is not None:
+            CallbackCampaign.objects.filter(store__in=stores).update(tasks_created=Coalesce(models.Subquery(
+                CallbackTask.objects.filter(campaign=models.OuterRef("pk")).values("campaign")
+                .annotate(n=models.Count("pk")).values("n")[:1]), 0))
+        self._analyse()
 
         t = builder.tally
         seconds = time.monotonic() - started
@@ -584,6 +643,49 @@ class Command(BaseCommand):
             f"待安排 {t.pending:,})",
             f"  收款记录 {t.payments:,}（其中退款 {t.refunds:,}），阶段记录 {t.events:,}",
         ]))
+        if extras is not None:
+            x = extras.tally
+            self.stdout.write("\n".join([
+                f"  回访任务 {x.tasks:,}（活动回访 {x.campaign_tasks:,},"
+                f"已过期限仍待回访 {x.open_past_due:,}),"
+                f"回访记录 {x.records:,}",
+                f"  投诉 {x.complaints:,}（处理中 {x.open_complaints:,}),"
+                f"投诉处理记录 {x.complaint_events:,}",
+                f"  会员 {x.members:,}，积分流水 {x.points:,}",
+            ]))
+
+    def _analyse(self) -> None:
+        """Fresh statistics (and, on PostgreSQL, the visibility map) for the planner."""
+        tables = [m._meta.db_table for m in (
+            Customer, Order, OrderStage, StageEvent, Payment, CallbackTask, CallbackRecord, Complaint,
+            ComplaintEvent, MemberAccount, MemberCard, CardEvent, PointsEntry, CallbackCampaign)]
+        with connection.cursor() as cursor:
+            if bench_copy.is_postgresql() and connection.get_autocommit():
+                for table in tables:
+                    cursor.execute(f"VACUUM (ANALYZE) {table}")
+            else:
+                cursor.execute("ANALYZE")
+
+    def _ensure_campaigns(self, stores: list[Store], staff: list[_StoreStaff], now: datetime
+                          ) -> dict[int, list[CallbackCampaign]]:
+        """A dozen holiday, anniversary and promotion campaigns per store over the two years."""
+        existing: dict[int, list[CallbackCampaign]] = {}
+        for c in CallbackCampaign.objects.filter(store__in=stores, name__startswith="压测·"):
+            existing.setdefault(c.store_id, []).append(c)
+        new = []
+        for store, people in zip(stores, staff, strict=True):
+            if store.pk in existing:
+                continue
+            for name, purpose, days in CAMPAIGNS:
+                at = now - timedelta(days=days)
+                new.append(CallbackCampaign(name=f"压测·{name}", purpose=purpose, store=store,
+                                            created_by_id=people.supervisors[0], created_at=at,
+                                            updated_at=at))
+        with _keep_given_timestamps(CallbackCampaign), transaction.atomic():
+            bench_copy.write([(CallbackCampaign, new, None)])
+        for c in new:
+            existing.setdefault(c.store_id, []).append(c)
+        return existing
 
     # --- the fixed part: stores, staff, packages (a few queries, not per row) ---------------
     def _ensure_stores(self, count: int) -> tuple[list[Store], int]:
@@ -633,7 +735,8 @@ class Command(BaseCommand):
              for u in new_users], ignore_conflicts=True)
 
         by_store = {store.pk: _StoreStaff(pk=store.pk) for store in stores}
-        pools = {Role.SPECIALIST: "specialists", Role.FRONT_DESK: "front_desk",
+        pools = {Role.SPECIALIST: "specialists", Role.SUPERVISOR: "supervisors",
+                 Role.FRONT_DESK: "front_desk",
                  Role.PHOTOGRAPHER: "photographers", Role.MAKEUP_ARTIST: "makeup_artists",
                  Role.SELECTION_CONSULTANT: "selection_consultants", Role.CASHIER: "cashiers"}
         for store_id, role, user_id in (StaffMember.objects.filter(user_id__in=users.values())
