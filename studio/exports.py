@@ -57,7 +57,9 @@ def neutralise(value: Any) -> Any:
     return value
 
 
-def _cell(sheet, value: Any) -> WriteOnlyCell:
+def _cell(sheet, value: Any) -> Any:
+    """The value as the sheet should hold it: dates, times and money as cells with a number
+    format, text neutralised; plain values go as they are (a cell object costs time per cell)."""
     if isinstance(value, datetime):
         value = timezone.localtime(value).replace(tzinfo=None) if timezone.is_aware(value) else value
         cell = WriteOnlyCell(sheet, value=value)
@@ -69,9 +71,15 @@ def _cell(sheet, value: Any) -> WriteOnlyCell:
         cell = WriteOnlyCell(sheet, value=value)
         cell.number_format = MONEY_FORMAT
     elif isinstance(value, bool):
-        cell = WriteOnlyCell(sheet, value="是" if value else "否")
+        return "是" if value else "否"
+    elif value is None:
+        return None
+    elif isinstance(value, str):
+        return neutralise(value)
+    elif isinstance(value, (int, float)):
+        return value
     else:
-        cell = WriteOnlyCell(sheet, value=neutralise("" if value is None else value))
+        return neutralise(str(value))
     return cell
 
 
@@ -159,12 +167,9 @@ def export_list(request: HttpRequest, name: str) -> HttpResponse:
 
 def export_job_enqueue(job_id: int) -> None:
     """Hand the job to the worker; with the broker down it stays queued for the sweep."""
-    from .tasks import run_export_task
+    from .tasks import enqueue, run_export_task
 
-    try:
-        run_export_task.delay(job_id)
-    except Exception:  # broker down: export_jobs_sweep sends it again
-        logger.warning("export job %s left to the sweep", job_id)
+    enqueue(run_export_task, job_id)  # broker down or hung: export_jobs_sweep sends it again
 
 
 def export_job_run(job_id: int) -> ExportJob | None:
@@ -290,7 +295,7 @@ def xlsx_report_response(
 
 
 def _bold(sheet, value: Any, size: int | None = None) -> WriteOnlyCell:
-    cell = _cell(sheet, value)
+    cell = WriteOnlyCell(sheet, value=neutralise(str(value)))
     cell.font = Font(bold=True, size=size)
     return cell
 
