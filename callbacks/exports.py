@@ -19,12 +19,15 @@ class CallbackListFilters:
     view: str
     purpose: str
     specialist: int | None
+    store: int | None = None
+    unassigned: bool = False  # ?specialist=none: the tasks nobody holds
 
 
 def callback_list_filtered(user, params: QueryDict, *, now: datetime
                            ) -> tuple[CallbackListFilters, QuerySet[CallbackTask]]:
-    """The tab (today, overdue...), the purpose and the specialist; unknown values are ignored.
-    The specialist filter narrows what the viewer already sees, so it cannot widen the scope."""
+    """The tab (today, overdue...), the purpose, the specialist (`none`: nobody) and the store;
+    unknown values are ignored. The specialist and store filters narrow what the viewer already
+    sees, so they cannot widen the scope."""
     view = params.get("view", "today")
     view = view if view in LIST_VIEWS else "today"
     tasks = callbacks_list_for_task_list(user, view=view, now=now)
@@ -37,7 +40,14 @@ def callback_list_filtered(user, params: QueryDict, *, now: datetime
     specialist_id = int(specialist) if specialist.isdigit() else None
     if specialist_id is not None:
         tasks = tasks.filter(assigned_to_id=specialist_id)
-    return CallbackListFilters(view, purpose, specialist_id), tasks
+    unassigned = specialist == "none"
+    if unassigned:
+        tasks = tasks.filter(assigned_to__isnull=True)
+    store = params.get("store", "")
+    store_id = int(store) if store.isdigit() else None
+    if store_id is not None:
+        tasks = tasks.filter(store_id=store_id)
+    return CallbackListFilters(view, purpose, specialist_id, store_id, unassigned), tasks
 
 
 @register_export("callback_tasks")

@@ -12,17 +12,21 @@ from studio.exports import ListExport, XlsxColumn, register_export
 
 from .models import Complaint, ComplaintCategory, ComplaintStatus
 from .selectors import complaints_list_for_archive
+from .statistics import CLOSED_STATUSES
 
 
 def complaint_archive_filtered(user, params: QueryDict) -> QuerySet[Complaint]:
-    """The archive (L50 建立投诉归档资料): customer, category, status, department, staff and
-    date; unknown values are ignored."""
+    """The archive (L50 建立投诉归档资料): customer, category, status (`open`, `ended`: closed
+    either way, or one status), department, staff, store, date, validity and past the step's
+    deadline (`overdue=yes`, open ones); unknown values are ignored."""
     complaints = customers_search(complaints_list_for_archive(user), params.get("q", ""),
                                   prefix="customer__")
     if params.get("category") in ComplaintCategory.values:
         complaints = complaints.filter(category=params["category"])
     if params.get("status") == "open":
         complaints = complaints.open()
+    elif params.get("status") == "ended":
+        complaints = complaints.filter(status__in=CLOSED_STATUSES)
     elif params.get("status") in ComplaintStatus.values:
         complaints = complaints.filter(status=params["status"])
     if params.get("department", "").isdigit():
@@ -30,6 +34,12 @@ def complaint_archive_filtered(user, params: QueryDict) -> QuerySet[Complaint]:
     if params.get("staff", "").isdigit():
         complaints = complaints.filter(Q(responsible_staff_id=params["staff"])
                                        | Q(handled_by_id=params["staff"]))
+    if params.get("store", "").isdigit():  # narrows the viewer's scope, never widens it
+        complaints = complaints.filter(store_id=params["store"])
+    if params.get("valid") in ("yes", "no"):
+        complaints = complaints.filter(is_valid=params["valid"] == "yes")
+    if params.get("overdue") == "yes":
+        complaints = complaints.open().filter(step_due_at__lt=timezone.now())
     for key, lookup in (("start", "received_at__date__gte"), ("end", "received_at__date__lte")):
         try:
             complaints = complaints.filter(**{lookup: date.fromisoformat(params.get(key, ""))})

@@ -124,6 +124,19 @@ class TargetRow:
     department: Department | None = None
     person: User | None = None
     note: str = ""
+    people: list[int] = field(default_factory=list)  # a department's people with a row
+
+    @property
+    def consultant_query(self) -> str | None:
+        """The lists' filter for whose orders and money this row counts (the store: all of
+        them; the remainder row: none that a list can select)."""
+        if self.kind == "store":
+            return ""
+        if self.kind == "person":
+            return f"consultant={self.person.pk}"
+        if self.kind == "department" and self.people:
+            return "&".join(f"consultant={pk}" for pk in self.people)
+        return None
 
     def target_of(self, metric: str) -> int | Decimal | None:
         """The target set for `metric`; None when none was (a 0 in a set row is none)."""
@@ -226,6 +239,7 @@ def target_vs_actual(store: Store, month: date, *, now: datetime | None = None) 
                         note=profile.get_role_display() if profile is not None else "")
         if dept_id in dept_rows:
             dept_rows[dept_id].actual.add(row.actual)
+            dept_rows[dept_id].people.append(pid)
         person_rows.append(row)
     dept_order = {d.pk: i for i, d in enumerate(departments)}
     person_rows.sort(key=lambda r: (dept_order.get(r.department.pk if r.department else None,

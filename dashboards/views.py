@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from callbacks.selectors import callback_counts
 from customers.selectors import customers_visible_to
-from orders.models import OrderStatus, StageStatus
+from orders.models import OrderStatus, StageKind, StageStatus
 from orders.selectors import orders_visible_to, stages_visible_to
 from staff.models import Department, Role, StaffMember, Store
 from staff.scoping import scope_for
@@ -29,7 +29,14 @@ from staff.targets import (
 )
 from studio.errors import DomainError
 
-from .selectors import METRICS, manager_dashboard, metric_labels, supervisor_dashboard, target_vs_actual
+from .selectors import (
+    METRICS,
+    UPSELL_STAGES,
+    manager_dashboard,
+    metric_labels,
+    supervisor_dashboard,
+    target_vs_actual,
+)
 
 
 @login_required
@@ -84,9 +91,13 @@ def _choices(request: HttpRequest, store: Store, month: date | None = None) -> d
     """The store picker (a general manager's) and the month navigation, with the query that
     keeps them in links."""
     scope = scope_for(request.user)
+    # store_query keeps a general manager's choice in links; store_param narrows a list behind
+    # a figure to the dashboard's store (a no-op for one who sees one store only).
     context = {"store": store,
                "stores": Store.objects.filter(is_active=True) if scope.all_stores else [],
-               "store_query": f"store={store.pk}" if scope.all_stores else ""}
+               "store_query": f"store={store.pk}" if scope.all_stores else "",
+               "store_param": f"store={store.pk}", "all_stores": scope.all_stores,
+               "upsell_kinds": [(k, StageKind(k).label) for k in UPSELL_STAGES]}
     if month is not None:
         context |= {"month": month, "prev_month": previous_month(month),
                     "next_month": next_month(month), "month_value": f"{month:%Y-%m}"}

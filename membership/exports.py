@@ -21,12 +21,17 @@ def _current_card(field: str) -> Subquery:
 
 def member_list_filtered(user, params: QueryDict) -> tuple[MemberFilterForm, QuerySet[MemberAccount]]:
     """(form, members): members with their customer, specialist, tier and current card (one
-    query per page), under the list's filters; invalid filters show nothing."""
+    query per page), under the list's filters; invalid filters show nothing. `store` and
+    `points=yes` (a balance to redeem) narrow the list as the dashboards count it."""
     form = MemberFilterForm(params or None)
     members = (members_visible_to(user)
                .select_related("customer__store", "customer__assigned_to", "tier")
                .annotate(card_number=_current_card("number"), card_status=_current_card("status"))
                .order_by("-created_at", "-pk"))
+    if params.get("store", "").isdigit():  # narrows the viewer's scope, never widens it
+        members = members.filter(customer__store_id=params["store"])
+    if params.get("points") == "yes":
+        members = members.filter(points_balance__gt=0)
     if not form.is_bound:
         return form, members
     if not form.is_valid():

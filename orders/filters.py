@@ -10,7 +10,7 @@ from staff.models import Role, Store, User
 from staff.scoping import scope_for
 from staff.selectors import staff_users_in_scope
 
-from .models import Order, OrderStage, Package, StageKind, StageStatus
+from .models import Order, OrderStage, OrderStatus, Package, StageKind, StageStatus
 
 STATE_CHOICES = [
     ("open", _("未完成")), ("pending", _("待安排")), ("scheduled", _("已预约")),
@@ -22,7 +22,10 @@ DATE = forms.DateInput(attrs={"type": "date"})
 PAYMENT_CHOICES = [("unpaid", _("未付款")), ("partial", _("已付定金")), ("paid", _("已付清"))]
 
 # Which filters each stage's list offers, after the seed's L18-L20 list for that stage.
-COMMON_FILTERS = ["q", "state", "specialist", "owing", "store", "ordering"]
+COMMON_FILTERS = ["q", "state", "specialist", "owing", "store", "ordering",
+                  # What the dashboards count (every figure links to its rows).
+                  "waiting", "booked_from", "booked_to", "completed_from", "completed_to",
+                  "consultant"]
 STAGE_FILTERS: dict[str, list[str]] = {
     StageKind.ORDER: ["scene", "amount_min", "amount_max", "payment", "package"],
     StageKind.GOWN: ["staff", "has_extras", "payment", "scheduled_from", "scheduled_to"],
@@ -48,6 +51,19 @@ class StageFilter(filters.FilterSet):
                                  empty_label=ANY)
     store = filters.ModelChoiceFilter(label=_("门店"), field_name="order__store",
                                       queryset=Store.objects.filter(is_active=True))
+    waiting = filters.ChoiceFilter(label=_("订单停在此阶段"), choices=YES_NO[:1],
+                                   method="filter_waiting")
+    booked_from = filters.DateFilter(label=_("下单日期从"), field_name="order__created_at",
+                                     lookup_expr="date__gte", widget=DATE)
+    booked_to = filters.DateFilter(label=_("下单日期至"), field_name="order__created_at",
+                                   lookup_expr="date__lte", widget=DATE)
+    completed_from = filters.DateFilter(label=_("完成日期从"), field_name="completed_at",
+                                        lookup_expr="date__gte", widget=DATE)
+    completed_to = filters.DateFilter(label=_("完成日期至"), field_name="completed_at",
+                                      lookup_expr="date__lte", widget=DATE)
+    consultant = filters.ModelMultipleChoiceFilter(
+        label=_("门市顾问"), field_name="order__consultant",
+        queryset=lambda request: _staff_choices(request, *Role.values))
     scene = filters.CharFilter(label=_("拍摄景点"), field_name="order__scene",
                                lookup_expr="icontains")
     amount_min = filters.NumberFilter(label=_("订单金额 ≥"), field_name="order__amount",
@@ -121,6 +137,10 @@ class StageFilter(filters.FilterSet):
             "done": lambda: queryset.filter(status=StageStatus.DONE),
             "all": lambda: queryset,
         }[value]()
+
+    def filter_waiting(self, queryset, name, value):
+        """The running orders waiting at this stage now (the order's current stage)."""
+        return queryset.filter(order__status=OrderStatus.ACTIVE, order__current_stage=F("kind"))
 
     def filter_owing(self, queryset, name, value):
         if value == "yes":

@@ -78,3 +78,17 @@ def specialist_loads(store_id: int) -> QuerySet:
                       open_followups=Coalesce(Subquery(
                           open_followups.annotate(n=Count("pk")).values("n")), 0))
             .order_by("user__first_name", "user__username"))
+
+
+def payments_visible_to(user) -> QuerySet[Payment]:
+    """Payments of the orders `user` may see (the same rule as orders_visible_to)."""
+    return scope_for(user).apply(Payment.objects.all(), store_field="order__store_id",
+                                 owner_field="order__customer__assigned_to_id")
+
+
+def payments_list_for_payment_list(user) -> QuerySet[Payment]:
+    """The payment ledger (收款记录), newest first, every column in one query."""
+    return (payments_visible_to(user)
+            .select_related("order__customer", "order__package", "order__store",
+                            "order__consultant", "received_by")
+            .order_by("-paid_at", "-pk"))

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import payment_views, views
 
 app_name = "orders"
 
@@ -12,6 +12,7 @@ urlpatterns = [
     path("orders/<int:pk>/stages/complete/", views.order_stage_complete, name="stage_complete"),
     path("orders/<int:pk>/stages/schedule/", views.order_stage_schedule, name="stage_schedule"),
     path("orders/<int:pk>/payments/", views.order_payment, name="payment"),
+    path("payments/", payment_views.payment_list, name="payments"),
     path("late/", views.late_list, name="late"),
     path("followups/", views.followup_list, name="followups"),
     path("followups/<int:pk>/done/", views.followup_done, name="followup_done"),
