@@ -116,14 +116,16 @@ def _register_store(user, *, customer: Customer | None, requested: Store | None)
     return Store.objects.get(pk=scope.store_id)
 
 
-def _detail(request: Request, complaint: Complaint) -> dict:
+def _detail(request: Request, complaint: Complaint, *, name: str = "", mobile: str = "") -> dict:
     """The complaint as the detail endpoint shows it (re-read with everything it joins)."""
     try:
         complaint = complaint_page(request.user, complaint.pk)
     except Complaint.DoesNotExist:
-        # A specialist who registers a new complainant: the customer is nobody's yet, so the
-        # complaint is out of their scope from now on; they still get what they registered.
-        pass
+        # A specialist who registers a complainant by name and mobile: a new customer is nobody's
+        # yet, a known mobile may be another specialist's customer, so the complaint is out of
+        # their scope from now on. They get what they registered in their own words, not that
+        # customer's file (its name and specialist would answer "whose number is this?").
+        complaint.customer = Customer(store=complaint.store, name=name, mobile=mobile)
     return ComplaintDetailSerializer(complaint, context={"request": request}).data
 
 
@@ -154,7 +156,8 @@ class ComplaintListApi(ReadOrWritePerm, generics.ListAPIView):
             store=store, by=request.user, customer=customer, name=data["name"],
             mobile=data["mobile"], order=data.get("order"), channel=data["channel"],
             category=data["category"], severity=data["severity"], content=data["content"])
-        return Response(_detail(request, complaint), status=status.HTTP_201_CREATED)
+        return Response(_detail(request, complaint, name=data["name"], mobile=data["mobile"]),
+                        status=status.HTTP_201_CREATED)
 
 
 class ComplaintDetailApi(generics.RetrieveAPIView):
