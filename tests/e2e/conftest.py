@@ -18,6 +18,8 @@ from orders.demo import DEMO_PASSWORD, demo_seed
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 SCREENSHOTS = Path(settings.BASE_DIR) / "var" / "screenshots"
+# Screenshots that CI keeps as artifacts (.ci/run prints the folder; git ignores artifacts/).
+ARTIFACT_SCREENSHOTS = Path(settings.BASE_DIR) / "artifacts" / "screenshots"
 
 
 @pytest.fixture(scope="session")
@@ -78,3 +80,33 @@ def screenshot(page: Page) -> Callable[[str], Path]:
         return path
 
     return save
+
+
+@pytest.fixture
+def artifact_screenshot(page: Page) -> Callable[[str], Path]:
+    """artifact_screenshot(name): save the whole page to artifacts/screenshots/<name>.png, the
+    folder CI keeps as an artifact of the run."""
+
+    def save(name: str) -> Path:
+        ARTIFACT_SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        path = ARTIFACT_SCREENSHOTS / f"{name}.png"
+        page.screenshot(path=str(path), full_page=True)
+        return path
+
+    return save
+
+
+@pytest.fixture
+def console_errors(page: Page) -> list[str]:
+    """The page's JavaScript errors as they happen: console.error messages (CSP refusals and
+    failed loads included) and uncaught exceptions. Request it before the first page.goto."""
+    errors: list[str] = []
+
+    def on_console(message) -> None:
+        # Chromium asks for /favicon.ico by itself; the site has none, and no page asked.
+        if message.type == "error" and not message.location.get("url", "").endswith("/favicon.ico"):
+            errors.append(f"console: {message.text} ({message.location.get('url', '')})")
+
+    page.on("console", on_console)
+    page.on("pageerror", lambda error: errors.append(f"pageerror: {error}"))
+    return errors
