@@ -205,6 +205,7 @@ class Payment(models.Model):
         constraints = [
             models.CheckConstraint(condition=models.Q(amount__gt=0), name="payment_amount_positive"),
         ]
+        indexes = [models.Index(fields=["paid_at"])]  # a month's revenue, the payments list
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} ¥{self.amount}"
@@ -219,6 +220,10 @@ class OrderStage(models.Model):
 
     order = models.ForeignKey(Order, verbose_name=_("订单"), on_delete=models.CASCADE,
                               related_name="stages")
+    # The order's store, kept on the stage so that a store's stage list is read from one index
+    # (an order never changes store): scoping a stage needs no join at chain size.
+    store = models.ForeignKey(Store, verbose_name=_("门店"), on_delete=models.PROTECT,
+                              related_name="+", db_index=False)
     kind = models.CharField(_("阶段"), max_length=16, choices=StageKind)
     sequence = models.PositiveSmallIntegerField(_("顺序"))
     status = models.CharField(_("状态"), max_length=16, choices=StageStatus,
@@ -258,6 +263,7 @@ class OrderStage(models.Model):
         indexes = [
             models.Index(fields=["kind", "status", "scheduled_at"]),
             models.Index(fields=["assigned_to", "kind", "status"]),
+            models.Index(fields=["store", "kind", "status", "scheduled_at"]),
         ]
 
     def __str__(self) -> str:

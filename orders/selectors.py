@@ -18,7 +18,7 @@ def orders_visible_to(user) -> QuerySet[Order]:
 
 
 def stages_visible_to(user) -> QuerySet[OrderStage]:
-    return scope_for(user).apply(OrderStage.objects.all(), store_field="order__store_id",
+    return scope_for(user).apply(OrderStage.objects.all(), store_field="store_id",
                                  owner_field="order__customer__assigned_to_id")
 
 

@@ -75,7 +75,8 @@ def order_create(
         raise ValidationError({"discount": _("优惠不能超过订单金额。")})
     order.save()
     stages = OrderStage.objects.bulk_create(
-        OrderStage(order=order, kind=kind, sequence=i) for i, kind in enumerate(package.stage_kinds)
+        OrderStage(order=order, store_id=order.store_id, kind=kind, sequence=i)
+        for i, kind in enumerate(package.stage_kinds)
     )
     first = stages[0]
     first.complete(at=at, by=by)

@@ -416,8 +416,9 @@ class BenchBuilder:
         orders.append(order)
 
         kinds = package.stage_kinds
-        first = make(OrderStage, order=order, kind=kinds[0], sequence=0, status=StageStatus.DONE,
-                           completed_at=at, completed_by_id=consultant, assigned_to_id=consultant)
+        first = make(OrderStage, order=order, store_id=store.pk, kind=kinds[0], sequence=0,
+                     status=StageStatus.DONE, completed_at=at, completed_by_id=consultant,
+                     assigned_to_id=consultant)
         stages.append(first)
         events.append(make(StageEvent, stage=first, action=StageEventAction.COMPLETED,
                            before=StageStatus.PENDING,
@@ -430,7 +431,7 @@ class BenchBuilder:
         reason = ""
         extras = ZERO
         for seq, kind in enumerate(kinds[1:], start=1):
-            stage = make(OrderStage, order=order, kind=kind, sequence=seq)
+            stage = make(OrderStage, order=order, store_id=store.pk, kind=kind, sequence=seq)
             stages.append(stage)
             if current:  # an earlier stage is not done, so this one has not started
                 t.pending += 1
