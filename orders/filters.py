@@ -1,12 +1,12 @@
 """Filters of the stage lists (seed L16-L20), shared by the pages, the exports and the API."""
 import django_filters as filters
 from django import forms
-from django.db.models import F, QuerySet
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from customers.selectors import customers_search
-from staff.models import Role, Store, User
+from staff.models import Role, Store
 from staff.scoping import scope_for
 from staff.selectors import staff_users_in_scope
 
@@ -36,20 +36,26 @@ STAGE_FILTERS: dict[str, list[str]] = {
 DEFAULT_STATE = {StageKind.ORDER: "all"}
 
 
-def _staff_choices(request, *roles: str) -> QuerySet[User]:
-    return staff_users_in_scope(request.user, *roles) if request else User.objects.none()
+# The filters that pick a person, and whose people they offer. One query fetches everyone in
+# the viewer's scope; each filter takes its roles from it (not a query per select box).
+STAFF_FILTER_ROLES: dict[str, tuple[str, ...]] = {
+    "specialist": (Role.SPECIALIST,),
+    "consultant": tuple(Role.values),
+    "staff": (Role.PHOTOGRAPHER, Role.MAKEUP_ARTIST, Role.SELECTION_CONSULTANT, Role.DESIGNER,
+              Role.FRONT_DESK),
+    "makeup_artist": (Role.MAKEUP_ARTIST,),
+    "handed_over_by": tuple(Role.values),
+}
 
 
 class StageFilter(filters.FilterSet):
     q = filters.CharFilter(label=_("姓名/手机号"), method="filter_q")
     state = filters.ChoiceFilter(label=_("状态"), choices=STATE_CHOICES, method="filter_state",
                                  empty_label=None)
-    specialist = filters.ModelChoiceFilter(
-        label=_("负责客服"), field_name="order__customer__assigned_to",
-        queryset=lambda request: _staff_choices(request, Role.SPECIALIST))
+    specialist = filters.ChoiceFilter(label=_("负责客服"), field_name="order__customer__assigned_to")
     owing = filters.ChoiceFilter(label=_("有欠款"), choices=YES_NO, method="filter_owing",
                                  empty_label=ANY)
-    store = filters.ModelChoiceFilter(label=_("门店"), field_name="order__store",
+    store = filters.ModelChoiceFilter(label=_("门店"), field_name="store",
                                       queryset=Store.objects.filter(is_active=True))
     waiting = filters.ChoiceFilter(label=_("订单停在此阶段"), choices=YES_NO[:1],
                                    method="filter_waiting")
@@ -61,9 +67,7 @@ class StageFilter(filters.FilterSet):
                                         lookup_expr="date__gte", widget=DATE)
     completed_to = filters.DateFilter(label=_("完成日期至"), field_name="completed_at",
                                       lookup_expr="date__lte", widget=DATE)
-    consultant = filters.ModelMultipleChoiceFilter(
-        label=_("门市顾问"), field_name="order__consultant",
-        queryset=lambda request: _staff_choices(request, *Role.values))
+    consultant = filters.MultipleChoiceFilter(label=_("门市顾问"), field_name="order__consultant")
     scene = filters.CharFilter(label=_("拍摄景点"), field_name="order__scene",
                                lookup_expr="icontains")
     amount_min = filters.NumberFilter(label=_("订单金额 ≥"), field_name="order__amount",
@@ -74,20 +78,12 @@ class StageFilter(filters.FilterSet):
                                    method="filter_payment")
     package = filters.ModelChoiceFilter(label=_("套系"), field_name="order__package",
                                         queryset=Package.objects.order_by("kind", "price"))
-    staff = filters.ModelChoiceFilter(
-        label=_("服务人员"), field_name="assigned_to",
-        queryset=lambda request: _staff_choices(
-            request, Role.PHOTOGRAPHER, Role.MAKEUP_ARTIST, Role.SELECTION_CONSULTANT,
-            Role.DESIGNER, Role.FRONT_DESK))
-    makeup_artist = filters.ModelChoiceFilter(
-        label=_("化妆师"), field_name="makeup_artist",
-        queryset=lambda request: _staff_choices(request, Role.MAKEUP_ARTIST))
+    staff = filters.ChoiceFilter(label=_("服务人员"), field_name="assigned_to")
+    makeup_artist = filters.ChoiceFilter(label=_("化妆师"), field_name="makeup_artist")
     location = filters.CharFilter(label=_("外景点"), field_name="location", lookup_expr="icontains")
     has_extras = filters.ChoiceFilter(label=_("有加选/消费"), choices=YES_NO,
                                       method="filter_has_extras", empty_label=ANY)
-    handed_over_by = filters.ModelChoiceFilter(
-        label=_("交件人员"), field_name="completed_by",
-        queryset=lambda request: _staff_choices(request, *Role.values))
+    handed_over_by = filters.ChoiceFilter(label=_("交件人员"), field_name="completed_by")
     scheduled_from = filters.DateFilter(label=_("预约日期从"), field_name="scheduled_at",
                                         lookup_expr="date__gte", widget=DATE)
     scheduled_to = filters.DateFilter(label=_("预约日期至"), field_name="scheduled_at",
@@ -123,6 +119,19 @@ class StageFilter(filters.FilterSet):
                 del self.filters[name]
             elif name != "state" and isinstance(filter_, filters.ChoiceFilter | filters.ModelChoiceFilter):
                 filter_.extra["empty_label"] = ANY
+        self._offer_staff(request.user if request is not None else None)
+
+    def _offer_staff(self, user) -> None:
+        """The person filters' choices: the viewer's colleagues in scope, one query for all."""
+        wanted = [name for name in STAFF_FILTER_ROLES if name in self.filters]
+        if not wanted:
+            return
+        people = list(staff_users_in_scope(user, *Role.values)) if user is not None else []
+        for name in wanted:
+            roles = STAFF_FILTER_ROLES[name]
+            self.filters[name].extra["choices"] = [
+                (str(person.pk), person.display_name) for person in people
+                if person.staff_profile.role in roles]
 
     def filter_q(self, queryset, name, value):
         return customers_search(queryset, value, prefix="order__customer__")
