@@ -175,7 +175,7 @@ def _actuals_by_person(store: Store, month: date) -> tuple[dict[int | None, Figu
     payments = Payment.objects.filter(order__store=store, paid_at__gte=start, paid_at__lt=end)
     for row in payments.values("order__consultant_id").annotate(**_signed_revenue()).order_by():
         credit(row["order__consultant_id"], "revenue", row["paid"] - row["refunded"])
-    upsells = (OrderStage.objects.filter(order__store=store, kind__in=UPSELL_STAGES,
+    upsells = (OrderStage.objects.filter(store=store, kind__in=UPSELL_STAGES,
                                          status=StageStatus.DONE, completed_at__gte=start,
                                          completed_at__lt=end, extra_amount__gt=0)
                .exclude(order__status=OrderStatus.CANCELLED))
@@ -378,7 +378,7 @@ def supervisor_dashboard(user, *, store: Store, now: datetime) -> dict[str, Any]
     specialists, callbacks = _specialists(tasks, store, now)
     late = {g["kind"]: g["n"] for g in (
         stages_visible_to(user)
-        .filter(order__store=store, status=StageStatus.SCHEDULED, scheduled_at__lt=now,
+        .filter(store=store, status=StageStatus.SCHEDULED, scheduled_at__lt=now,
                 order__status=OrderStatus.ACTIVE)
         .values("kind").annotate(n=Count("pk")).order_by())}
     late_rows = [{"kind": k, "label": str(StageKind(k).label), "count": late.get(k, 0)}
@@ -438,7 +438,7 @@ def _revenue(orders: QuerySet, start: datetime, end: datetime) -> dict[str, Any]
     return {"rows": rows, "net": net - sums[PaymentKind.REFUND], "count": sums["count"]}
 
 
-def _stages(orders: QuerySet, start: datetime, end: datetime) -> dict[str, Any]:
+def _stages(orders: QuerySet, stages: QuerySet, start: datetime, end: datetime) -> dict[str, Any]:
     """Per stage: orders waiting at it now, stages done in the month and how long customers
     waited for them (since the stage before was done), and the month's orders funnel:
     three queries."""
@@ -448,15 +448,15 @@ def _stages(orders: QuerySet, start: datetime, end: datetime) -> dict[str, Any]:
         .annotate(n=Count("pk")).order_by())}
     before = OrderStage.objects.filter(order=OuterRef("order"), sequence=OuterRef("sequence") - 1)
     done = {g["kind"]: g for g in (
-        OrderStage.objects.filter(order__in=live, status=StageStatus.DONE,
-                                  completed_at__gte=start, completed_at__lt=end)
+        stages.filter(status=StageStatus.DONE, completed_at__gte=start, completed_at__lt=end)
+        .exclude(order__status=OrderStatus.CANCELLED)
         .annotate(previous_done_at=Subquery(before.values("completed_at")[:1]))
         .values("kind")
         .annotate(n=Count("pk"), took=Avg(F("completed_at") - F("previous_done_at")))
         .order_by())}
     month_orders = live.filter(created_at__gte=start, created_at__lt=end)
     reached = {g["kind"]: g["n"] for g in (
-        OrderStage.objects.filter(order__in=month_orders, status=StageStatus.DONE)
+        stages.filter(order__in=month_orders, status=StageStatus.DONE)
         .values("kind").annotate(n=Count("pk")).order_by())}
     rows = []
     for kind in STAGE_SEQUENCE:
@@ -482,7 +482,7 @@ def manager_dashboard(user, *, store: Store, month: date, now: datetime) -> dict
     start, end = month_range(month)
     last = month_last_day(month)
     orders = orders_visible_to(user).filter(store=store)
-    stages = _stages(orders, start, end)
+    stages = _stages(orders, stages_visible_to(user).filter(store=store), start, end)
     targets = target_vs_actual(store, month, now=now)
     complaints = complaint_statistics(
         complaints=complaints_visible_to(user).filter(store=store), start=month, end=last, now=now)

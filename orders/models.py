@@ -264,6 +264,7 @@ class OrderStage(models.Model):
             models.Index(fields=["kind", "status", "scheduled_at"]),
             models.Index(fields=["assigned_to", "kind", "status"]),
             models.Index(fields=["store", "kind", "status", "scheduled_at"]),
+            models.Index(fields=["store", "completed_at"]),  # a month's services, the dashboards
         ]
 
     def __str__(self) -> str:
