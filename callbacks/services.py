@@ -234,12 +234,13 @@ def on_stage_completed(sender, stage_id: int, kind: str, **kwargs) -> None:
     If the broker is down the stage is done anyway; the beat sweep creates the task later."""
     if kind not in SERVICE_STAGES:
         return
+    from studio.tasks import enqueue
+
     from .tasks import create_callback_for_stage_task
 
-    try:
-        create_callback_for_stage_task.delay(stage_id)
-    except Exception:  # broker down: the sweep (callbacks_sweep_completed_stages) catches up
-        logger.warning("callback for stage %s left to the sweep", stage_id)
+    # Broker down or hung: within ~1 s the request goes on, and the sweep
+    # (callbacks_sweep_completed_stages) creates the callback later.
+    enqueue(create_callback_for_stage_task, stage_id)
 
 
 

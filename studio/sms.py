@@ -41,7 +41,7 @@ def sms_queue(*, mobile: str, body: str, purpose: str = "", store_id: int | None
     """Put a message in the outbox and send it once the transaction commits. With a
     `dedupe_key` (a sweep's reminder), a message already queued under it is not queued again:
     returns None."""
-    from .tasks import send_sms_task
+    from .tasks import enqueue, send_sms_task
 
     try:
         with transaction.atomic():
@@ -52,7 +52,9 @@ def sms_queue(*, mobile: str, body: str, purpose: str = "", store_id: int | None
         if dedupe_key is None:
             raise
         return None
-    transaction.on_commit(partial(send_sms_task.delay, message.pk))
+    # A broker that is down or hung costs the request at most ~1 s: the row stays queued and
+    # resend_queued_sms_task sends it later.
+    transaction.on_commit(partial(enqueue, send_sms_task, message.pk))
     return message
 
 
