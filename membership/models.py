@@ -268,3 +268,36 @@ class Segment(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.name
+
+
+class ReconciliationKind(models.TextChoices):
+    POINTS_BALANCE = "points_balance", _("积分余额与流水合计不符")
+    POINTS_REMAINING = "points_remaining", _("积分余额与未用积分合计不符")
+    ORDER_PAID = "order_paid", _("订单已收款与收款流水合计不符")
+
+
+class ReconciliationIssue(models.Model):
+    """A difference the nightly reconciliation found between a balance kept in step and the
+    sum of its ledger (membership.reconcile). Found once per difference; closed when it is
+    gone."""
+
+    kind = models.CharField(_("类型"), max_length=32, choices=ReconciliationKind)
+    object_id = models.BigIntegerField(_("对象编号"))  # a MemberAccount or an Order, by kind
+    kept = models.DecimalField(_("记录值"), max_digits=14, decimal_places=2)
+    ledger = models.DecimalField(_("流水合计"), max_digits=14, decimal_places=2)
+    found_at = models.DateTimeField(_("发现时间"))
+    resolved_at = models.DateTimeField(_("消除时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("对账差异")
+        verbose_name_plural = _("对账差异")
+        ordering = ["-found_at", "-pk"]
+        constraints = [
+            # The same open difference is recorded once, however often the job runs.
+            models.UniqueConstraint(fields=["kind", "object_id", "kept", "ledger"],
+                                    condition=models.Q(resolved_at__isnull=True),
+                                    name="reconciliation_issue_open_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} #{self.object_id}: {self.kept} ≠ {self.ledger}"
