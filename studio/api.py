@@ -1,10 +1,18 @@
 """API plumbing shared by every app: pagination and error translation."""
+import logging
+
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import DatabaseError
 from rest_framework import pagination, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+from rest_framework.views import set_rollback
 
+from .db_errors import CODE as DATABASE_ERROR_CODE
+from .db_errors import RETRY_AFTER_SECONDS, database_error_message
 from .errors import DomainError
+
+logger = logging.getLogger(__name__)
 
 
 class Pagination(pagination.PageNumberPagination):
@@ -14,7 +22,15 @@ class Pagination(pagination.PageNumberPagination):
 
 
 def exception_handler(exc, context):
-    """Domain refusals answer 409; model validation errors answer 400 with field errors."""
+    """Domain refusals answer 409; model validation errors answer 400 with field errors; a
+    database that fails answers 503 with a message (logged with its traceback), not a 500."""
+    if isinstance(exc, DatabaseError):
+        logger.error("database error in %s", type(context.get("view")).__name__,
+                     exc_info=(type(exc), exc, exc.__traceback__))
+        set_rollback()
+        return Response({"detail": database_error_message(), "code": DATABASE_ERROR_CODE},
+                        status=status.HTTP_503_SERVICE_UNAVAILABLE,
+                        headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
     if isinstance(exc, DomainError):
         return Response({"detail": exc.message, "code": exc.code}, status=status.HTTP_409_CONFLICT)
     if isinstance(exc, DjangoValidationError):
