@@ -185,12 +185,14 @@ def campaign_create(*, name: str, purpose: str, store, customers, by,
                                   customer_ids=[c.pk for c in customer_list])
     owner = {cid: uid for uid, cids in proposal.items() for cid in cids}
     policy = policy_for(store.pk)
+    # Every task starts now, so its due time depends only on the customer's contact time.
+    due = {time: callback_due_at(triggered_at=now, policy=policy, contact_time=time)
+           for time in {c.preferred_contact_time for c in customer_list}}
     tasks = CallbackTask.objects.bulk_create([
-        CallbackTask(customer=c, store=store, purpose=purpose, campaign=campaign,
+        CallbackTask(customer_id=c.pk, store=store, purpose=purpose, campaign=campaign,
                      assigned_to_id=owner[c.pk], triggered_at=now,
-                     due_at=callback_due_at(triggered_at=now, policy=policy,
-                                            contact_time=c.preferred_contact_time))
-        for c in customer_list], ignore_conflicts=True)
+                     due_at=due[c.preferred_contact_time])
+        for c in customer_list], batch_size=2000, ignore_conflicts=True)
     campaign.tasks_created = len(tasks)
     campaign.save(update_fields=["tasks_created"])
     return campaign

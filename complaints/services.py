@@ -322,21 +322,24 @@ def complaints_escalate(*, now: datetime) -> int:
     manager. Per level: one SELECT, one UPDATE, one INSERT of history rows; safe to run twice
     (a level is only ever raised once per step)."""
     total = 0
-    for level, late_since, who in ((1, now, _("客服主管")),
-                                   (2, now - ESCALATE_TO_MANAGER_AFTER, _("店长"))):
-        ids = list(Complaint.objects.filter(status__in=OPEN_STATUSES, escalation_level=level - 1,
-                                            step_due_at__lt=late_since)
-                   .values_list("pk", "status"))
-        if not ids:
-            continue
-        Complaint.objects.filter(pk__in=[pk for pk, _status in ids],
-                                 escalation_level=level - 1).update(escalation_level=level,
-                                                                    escalated_at=now)
-        ComplaintEvent.objects.bulk_create(
-            ComplaintEvent(complaint_id=pk, action="escalate", before=status, after=status,
-                           at=now, note=_("超过处理时限，已上报%(who)s") % {"who": who})
-            for pk, status in ids)
-        total += len(ids)
+    with transaction.atomic():
+        for level, late_since, who in ((1, now, _("客服主管")),
+                                       (2, now - ESCALATE_TO_MANAGER_AFTER, _("店长"))):
+            # SKIP LOCKED: a sweep running at the same time leaves these complaints (and their
+            # one history row each) to this one.
+            ids = list(Complaint.objects.select_for_update(skip_locked=True)
+                       .filter(status__in=OPEN_STATUSES, escalation_level=level - 1,
+                               step_due_at__lt=late_since)
+                       .values_list("pk", "status"))
+            if not ids:
+                continue
+            Complaint.objects.filter(pk__in=[pk for pk, _status in ids]).update(
+                escalation_level=level, escalated_at=now)
+            ComplaintEvent.objects.bulk_create(
+                ComplaintEvent(complaint_id=pk, action="escalate", before=status, after=status,
+                               at=now, note=_("超过处理时限，已上报%(who)s") % {"who": who})
+                for pk, status in ids)
+            total += len(ids)
     return total
 
 

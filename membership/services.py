@@ -168,15 +168,20 @@ def member_card_revoke(*, card: MemberCard, by, reason: str) -> MemberCard:
 def member_cards_expire(*, today: date) -> int:
     """Cards past their date expire (set-based); their holders stop being VIP."""
     now = timezone.now()
-    cards = list(MemberCard.objects.filter(status=CardStatus.ACTIVE, expires_on__lt=today)
-                 .values_list("pk", "account__customer_id"))
-    if not cards:
-        return 0
-    MemberCard.objects.filter(pk__in=[pk for pk, _c in cards], status=CardStatus.ACTIVE).update(
-        status=CardStatus.EXPIRED, ended_at=now, end_reason=_("到期"))
-    CardEvent.objects.bulk_create(CardEvent(card_id=pk, action="expire", at=now) for pk, _c in cards)
-    Customer.objects.filter(pk__in=[c for _pk, c in cards]).exclude(
-        member_account__cards__status=CardStatus.ACTIVE).update(is_vip=False)
+    with transaction.atomic():
+        # SKIP LOCKED: a sweep running at the same time leaves these cards (and their one
+        # "expire" event each) to this one.
+        cards = list(MemberCard.objects.select_for_update(skip_locked=True, of=("self",))
+                     .filter(status=CardStatus.ACTIVE, expires_on__lt=today)
+                     .values_list("pk", "account__customer_id"))
+        if not cards:
+            return 0
+        MemberCard.objects.filter(pk__in=[pk for pk, _c in cards]).update(
+            status=CardStatus.EXPIRED, ended_at=now, end_reason=_("到期"))
+        CardEvent.objects.bulk_create(CardEvent(card_id=pk, action="expire", at=now)
+                                      for pk, _c in cards)
+        Customer.objects.filter(pk__in=[c for _pk, c in cards]).exclude(
+            member_account__cards__status=CardStatus.ACTIVE).update(is_vip=False)
     return len(cards)
 
 
@@ -281,14 +286,18 @@ def points_expire(*, now: datetime) -> int:
     """Points not spent by their expiry date expire (one entry per earning, keyed by it, so a
     second run does nothing)."""
     expired = 0
+    # In the order _spend_oldest_first spends: each expiry then uses up its own earning.
     due = (PointsEntry.objects.filter(remaining__gt=0, expires_at__lt=now)
-           .values_list("pk", "account_id", "remaining"))
-    for entry_id, account_id, remaining in due:
+           .order_by("expires_at", "at", "pk").values_list("pk", "account_id"))
+    for entry_id, account_id in due:
         with transaction.atomic():
-            account = MemberAccount.objects.get(pk=account_id)
-            entry = _post(account=account, kind=PointsKind.EXPIRE, points=-remaining, at=now,
-                          key=f"expire:{entry_id}", allow_partial=True,
-                          note=_("到期积分"))
+            account = MemberAccount.objects.select_for_update().get(pk=account_id)
+            remaining = PointsEntry.objects.get(pk=entry_id).remaining  # fresh, under the lock
+            entry = None
+            if remaining:
+                entry = _post(account=account, kind=PointsKind.EXPIRE, points=-remaining, at=now,
+                              key=f"expire:{entry_id}", allow_partial=True,
+                              note=_("到期积分"))
             PointsEntry.objects.filter(pk=entry_id).update(remaining=0)
             expired += entry is not None
     return expired

@@ -81,8 +81,6 @@ def test_the_reconcile_command_prints_the_differences_and_fails(books, capsys):
     assert f"#{account.pk}: 0 ≠ 380" in capsys.readouterr().out
 
 
-@pytest.mark.xfail(strict=True, reason="membership.services.points_expire spends the oldest "
-                   "earning, not the expiring one, with a stale amount (fix handed to its owner)")
 def test_expiring_several_earnings_of_one_member_keeps_unspent_points_in_step(world):
     """Two earnings of one member expire in the same sweep: each expiry must use up its own
     earning, so what is left unspent still adds up to the balance."""
