@@ -194,12 +194,17 @@ class PaymentCreateApi(APIView):
     permission_classes = [HasRequiredPerm]
     required_perm = "orders.take_payment"
 
-    @extend_schema(parameters=[ORDER_IN_PATH], request=PaymentInputSerializer,
-                   responses={201: PaymentSerializer}, summary="收款/退款")
+    @extend_schema(parameters=[ORDER_IN_PATH, OpenApiParameter(
+                       "Idempotency-Key", str, OpenApiParameter.HEADER, required=False,
+                       description="同一键重复提交只记一次收款")],
+                   request=PaymentInputSerializer, responses={201: PaymentSerializer},
+                   summary="收款/退款")
     def post(self, request: Request, order_id: int) -> Response:
         order = _visible_order(request, order_id)
         body = PaymentInputSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        payment = payment_record(order=order, received_by=request.user, **body.validated_data)
+        key = request.headers.get("Idempotency-Key", "").strip()[:60]
+        payment = payment_record(order=order, received_by=request.user, **body.validated_data,
+                                 request_key=f"api:{request.user.pk}:{key}" if key else None)
         return Response(PaymentSerializer(payment, context={"request": request}).data,
                         status=status.HTTP_201_CREATED)

@@ -18,6 +18,8 @@ class PaymentForm(ServiceFormMixin, forms.Form):
     note = forms.CharField(label=_("备注"), max_length=200, required=False,
                            widget=forms.TextInput(attrs={"placeholder": _("备注"),
                                                          "aria-label": _("备注")}))
+    # Filled by the page with a fresh key per form: a double click records the payment once.
+    request_key = forms.CharField(max_length=80, required=False, widget=forms.HiddenInput)
 
     def save(self, *, order: Order, by: User):
         return self.call(payment_record, order=order, received_by=by, **self.cleaned_data)

@@ -196,6 +196,9 @@ class Payment(models.Model):
                                     on_delete=models.PROTECT, related_name="+")
     paid_at = models.DateTimeField(_("收款时间"))
     note = models.CharField(_("备注"), max_length=200, blank=True)
+    # The one-time key of the form (or the API's Idempotency-Key) that recorded the payment:
+    # a form submitted twice, or a request sent again, records the money once.
+    request_key = models.CharField(_("请求编号"), max_length=80, null=True, blank=True, unique=True)
     created_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
 
     class Meta:

@@ -92,10 +92,18 @@ def order_create(
 @transaction.atomic
 def payment_record(
     *, order: Order, kind: str, amount, received_by, method: str = "wechat",
-    paid_at: datetime | None = None, note: str = "",
+    paid_at: datetime | None = None, note: str = "", request_key: str | None = None,
 ) -> Payment:
-    """Add one entry to the order's payment ledger. A refund cannot exceed what was paid."""
+    """Add one entry to the order's payment ledger. A refund cannot exceed what was paid.
+    With a `request_key` (the form's one-time key, the API's Idempotency-Key), a request sent
+    again returns the payment it recorded the first time instead of taking the money twice."""
     order = _lock_order(order)
+    if request_key:
+        earlier = Payment.objects.filter(request_key=request_key).first()
+        if earlier is not None:
+            if earlier.order_id != order.pk:
+                raise ValidationError({"request_key": _("该请求编号已用于另一订单。")})
+            return earlier
     _require_active(order)
     if kind not in PaymentKind.values:
         raise ValidationError({"kind": _("未知的款项类型：%(kind)s") % {"kind": kind}})
@@ -106,7 +114,8 @@ def payment_record(
         raise ValidationError({"amount": _("退款 ¥%(amount)s 超过已收款 ¥%(paid)s。") % {
             "amount": amount, "paid": order.paid_total}})
     payment = Payment(order=order, kind=kind, amount=amount, method=method,
-                      received_by=received_by, paid_at=paid_at or timezone.now(), note=note)
+                      received_by=received_by, paid_at=paid_at or timezone.now(), note=note,
+                      request_key=request_key or None)
     payment.full_clean()
     payment.save()
     Order.objects.filter(pk=order.pk).update(

@@ -3,6 +3,8 @@
 Every view starts from a `*_visible_to(user)` selector: what is out of the viewer's scope
 answers 404; what their role may not do answers 403.
 """
+import uuid
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -111,6 +113,7 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "may_note": user.has_perm("customers.change_customer"),
         "complete_form": StageCompleteForm(), "schedule_form": StageScheduleForm(),
         "payment_form": PaymentForm(auto_id=False),  # one per order card: no repeated ids
+        "payment_key": uuid.uuid4().hex,  # + the order's id: each card's one-time key
     })
 
 

@@ -399,3 +399,20 @@ def test_the_schema_documents_the_workspace_endpoints(client, specialist):
 
 def test_the_schema_generates_without_warnings(tmp_path):
     call_command("spectacular", "--fail-on-warn", "--file", str(tmp_path / "schema.yml"))
+
+
+def test_a_payment_sent_again_with_its_idempotency_key_is_recorded_once(client, front_desk, order):
+    login(client, front_desk)
+    url, body = f"/api/orders/{order.pk}/payments/", {"kind": "deposit", "amount": "500"}
+    first = client.post(url, body, content_type="application/json", HTTP_IDEMPOTENCY_KEY="k-1")
+    again = client.post(url, body, content_type="application/json", HTTP_IDEMPOTENCY_KEY="k-1")
+    assert first.status_code == again.status_code == 201
+    assert first.json()["id"] == again.json()["id"]
+    order.refresh_from_db()
+    assert order.paid_total == Decimal("500.00")
+    # The key belongs to the order it paid: reusing it on another order is refused.
+    other = order_create(customer=CustomerFactory(store=order.store), package=order.package,
+                         by=front_desk)
+    refused = client.post(f"/api/orders/{other.pk}/payments/", body,
+                          content_type="application/json", HTTP_IDEMPOTENCY_KEY="k-1")
+    assert refused.status_code == 400 and "request_key" in refused.json()

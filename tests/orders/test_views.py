@@ -1,5 +1,6 @@
 """The workspace pages: stage lists and their filters, exports, the customer page, scoping."""
 import io
+import re
 from datetime import timedelta
 from decimal import Decimal
 
@@ -436,3 +437,21 @@ def test_a_completed_order_that_owes_is_not_flagged_before_a_service(order, fron
     stage_complete(order=order, kind="pickup", by=front_desk, picked_up_by="张三")
     order.refresh_from_db()
     assert order.balance_owed > 0 and not order.owes_before_service
+
+
+def test_a_payment_form_submitted_twice_records_the_money_once(client, front_desk, order):
+    """The customer page gives each payment form a one-time key: a double click or a resent
+    form takes the money once; a fresh page (a new key) takes it again."""
+    client.force_login(front_desk)
+    page = client.get(reverse("orders:customer", args=[order.customer_id])).content.decode()
+    key = re.search(r'name="request_key" value="([0-9a-f]{32}-\d+)"', page)[1]
+    assert key.endswith(f"-{order.pk}")
+    data = {"kind": "deposit", "amount": "100", "method": "cash", "request_key": key}
+    for _ in range(2):
+        assert client.post(reverse("orders:payment", args=[order.pk]), data).status_code == 302
+    order.refresh_from_db()
+    assert order.paid_total == Decimal("100.00") and order.payments.count() == 1
+    data["request_key"] = "another-page-key"
+    client.post(reverse("orders:payment", args=[order.pk]), data)
+    order.refresh_from_db()
+    assert order.paid_total == Decimal("200.00")
