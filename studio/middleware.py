@@ -1,7 +1,13 @@
-"""Chinese first: the language is the one the person chose, never the browser's guess."""
+"""Request plumbing: the language the person chose, the login lockout's backend and who gets the
+browsable API. (Kept in one kernel module; each piece is named in settings.)"""
+from axes.backends import AxesStandaloneBackend
 from django.conf import settings
 from django.middleware.locale import LocaleMiddleware
 from django.utils import translation
+from rest_framework.negotiation import DefaultContentNegotiation
+from rest_framework.renderers import BrowsableAPIRenderer
+
+from .permissions import IsActiveStaff
 
 
 class ChosenLanguageMiddleware(LocaleMiddleware):
@@ -14,3 +20,26 @@ class ChosenLanguageMiddleware(LocaleMiddleware):
             language = settings.LANGUAGE_CODE
         translation.activate(language)
         request.LANGUAGE_CODE = translation.get_language()
+
+
+class LoginLockoutBackend(AxesStandaloneBackend):
+    """django-axes' lockout check (AUTHENTICATION_BACKENDS, first). Every login over the web
+    passes its request (the login page, the admin's, the API's token endpoint) and is counted;
+    a call without one (the test client's login(), a shell) has no address to count and is no
+    attempt from outside, so it goes on to the password check instead of raising."""
+
+    def authenticate(self, request, username=None, password=None, **kwargs):
+        if request is None:
+            return None
+        return super().authenticate(request, username, password, **kwargs)
+
+
+class StaffBrowsableApiNegotiation(DefaultContentNegotiation):
+    """The browsable API (HTML) is for logged-in staff; anyone else asking for HTML gets the
+    API's JSON, so the pages describing each endpoint stay behind the login."""
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        # Reading request.user authenticates: a bad token raises here and answers 401 as before.
+        if not IsActiveStaff().has_permission(request, None):
+            renderers = [r for r in renderers if not isinstance(r, BrowsableAPIRenderer)]
+        return super().select_renderer(request, renderers, format_suffix)

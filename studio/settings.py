@@ -7,6 +7,7 @@ from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"  # runtime files: SQLite database, broker folders, exports
@@ -37,6 +38,8 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "template_partials",
     "django_htmx",
+    "axes",  # login lockout (see Security below)
+    "csp",  # Content-Security-Policy header and its settings checks
     # Project apps, in their layers (each imports only the ones above it).
     "studio",
     "staff",
@@ -50,6 +53,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",  # outermost after security: every response gets the policy
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "studio.middleware.ChosenLanguageMiddleware",
@@ -59,6 +63,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, as axes asks: turns a locked-out login into the lockout page (429).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "studio.urls"
@@ -100,6 +106,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+# The lockout check first: it refuses a locked-out person before any password is checked.
+AUTHENTICATION_BACKENDS = [
+    "studio.middleware.LoginLockoutBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
@@ -146,6 +157,8 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "studio.api.exception_handler",
+    # The browsable API (HTML) for logged-in staff only; everyone else gets JSON.
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "studio.middleware.StaffBrowsableApiNegotiation",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "影楼客服后台 API (Studio back office)",
@@ -233,6 +246,8 @@ EXPORT_KEEP_DAYS = env.int("EXPORT_KEEP_DAYS", default=7)
 SMS_SENDER = env("SMS_SENDER", default="studio.sms.OutboxSender")
 
 # --- Security -------------------------------------------------------------------------------
+# Production pins the HTTPS settings in studio/settings_production.py (README, "Deployment");
+# here they follow the environment so that `make run` and the tests work over plain HTTP.
 SESSION_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
@@ -241,7 +256,42 @@ SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=False)
 SESSION_COOKIE_SECURE = env.bool("DJANGO_SECURE_COOKIES", default=False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+SECURE_HSTS_PRELOAD = env.bool("DJANGO_SECURE_HSTS_PRELOAD", default=False)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Content-Security-Policy (django-csp 4). Scripts only from our own files or a <script> carrying
+# the request's nonce (request.csp_nonce): no inline handlers, no eval. <style> elements the
+# same (htmx's indicator style takes the nonce from base.html). style="" attributes are allowed:
+# templates size progress bars and chart boxes with them, an attribute holds no selector (so no
+# CSS exfiltration of tokens) and runs no script, and autoescaping keeps visitors' text out of
+# them. data: images are Bootstrap's CSS icons (select arrows, check marks, close buttons).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        "style-src-attr": [UNSAFE_INLINE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],  # as X-Frame-Options: DENY, for browsers that read only CSP
+    },
+}
+
+# Login lockout (django-axes): 5 failed logins for one user name from one address lock that
+# pair out until an administrator resets it (admin: Axes › Access attempts, or
+# `manage.py axes_reset_username <name>`). Per pair, so that a stranger guessing at a name
+# cannot lock its owner out at the studio; every failure is recorded there, with its address.
+AXES_FAILURE_LIMIT = 5
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_COOLOFF_TIME = None  # no automatic unlock: an administrator resets it
+AXES_RESET_ON_SUCCESS = True  # five failures in a row, not five in a lifetime
+AXES_CLIENT_IP_CALLABLE = "studio.audit.client_ip"  # the address the audit log records
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 
 # --- Logging --------------------------------------------------------------------------------
 LOGGING = {

@@ -11,6 +11,21 @@ from dashboards import views as dashboard_views
 from staff.apis import MeApi
 
 from . import views
+from .audit import audit_record
+from .models import AuditAction
+
+
+class LoginView(auth_views.LoginView):
+    """The staff login. A success goes to the audit log; failures are counted by django-axes,
+    which locks a user name out at an address after five (settings, "Login lockout")."""
+
+    redirect_authenticated_user = True
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        audit_record(request=self.request, action=AuditAction.LOGIN)
+        return response
+
 
 api_patterns = [
     path("auth/token/", obtain_auth_token, name="token"),
@@ -32,8 +47,7 @@ urlpatterns = [
     path("exports/<int:pk>/", views.export_job, name="export_job"),
     path("exports/<int:pk>/status", views.export_job_status, name="export_job_status"),
     path("exports/<int:pk>/download", views.export_job_download, name="export_job_download"),
-    path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True),
-         name="login"),
+    path("accounts/login/", LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
