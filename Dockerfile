@@ -5,13 +5,13 @@ COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 
 FROM python:3.11-slim-bookworm
-ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 DJANGO_SETTINGS_MODULE=studio.settings
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 DJANGO_SETTINGS_MODULE=studio.settings_production
 WORKDIR /app
 COPY requirements.txt ./
 RUN pip install --no-cache-dir -r requirements.txt
 COPY --from=assets /app/node_modules ./node_modules
 COPY . .
-RUN DJANGO_SECRET_KEY=build-only python manage.py collectstatic --noinput \
+RUN DJANGO_SECRET_KEY=build-only DJANGO_ALLOWED_HOSTS=build python manage.py collectstatic --noinput \
     && useradd --system --home /app studio && chown -R studio /app/var /app/staticfiles
 USER studio
 EXPOSE 8000

@@ -67,6 +67,8 @@ def latest_allowed_before(deadline: datetime, *, not_before: datetime, quiet: Se
 def earliest_allowed_after(start: datetime, *, quiet: Sequence[Period]) -> datetime:
     """The first minute ≥ start outside quiet hours (for retries)."""
     moment = start.replace(second=0, microsecond=0)
+    if moment < start:  # round up: a retry is never due before the interval has passed
+        moment += STEP
     for _ in range(2 * 24 * 60):
         if not is_quiet(moment, quiet):
             return moment

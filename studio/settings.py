@@ -65,6 +65,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     # Last, as axes asks: turns a locked-out login into the lockout page (429).
     "axes.middleware.AxesMiddleware",
+    "studio.db_errors.DatabaseErrorMiddleware",  # a failing database: 503 with a message, not a trace
 ]
 
 ROOT_URLCONF = "studio.urls"

@@ -19,6 +19,9 @@ if SECRET_KEY.startswith("dev-only"):
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")  # no default: name the host(s) served
 
 SECURE_SSL_REDIRECT = True
+# The container's health probe asks over plain HTTP from inside (docker-compose.yml); it
+# carries no personal data.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=365 * 24 * 3600)

@@ -49,4 +49,10 @@ def test_a_service_ending_at_night_is_due_before_the_third_evening_quiet_hours()
 @given(start=trigger_times)
 def test_a_retry_is_never_scheduled_in_quiet_hours(start):
     moment = earliest_allowed_after(start, quiet=QUIET)
-    assert not is_quiet(moment, QUIET) and moment >= start.replace(second=0, microsecond=0)
+    assert not is_quiet(moment, QUIET) and moment >= start  # never before the interval is over
+    assert moment.second == moment.microsecond == 0
+
+
+def test_a_retry_outside_quiet_hours_is_rounded_up_to_the_next_minute():
+    start = datetime(2026, 11, 27, 9, 26, 15, tzinfo=SHANGHAI)
+    assert earliest_allowed_after(start, quiet=QUIET) == datetime(2026, 11, 27, 9, 27, tzinfo=SHANGHAI)
