@@ -9,7 +9,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export DJANGO_SETTINGS_MODULE := studio.settings
 
-.PHONY: run test deps lint messages clean-var bench
+.PHONY: run test deps lint messages clean-var bench fuzz audit
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -57,3 +57,11 @@ BENCH_DATABASE_URL := postgres://postgres@127.0.0.1:5432/studio_bench
 bench: deps
 	DATABASE_URL=$${DATABASE_URL:-$(BENCH_DATABASE_URL)} $(BIN)/python -m bench.prepare
 	DATABASE_URL=$${DATABASE_URL:-$(BENCH_DATABASE_URL)} $(BIN)/python -m bench.run
+
+# Issue 10: schemathesis against a live server (every API operation, all checks, a time budget).
+fuzz: deps
+	.ci/fuzz
+
+# Known vulnerabilities in the pinned requirements (needs the PyPI JSON API or OSV reachable).
+audit: deps
+	$(BIN)/pip-audit -r requirements.txt -r requirements-dev.txt
