@@ -23,7 +23,7 @@ from studio.permissions import HasRequiredPerm
 
 from .filters import OrderFilter, StageFilter
 from .models import Order, OrderStage, Payment, StageKind
-from .selectors import orders_visible_to, stages_list_for_stage_list
+from .selectors import orders_visible_to, stage_rows_with_people, stages_list_for_stage_list
 from .serializers import (
     CustomerSerializer,
     OrderSerializer,
@@ -148,6 +148,10 @@ class StageListApi(generics.ListAPIView):
         if not stage_filter.is_valid():
             raise translate_validation(stage_filter.errors)
         return stage_filter.qs
+
+    def paginate_queryset(self, queryset):
+        page = super().paginate_queryset(queryset)
+        return stage_rows_with_people(page) if page is not None else None
 
 
 # --- Actions on one order -----------------------------------------------------------------------

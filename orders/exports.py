@@ -19,7 +19,11 @@ from studio.exports import ListExport, XlsxColumn, register_export
 
 from .filters import StageFilter
 from .models import Payment, PaymentKind, PaymentMethod, StageKind
-from .selectors import payments_list_for_payment_list, stages_list_for_stage_list
+from .selectors import (
+    payments_list_for_payment_list,
+    stage_rows_with_people,
+    stages_list_for_stage_list,
+)
 from .tables import STAGE_COLUMNS, RowContext, xlsx_columns
 
 
@@ -44,6 +48,7 @@ def _stage_list_exporter(kind: str):
             filename=f"{label}客户-{timezone.localdate():%Y%m%d}.xlsx", title=str(label),
             columns=xlsx_columns(kind), queryset=stages,
             row=lambda stage: [column.value(stage, ctx) for column in columns],
+            prepare=stage_rows_with_people,
             detail={"list": f"stage:{kind}"})
 
     return export

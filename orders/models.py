@@ -227,6 +227,9 @@ class OrderStage(models.Model):
     # (an order never changes store): scoping a stage needs no join at chain size.
     store = models.ForeignKey(Store, verbose_name=_("门店"), on_delete=models.PROTECT,
                               related_name="+", db_index=False)
+    # Whether the order was cancelled, kept on the stage (set once by order_cancel) so that a
+    # store's stage lists and their counts read one index, without joining every order.
+    order_cancelled = models.BooleanField(_("订单已取消"), default=False)
     kind = models.CharField(_("阶段"), max_length=16, choices=StageKind)
     sequence = models.PositiveSmallIntegerField(_("顺序"))
     status = models.CharField(_("状态"), max_length=16, choices=StageStatus,
@@ -266,7 +269,11 @@ class OrderStage(models.Model):
         indexes = [
             models.Index(fields=["kind", "status", "scheduled_at"]),
             models.Index(fields=["assigned_to", "kind", "status"]),
-            models.Index(fields=["store", "kind", "status", "scheduled_at"]),
+            # A store's stage list: its count (by status), its first page (by time, newest first).
+            models.Index(fields=["store", "kind", "status", "scheduled_at"],
+                         condition=models.Q(order_cancelled=False), name="stage_list_count"),
+            models.Index(fields=["store", "kind", "scheduled_at", "-id"],
+                         condition=models.Q(order_cancelled=False), name="stage_list_page"),
             models.Index(fields=["store", "completed_at"]),  # a month's services, the dashboards
         ]
 

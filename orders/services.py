@@ -228,6 +228,7 @@ def order_cancel(*, order: Order, by, reason: str) -> Order:
         raise ValidationError({"reason": _("请填写取消原因。")})
     order.status, order.cancelled_reason = OrderStatus.CANCELLED, reason.strip()[:200]
     order.save(update_fields=["status", "cancelled_reason", "updated_at"])
+    order.stages.update(order_cancelled=True)
     stage = order.stages.filter(kind=order.current_stage).first() or order.stages.last()
     StageEvent.objects.create(stage=stage, action=StageEventAction.CANCELLED, before=stage.status,
                               after=stage.status, by=by, note=reason[:200])

@@ -44,6 +44,7 @@ from .selectors import (
     late_stages_for_supervisor,
     orders_visible_to,
     specialist_loads,
+    stage_rows_with_people,
 )
 from .services import followup_resolve
 from .tables import STAGE_COLUMNS, RowContext, stage_rows
@@ -70,7 +71,8 @@ def stage_list(request: HttpRequest, kind: str) -> HttpResponse:
     return render(request, "orders/stage_list.html", {
         "kind": kind, "kind_label": StageKind(kind).label, "kinds": StageKind.choices,
         "filter": stage_filter, "page": page, "columns": STAGE_COLUMNS[kind],
-        "rows": list(stage_rows(page.object_list, kind, ctx)), "query": query.urlencode(),
+        "rows": list(stage_rows(stage_rows_with_people(list(page.object_list)), kind, ctx)),
+        "query": query.urlencode(),
         "specialists": specialists_assignable_by(request.user) if request.user.has_perm(
             "customers.assign_customer") else [],
     })

@@ -42,6 +42,7 @@ DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
 DATE_FORMAT = "yyyy-mm-dd"
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PROGRESS_EVERY = 1000  # rows between two progress reports of an export job
+EXPORT_CHUNK = 2000  # rows read from the database at a time
 
 
 @dataclass(frozen=True)
@@ -126,9 +127,23 @@ class ListExport:
     queryset: QuerySet
     row: Callable[[Any], Sequence[Any]]
     detail: dict[str, Any] = field(default_factory=dict)
+    # Called with each chunk of objects before their rows are written: one query per chunk for
+    # what a join would cost too much to plan (e.g. the people on a stage row).
+    prepare: Callable[[list], Any] | None = None
 
     def rows(self) -> Iterator[Sequence[Any]]:
-        return (self.row(obj) for obj in self.queryset.iterator(chunk_size=2000))
+        chunk: list = []
+        for obj in self.queryset.iterator(chunk_size=EXPORT_CHUNK):
+            chunk.append(obj)
+            if len(chunk) == EXPORT_CHUNK:
+                yield from self._rows_of(chunk)
+                chunk = []
+        yield from self._rows_of(chunk)
+
+    def _rows_of(self, chunk: list) -> Iterator[Sequence[Any]]:
+        if chunk and self.prepare is not None:
+            self.prepare(chunk)
+        return (self.row(obj) for obj in chunk)
 
 
 Exporter = Callable[[Any, QueryDict], ListExport]

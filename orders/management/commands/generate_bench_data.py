@@ -419,6 +419,7 @@ class BenchBuilder:
         first = make(OrderStage, order=order, store_id=store.pk, kind=kinds[0], sequence=0,
                      status=StageStatus.DONE, completed_at=at, completed_by_id=consultant,
                      assigned_to_id=consultant)
+        own_stages = len(stages)  # this order's stages are stages[own_stages:]
         stages.append(first)
         events.append(make(StageEvent, stage=first, action=StageEventAction.COMPLETED,
                            before=StageStatus.PENDING,
@@ -487,6 +488,8 @@ class BenchBuilder:
 
         if cancelled_at is not None:
             order.status, order.cancelled_reason = OrderStatus.CANCELLED, reason
+            for stage in stages[own_stages:]:
+                stage.order_cancelled = True
             t.cancelled += 1
         elif not current:
             order.status = OrderStatus.COMPLETED
