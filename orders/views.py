@@ -169,6 +169,8 @@ def customer_note(request: HttpRequest, pk: int) -> HttpResponse:
 def late_list(request: HttpRequest) -> HttpResponse:
     """Every service booked for a time that has passed and not done, with its follow-up."""
     stages = late_stages_for_supervisor(request.user, now=timezone.now())
+    if request.GET.get("store", "").isdigit():  # a general manager's store (the dashboards' links)
+        stages = stages.filter(store_id=request.GET["store"])
     page = paginate(request, stages)
     reveal = request.user.has_perm("customers.view_full_mobile")
     return render(request, "orders/late_list.html", {
@@ -184,6 +186,10 @@ def followup_list(request: HttpRequest) -> HttpResponse:
     followups = followups_list_for_specialist(request.user)
     if request.GET.get("all") != "1":
         followups = followups.open()
+    # The dashboards link one specialist's (and a general manager's store's) open follow-ups.
+    for key, field in (("specialist", "assigned_to_id"), ("store", "stage__store_id")):
+        if request.GET.get(key, "").isdigit():
+            followups = followups.filter(**{field: request.GET[key]})
     return render(request, "orders/followup_list.html", {
         "page": paginate(request, followups), "show_all": request.GET.get("all") == "1"})
 
