@@ -6,6 +6,7 @@ from django.utils.translation import gettext as _
 
 from studio.exports import ListExport, XlsxColumn, register_export
 
+from .models import SourceChannel, Title
 from .selectors import customers_search, customers_visible_to
 
 
@@ -27,10 +28,15 @@ def export_customers(user, params: QueryDict) -> ListExport:
         (_("客户来源"), 12), (_("VIP 会员"), 8), (_("婚期"), 12), (_("宝宝生日"), 12),
         (_("建档时间"), 17)]]
 
+    # Labels looked up once, not per row (get_FOO_display rebuilds its choices on every call).
+    titles, sources = dict(Title.choices), dict(SourceChannel.choices)
+    titles, sources = ({k: str(v) for k, v in d.items()} for d in (titles, sources))
+
     def row(c) -> list:
-        return [str(c), c.mobile if reveal else c.masked_mobile, c.wechat, c.store.name,
-                c.assigned_to.display_name if c.assigned_to else "", c.get_source_display(),
-                c.is_vip, c.wedding_on, c.child_birthday_on, c.created_at]
+        return [f"{c.name}{titles.get(c.title, '')}", c.mobile if reveal else c.masked_mobile,
+                c.wechat, c.store.name, c.assigned_to.display_name if c.assigned_to else "",
+                sources.get(c.source, c.source), c.is_vip, c.wedding_on, c.child_birthday_on,
+                c.created_at]
 
     return ListExport(
         filename=f"客户-{timezone.localdate():%Y%m%d}.xlsx", title=_("客户"), columns=columns,
