@@ -20,6 +20,7 @@ from rest_framework.views import APIView
 
 from staff.models import Store
 from staff.scoping import scope_for
+from studio.filters import IdFilter
 from studio.permissions import HasRequiredPerm, ReadOrWritePerm
 
 from .models import CallbackCampaign, CallbackPurpose, CallbackRecord, CallbackScript, CallbackTask
@@ -45,8 +46,8 @@ from .services import callback_record, campaign_create, script_latest, script_sa
 
 class CallbackFilter(filters.FilterSet):
     purpose = filters.ChoiceFilter(choices=CallbackPurpose.choices)
-    assigned_to = filters.NumberFilter(field_name="assigned_to_id")
-    store = filters.NumberFilter(field_name="store_id")  # useful to a GM; others see one store
+    assigned_to = IdFilter(field_name="assigned_to_id")
+    store = IdFilter(field_name="store_id")  # useful to a GM; others see one store
 
     class Meta:
         model = CallbackTask
@@ -158,7 +159,7 @@ class CallbackScriptListApi(ReadOrWritePerm, generics.ListAPIView):
 
 class CampaignFilter(filters.FilterSet):
     purpose = filters.ChoiceFilter(choices=CallbackPurpose.choices)
-    store = filters.NumberFilter(field_name="store_id")  # useful to a GM; others see one store
+    store = IdFilter(field_name="store_id")  # useful to a GM; others see one store
 
     class Meta:
         model = CallbackCampaign

@@ -32,6 +32,7 @@ from staff.models import Store
 from staff.scoping import scope_for
 from studio.api import validated_body
 from studio.audit import audit_record
+from studio.filters import IdFilter
 from studio.models import AuditAction
 from studio.permissions import HasRequiredPerm, ReadOrWritePerm
 
@@ -72,14 +73,14 @@ class ComplaintFilter(filters.FilterSet):
     category = filters.ChoiceFilter(choices=ComplaintCategory.choices)
     status = filters.ChoiceFilter(choices=STATUS_CHOICES, method="filter_status",
                                   help_text="open：所有未结案的")
-    department = filters.NumberFilter(field_name="responsible_department_id",
+    department = IdFilter(field_name="responsible_department_id",
                                       help_text="责任部门")
-    staff = filters.NumberFilter(method="filter_staff", help_text="责任人或处理人")
+    staff = IdFilter(method="filter_staff", help_text="责任人或处理人")
     start = filters.DateFilter(field_name="received_at", lookup_expr="date__gte",
                                help_text="投诉日期 ≥（YYYY-MM-DD）")
     end = filters.DateFilter(field_name="received_at", lookup_expr="date__lte",
                              help_text="投诉日期 ≤（YYYY-MM-DD）")
-    store = filters.NumberFilter(field_name="store_id")  # useful to a GM; others see one store
+    store = IdFilter(field_name="store_id")  # useful to a GM; others see one store
 
     class Meta:
         model = Complaint

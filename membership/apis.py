@@ -26,6 +26,7 @@ from staff.models import Store
 from staff.scoping import scope_for
 from studio.api import validated_body
 from studio.audit import audit_record
+from studio.filters import IdFilter
 from studio.models import AuditAction
 from studio.permissions import HasRequiredPerm, ReadOrWritePerm
 
@@ -60,12 +61,12 @@ from .services import (
 
 class MemberFilter(filters.FilterSet):
     q = filters.CharFilter(method="filter_q", help_text="会员姓名包含 / 11 位手机号 / 手机尾号（≥4 位）")
-    tier = filters.NumberFilter(field_name="tier_id", help_text="会员等级")
+    tier = IdFilter(field_name="tier_id", help_text="会员等级")
     card_status = filters.ChoiceFilter(choices=CardStatus.choices, field_name="card_status",
                                        help_text="当前会员卡（最新的一张）的状态")
     card_number = filters.CharFilter(field_name="cards__number",
                                      help_text="卡号（任一张，包括已挂失的旧卡）")
-    store = filters.NumberFilter(field_name="customer__store_id")  # a GM's; others see one store
+    store = IdFilter(field_name="customer__store_id")  # a GM's; others see one store
 
     class Meta:
         model = MemberAccount
@@ -181,7 +182,7 @@ class MemberCardFilter(filters.FilterSet):
     q = filters.CharFilter(method="filter_q", help_text="持卡人姓名包含 / 11 位手机号 / 手机尾号（≥4 位）")
     number = filters.CharFilter(field_name="number", help_text="卡号")
     status = filters.ChoiceFilter(choices=CardStatus.choices)
-    store = filters.NumberFilter(field_name="store_id")  # a GM's; others see one store
+    store = IdFilter(field_name="store_id")  # a GM's; others see one store
 
     class Meta:
         model = MemberCard
@@ -283,7 +284,7 @@ class MemberCardRevokeApi(APIView):
 # --- Segments -----------------------------------------------------------------------------------
 
 class SegmentFilter(filters.FilterSet):
-    store = filters.NumberFilter(field_name="store_id")  # a GM's; others see one store
+    store = IdFilter(field_name="store_id")  # a GM's; others see one store
 
     class Meta:
         model = Segment

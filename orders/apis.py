@@ -18,6 +18,7 @@ from rest_framework.views import APIView
 from customers.models import Customer
 from customers.selectors import customers_search, customers_visible_to
 from studio.audit import audit_record
+from studio.filters import IdFilter
 from studio.models import AuditAction
 from studio.permissions import HasRequiredPerm
 
@@ -40,9 +41,9 @@ from .services import payment_record, stage_complete, stage_schedule
 
 class CustomerFilter(filters.FilterSet):
     q = filters.CharFilter(method="filter_q", help_text="姓名包含 / 11 位手机号 / 手机尾号（≥4 位）")
-    assigned_to = filters.NumberFilter(field_name="assigned_to_id")
+    assigned_to = IdFilter(field_name="assigned_to_id")
     unassigned = filters.BooleanFilter(method="filter_unassigned")
-    store = filters.NumberFilter(field_name="store_id")  # useful to a GM; others see one store
+    store = IdFilter(field_name="store_id")  # useful to a GM; others see one store
 
     class Meta:
         model = Customer

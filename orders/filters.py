@@ -9,6 +9,7 @@ from customers.selectors import customers_search
 from staff.models import Role, Store
 from staff.scoping import scope_for
 from staff.selectors import staff_users_in_scope
+from studio.filters import IdFilter
 
 from .models import Order, OrderStage, OrderStatus, Package, StageKind, StageStatus
 
@@ -175,8 +176,8 @@ class OrderFilter(filters.FilterSet):
 
     current_stage = filters.ChoiceFilter(choices=StageKind.choices)
     status = filters.ChoiceFilter(choices=Order._meta.get_field("status").choices)
-    store = filters.NumberFilter(field_name="store_id")
-    customer = filters.NumberFilter(field_name="customer_id")
+    store = IdFilter(field_name="store_id")
+    customer = IdFilter(field_name="customer_id")
     owing = filters.BooleanFilter(method="filter_owing")
     q = filters.CharFilter(method="filter_q")
 

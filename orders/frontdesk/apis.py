@@ -28,6 +28,7 @@ from rest_framework.views import APIView
 from staff.models import Store
 from staff.scoping import scope_for
 from studio.api import validated_body
+from studio.filters import IdFilter
 from studio.models import SmsMessage, SmsStatus
 from studio.permissions import HasRequiredPerm, ReadOrWritePerm
 
@@ -115,8 +116,8 @@ def _path(name: str) -> OpenApiParameter:
 class BookingFilter(filters.FilterSet):
     start = filters.DateFilter(method="filter_start", help_text="开始日期 ≥（YYYY-MM-DD，当地时间）")
     end = filters.DateFilter(method="filter_end", help_text="开始日期 ≤（YYYY-MM-DD，当地时间）")
-    store = filters.NumberFilter(field_name="store_id")  # useful to a GM; others see one store
-    person = filters.NumberFilter(method="filter_person", help_text="摄影师或化妆师（用户 id）")
+    store = IdFilter(field_name="store_id")  # useful to a GM; others see one store
+    person = IdFilter(method="filter_person", help_text="摄影师或化妆师（用户 id）")
     kind = filters.ChoiceFilter(field_name="stage__kind",
                                 choices=[(k, StageKind(k).label) for k in BOOKABLE_KINDS])
     status = filters.ChoiceFilter(choices=BookingStatus.choices)
@@ -254,7 +255,7 @@ class BookingCancelApi(APIView):
 class SmsMessageFilter(filters.FilterSet):
     status = filters.ChoiceFilter(choices=SmsStatus.choices)
     purpose = filters.CharFilter(field_name="purpose", help_text="用途，如 production:pickup")
-    store = filters.NumberFilter(field_name="store_id")  # useful to a GM; others see one store
+    store = IdFilter(field_name="store_id")  # useful to a GM; others see one store
 
     class Meta:
         model = SmsMessage
@@ -281,9 +282,9 @@ class FlowCardFilter(filters.FilterSet):
     on = filters.DateFilter(field_name="on", help_text="拍摄日期（交班：当天的流程卡）")
     start = filters.DateFilter(field_name="on", lookup_expr="gte", help_text="拍摄日期 ≥")
     end = filters.DateFilter(field_name="on", lookup_expr="lte", help_text="拍摄日期 ≤")
-    store = filters.NumberFilter(field_name="store_id")  # useful to a GM; others see one store
-    order = filters.NumberFilter(field_name="order_id")
-    person = filters.NumberFilter(method="filter_person", help_text="摄影师或化妆师（用户 id）")
+    store = IdFilter(field_name="store_id")  # useful to a GM; others see one store
+    order = IdFilter(field_name="order_id")
+    person = IdFilter(method="filter_person", help_text="摄影师或化妆师（用户 id）")
 
     class Meta:
         model = FlowCard
@@ -336,8 +337,8 @@ class FlowCardListApi(ReadOrWritePerm, generics.ListAPIView):
 
 class ReworkFilter(filters.FilterSet):
     status = filters.ChoiceFilter(choices=ReworkStatus.choices)
-    order = filters.NumberFilter(field_name="order_id")
-    store = filters.NumberFilter(field_name="order__store_id")  # a GM's; others see one store
+    order = IdFilter(field_name="order_id")
+    store = IdFilter(field_name="order__store_id")  # a GM's; others see one store
 
     class Meta:
         model = Rework
@@ -407,11 +408,11 @@ class ReworkDoneApi(APIView):
 # --- Production items (催件) -------------------------------------------------------------------------
 
 class ProductionItemFilter(filters.FilterSet):
-    order = filters.NumberFilter(field_name="order_id")
+    order = IdFilter(field_name="order_id")
     status = filters.ChoiceFilter(choices=ProductionStatus.choices)
     kind = filters.ChoiceFilter(choices=ProductKind.choices)
     late = filters.BooleanFilter(field_name="is_late", help_text="在厂制作且已过预计到店日期（要催的）")
-    store = filters.NumberFilter(field_name="order__store_id")  # a GM's; others see one store
+    store = IdFilter(field_name="order__store_id")  # a GM's; others see one store
 
     class Meta:
         model = ProductionItem

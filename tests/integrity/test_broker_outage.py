@@ -70,7 +70,10 @@ def broker_out(request):
     """The app's broker pointed at a hung or a closed port for the test; restored after."""
     port = request.getfixturevalue("hung_port" if request.param == "hung" else "closed_port")
     good, eager = app.conf.broker_url, app.conf.task_always_eager
-    app.conf.broker_url, app.conf.task_always_eager = f"redis://127.0.0.1:{port}/12", False
+    broken = f"redis://127.0.0.1:{port}/12"
+    # Celery reads CELERY_BROKER_URL from the environment before its own settings (CI sets it).
+    request.getfixturevalue("monkeypatch").setenv("CELERY_BROKER_URL", broken)
+    app.conf.broker_url, app.conf.task_always_eager = broken, False
     app._pool = None
     broker_backoff_reset()
     yield request.param
