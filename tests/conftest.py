@@ -28,6 +28,15 @@ def _media_in_tmp(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
+def _not_inside_a_task():
+    # Celery keeps a process-wide "inside a task" flag that eager tasks racing in threads can
+    # leave set; a later result.get() would then refuse to wait.
+    from celery._state import _set_task_join_will_block
+
+    _set_task_join_will_block(False)
+
+
+@pytest.fixture(autouse=True)
 def _fast_passwords_and_eager_celery(settings, request):
     # PBKDF2 costs ~0.6 s per check here; tests check logic, not hashing strength.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
