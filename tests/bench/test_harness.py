@@ -32,7 +32,8 @@ def test_data_set_is_consistent(bench_data):
     assert all(key == f"payment:{payment}" for key, payment in keys)
 
 
-def test_measurements_run(bench_data):
+def test_measurements_run(bench_data, tmp_path, monkeypatch):
+    monkeypatch.setattr(run, "EXPLAIN_DIR", tmp_path)  # plans of a tiny data set stay out of bench/
     users = run.bench_users()
     results: list[run.Result] = []
     run.screen(results, "stage list shoot", "stage", run.client_for(users["supervisor"]),
