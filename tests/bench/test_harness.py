@@ -33,7 +33,9 @@ def test_data_set_is_consistent(bench_data):
 
 
 def test_measurements_run(bench_data, tmp_path, monkeypatch):
-    monkeypatch.setattr(run, "EXPLAIN_DIR", tmp_path)  # plans of a tiny data set stay out of bench/
+    # The plans of a tiny data set stay out of bench/explain.
+    monkeypatch.setattr(run, "ROOT", tmp_path)
+    monkeypatch.setattr(run, "EXPLAIN_DIR", tmp_path / "explain")
     users = run.bench_users()
     results: list[run.Result] = []
     run.screen(results, "stage list shoot", "stage", run.client_for(users["supervisor"]),
