@@ -49,6 +49,9 @@ class CallbackRecordSerializer(serializers.ModelSerializer):
     by_name = name_of("by")
     script_version = serializers.IntegerField(source="script.version", read_only=True,
                                               allow_null=True)
+    # Blank when the call did not reach the customer (a read-only model field drops allow_blank).
+    satisfaction = serializers.ChoiceField(choices=Satisfaction.choices, allow_blank=True,
+                                           read_only=True, label=_("满意度"))
 
     class Meta:
         model = CallbackRecord

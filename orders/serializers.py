@@ -10,7 +10,7 @@ from customers.models import Customer
 from customers.validators import mask_mobile
 from studio.serializers import name_of
 
-from .models import Order, OrderStage, Payment, PaymentKind, PaymentMethod
+from .models import Order, OrderStage, Payment, PaymentKind, PaymentMethod, StageKind
 
 
 class MobileField(serializers.CharField):
@@ -95,6 +95,10 @@ class OrderSerializer(serializers.ModelSerializer):
     payment_status = serializers.CharField(read_only=True)
     stages = StageSerializer(many=True, read_only=True)
     payments = PaymentSerializer(many=True, read_only=True)
+    # Blank once every stage is done: say so (a read-only model field would drop allow_blank).
+    current_stage = serializers.ChoiceField(choices=StageKind.choices, allow_blank=True,
+                                            read_only=True,
+                                            help_text=Order._meta.get_field("current_stage").help_text)
 
     class Meta:
         model = Order

@@ -32,3 +32,80 @@ def test_an_id_filter_out_of_range_is_a_400_not_a_500(client, general_manager, u
     client.force_login(general_manager)
     response = client.get(url)
     assert response.status_code == 400, (url, response.status_code)
+
+
+# --- Every operation's refusals are declared (studio.openapi.add_error_responses) ---------------
+
+@pytest.fixture(scope="module")
+def schema() -> dict:
+    from drf_spectacular.generators import SchemaGenerator
+    return SchemaGenerator().get_schema(request=None, public=True)
+
+
+def _operations(schema: dict):
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            yield path, method, operation
+
+
+def test_every_operation_declares_401_and_403(schema):
+    """A new endpoint inherits them: nobody has to remember a decorator."""
+    missing = [(method, path) for path, method, operation in _operations(schema)
+               if not {"401", "403"} <= set(operation["responses"])]
+    assert not missing
+
+
+def test_every_operation_with_an_id_in_its_path_declares_404(schema):
+    missing = [(method, path) for path, method, operation in _operations(schema)
+               if any(p["in"] == "path" for p in operation.get("parameters", []))
+               and "404" not in operation["responses"]]
+    assert not missing
+    # An id that is not a whole number does not match the URL: Django's HTML 404 page.
+    assert "text/html" in schema["paths"]["/api/orders/{id}/"]["get"]["responses"]["404"]["content"]
+
+
+def test_a_workflow_action_declares_409_and_errors_share_one_shape(schema):
+    from studio.openapi import NOT_STATE_CHECKED, STATE_CHECKED
+    operations = {operation["operationId"]: operation for _, _, operation in _operations(schema)}
+    assert NOT_STATE_CHECKED | STATE_CHECKED <= set(operations)  # renamed? update studio.openapi
+    for path, method, operation in _operations(schema):
+        on_one = method == "post" and "{" in path
+        expected = ((on_one and operation["operationId"] not in NOT_STATE_CHECKED)
+                    or operation["operationId"] in STATE_CHECKED)
+        assert ("409" in operation["responses"]) == expected, (method, path)
+    conflict = operations["complaints_judge_create"]["responses"]["409"]
+    assert conflict["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Error"}
+    assert schema["components"]["schemas"]["Error"]["required"] == ["detail"]
+    bad = operations["orders_payments_create"]["responses"]["400"]["content"]["application/json"]
+    assert {"$ref": "#/components/schemas/ValidationError"} in bad["schema"]["anyOf"]
+
+
+def test_blank_choices_in_responses_are_declared(schema):
+    """Found by schemathesis: a finished order's current stage and an unreached call's
+    satisfaction are "", which the response schema did not allow."""
+    components = schema["components"]["schemas"]
+    for component, field in [("Order", "current_stage"), ("CallbackRecord", "satisfaction")]:
+        options = components[component]["properties"][field]["oneOf"]
+        assert {"$ref": "#/components/schemas/BlankEnum"} in options, component
+
+
+@pytest.mark.django_db
+def test_every_optional_query_parameter_may_be_sent_empty(client, general_manager, schema):
+    """The schema marks them allowEmptyValue: as in the pages' forms, `?start=` is no filter
+    (django-filter and DRF read an empty value as not given), not a 400."""
+    client.force_login(general_manager)
+    checked = 0
+    for path, method, operation in _operations(schema):
+        params = operation.get("parameters", [])
+        if method != "get" or any(p["in"] == "path" for p in params):
+            continue
+        required = {p["name"]: p["schema"]["enum"][0] for p in params
+                    if p["in"] == "query" and p.get("required")}
+        for param in params:
+            if param["in"] != "query" or param.get("required") or param["schema"] == {"type": "string"}:
+                continue  # a plain string admits "" anyway
+            assert param.get("allowEmptyValue") is True, (path, param["name"])
+            response = client.get(path, {**required, param["name"]: ""})
+            assert response.status_code == 200, (path, param["name"], response.content[:200])
+            checked += 1
+    assert checked > 50
