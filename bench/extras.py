@@ -250,7 +250,7 @@ class ExtrasBuilder:
                      Satisfaction.DISSATISFIED: rng.choice((1, 2))}[satisfaction]
             comments = rng.choice(COMMENTS)
         records.append(make(CallbackRecord,
-            task=task, called_at=at, by_id=by,
+            task=task, store_id=task.store_id, called_at=at, by_id=by,
             channel=Channel.PHONE if rng.random() < 0.9 else Channel.WECHAT,
             reached=reached, satisfaction=satisfaction, score=score, comments=comments,
             wants_complaint=satisfaction == Satisfaction.DISSATISFIED))

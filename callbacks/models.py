@@ -166,20 +166,26 @@ class CallbackTask(models.Model):
 
     customer = models.ForeignKey(Customer, verbose_name=_("客户"), on_delete=models.CASCADE,
                                  related_name="callback_tasks")
+    # Tasks are many (a million at chain size) and the sweeps rewrite their status: every index
+    # costs each write. Foreign keys read through a composite or unique index below (store,
+    # assigned_to, stage, campaign, walkout lead one) carry no index of their own.
     store = models.ForeignKey(Store, verbose_name=_("门店"), on_delete=models.PROTECT,
-                              related_name="callback_tasks")
+                              related_name="callback_tasks", db_index=False)
     purpose = models.CharField(_("用途"), max_length=32, choices=CallbackPurpose,
                                default=CallbackPurpose.POST_SERVICE)
     stage = models.ForeignKey(OrderStage, verbose_name=_("服务阶段"), null=True, blank=True,
-                              on_delete=models.CASCADE, related_name="callback_tasks")
+                              on_delete=models.CASCADE, related_name="callback_tasks",
+                              db_index=False)
     campaign = models.ForeignKey(CallbackCampaign, verbose_name=_("回访活动"), null=True,
-                                 blank=True, on_delete=models.CASCADE, related_name="tasks")
+                                 blank=True, on_delete=models.CASCADE, related_name="tasks",
+                                 db_index=False)
     walkout = models.ForeignKey(WalkOut, verbose_name=_("走单"), null=True, blank=True,
-                                on_delete=models.CASCADE, related_name="followups")
+                                on_delete=models.CASCADE, related_name="followups",
+                                db_index=False)
     sequence = models.PositiveSmallIntegerField(_("第几次跟进"), default=1)
     assigned_to = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("负责客服"),
                                     null=True, blank=True, on_delete=models.SET_NULL,
-                                    related_name="callback_tasks")
+                                    related_name="callback_tasks", db_index=False)
     status = models.CharField(_("状态"), max_length=16, choices=CallbackStatus,
                               default=CallbackStatus.PENDING)
     triggered_at = models.DateTimeField(_("触发时间"))
@@ -214,6 +220,13 @@ class CallbackTask(models.Model):
             models.Index(fields=["status", "due_at"]),
             models.Index(fields=["assigned_to", "status", "due_at"]),
             models.Index(fields=["store", "status", "due_at"]),
+            # The due lists (today, overdue) and their badges read only open tasks, in due order:
+            # a specialist's and a store's, LIMIT 50 straight from the index.
+            models.Index(fields=["assigned_to", "due_at", "id"], name="callback_open_by_owner",
+                         condition=models.Q(status__in=["pending", "overdue"])),
+            models.Index(fields=["store", "due_at", "id"], name="callback_open_by_store",
+                         include=["assigned_to", "status"],  # the load per specialist, index only
+                         condition=models.Q(status__in=["pending", "overdue"])),
         ]
 
     def __str__(self) -> str:
@@ -260,6 +273,10 @@ class CallbackRecord(models.Model):
 
     task = models.ForeignKey(CallbackTask, verbose_name=_("回访任务"), on_delete=models.CASCADE,
                              related_name="records")
+    # The task's store (a task never changes store), so that a store's answers of a period are
+    # read from one index — the supervisor's satisfaction trend — without joining every task.
+    store = models.ForeignKey(Store, verbose_name=_("门店"), on_delete=models.PROTECT,
+                              related_name="+", db_index=False)
     called_at = models.DateTimeField(_("回访时间"))
     by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("回访人"),
                            on_delete=models.PROTECT, related_name="+")
@@ -288,7 +305,17 @@ class CallbackRecord(models.Model):
                 condition=models.Q(reached=True) | models.Q(satisfaction=""),
                 name="record_satisfaction_only_when_reached"),
         ]
-        indexes = [models.Index(fields=["called_at"])]
+        indexes = [
+            models.Index(fields=["called_at"]),
+            # A store's answers of a period (the satisfaction trend), from the index alone.
+            models.Index(fields=["store", "called_at"], include=["reached", "satisfaction"],
+                         name="record_store_called"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.task} @ {self.called_at:%Y-%m-%d %H:%M}"
+
+    def save(self, *args, **kwargs) -> None:
+        if self.store_id is None:
+            self.store_id = self.task.store_id
+        super().save(*args, **kwargs)

@@ -8,7 +8,7 @@ from customers.models import Customer
 from membership.selectors import segment_customers
 from staff.scoping import scope_for
 
-from .models import OPEN_STATUSES, CallbackStatus, CallbackTask
+from .models import OPEN_STATUSES, CallbackRecord, CallbackStatus, CallbackTask
 
 LIST_VIEWS = ["today", "overdue", "open", "unassigned", "done", "all"]
 
@@ -17,6 +17,12 @@ def callbacks_visible_to(user) -> QuerySet[CallbackTask]:
     """A specialist sees the callbacks given to them; others their store's; a GM all."""
     return scope_for(user).apply(CallbackTask.objects.all(), store_field="store_id",
                                  owner_field="assigned_to_id")
+
+
+def callback_records_visible_to(user) -> QuerySet[CallbackRecord]:
+    """The calls of the callbacks the user sees (the record keeps its task's store)."""
+    return scope_for(user).apply(CallbackRecord.objects.all(), store_field="store_id",
+                                 owner_field="task__assigned_to_id")
 
 
 def callbacks_list_for_task_list(user, *, view: str, now: datetime) -> QuerySet[CallbackTask]:
@@ -38,7 +44,7 @@ def callbacks_list_for_task_list(user, *, view: str, now: datetime) -> QuerySet[
 def callback_counts(user, *, now: datetime) -> dict[str, int]:
     """The tab badges: one query."""
     today_end = timezone.localtime(now).replace(hour=23, minute=59, second=59)
-    return callbacks_visible_to(user).aggregate(
+    return callbacks_visible_to(user).filter(status__in=OPEN_STATUSES).aggregate(
         today=Count("pk", filter=Q(status__in=OPEN_STATUSES, due_at__lte=today_end)),
         overdue=Count("pk", filter=Q(status=CallbackStatus.OVERDUE)
                       | Q(status=CallbackStatus.PENDING, due_at__lt=now)),

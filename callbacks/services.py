@@ -136,7 +136,7 @@ def callback_record(
     if errors:
         raise ValidationError(errors)
     record = CallbackRecord(
-        task=task, called_at=now, by=by, channel=channel, reached=reached,
+        task=task, store_id=task.store_id, called_at=now, by=by, channel=channel, reached=reached,
         satisfaction=satisfaction, score=score, comments=comments.strip(),
         suggestions=suggestions.strip(), next_appointment_at=next_appointment_at,
         script=script if script is not None and script.pk else None,  # a shipped default: none

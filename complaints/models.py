@@ -198,6 +198,8 @@ class Complaint(TimeStampedModel):
         indexes = [
             models.Index(fields=["store", "status", "received_at"]),
             models.Index(fields=["status", "step_due_at"]),
+            # The archive list: a store's complaints, newest first, whatever their step.
+            models.Index(fields=["store", "-received_at", "-id"], name="complaint_store_newest"),
         ]
 
     def __str__(self) -> str:

@@ -3,6 +3,7 @@ from django.contrib import admin
 from studio.admin import AppendOnlyAdminMixin, ScopedAdminMixin
 
 from .models import Customer, CustomerAssignment, CustomerNote
+from .signals import customers_reassigned
 
 
 @admin.register(Customer)
@@ -16,6 +17,11 @@ class CustomerAdmin(ScopedAdminMixin, admin.ModelAdmin):
     autocomplete_fields = ["store", "referrer", "assigned_to"]
     date_hierarchy = "created_at"
     show_full_result_count = False  # a COUNT(*) over hundreds of thousands of rows per page
+
+    def save_model(self, request, obj, form, change) -> None:
+        super().save_model(request, obj, form, change)
+        if change and "assigned_to" in form.changed_data:
+            customers_reassigned.send(sender=Customer, customer_ids=[obj.pk])
 
 
 @admin.register(CustomerNote)

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from staff.models import Role, StaffMember, User
 
 from .models import Customer, CustomerAssignment, CustomerNote
+from .signals import customers_reassigned
 
 
 def customer_add_note(*, customer: Customer, by, text: str) -> CustomerNote:
@@ -38,6 +39,8 @@ def customers_assign(*, customers: Iterable[Customer], to, by, reason: str = "")
             customer.assigned_to = to
     Customer.objects.bulk_update([a.customer for a in changed], ["assigned_to"])
     CustomerAssignment.objects.bulk_create(changed)
+    if changed:
+        customers_reassigned.send(sender=Customer, customer_ids=[a.customer.pk for a in changed])
     return len(changed)
 
 

@@ -7,6 +7,13 @@ class OrdersConfig(AppConfig):
     verbose_name = _("订单与服务阶段")
 
     def ready(self) -> None:
+        from customers.signals import customers_reassigned
+
+        from .services import on_customers_reassigned
+
+        customers_reassigned.connect(on_customers_reassigned,
+                                     dispatch_uid="orders.stages_follow_customers")
+
         # studio.exports finds orders/exports.py itself; the front desk's exporters live in
         # their package and register when imported.
         from .frontdesk import exports  # noqa: F401

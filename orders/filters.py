@@ -53,7 +53,7 @@ class StageFilter(filters.FilterSet):
     q = filters.CharFilter(label=_("姓名/手机号"), method="filter_q")
     state = filters.ChoiceFilter(label=_("状态"), choices=STATE_CHOICES, method="filter_state",
                                  empty_label=None)
-    specialist = filters.ChoiceFilter(label=_("负责客服"), field_name="order__customer__assigned_to")
+    specialist = filters.ChoiceFilter(label=_("负责客服"), field_name="specialist")
     owing = filters.ChoiceFilter(label=_("有欠款"), choices=YES_NO, method="filter_owing",
                                  empty_label=ANY)
     store = filters.ModelChoiceFilter(label=_("门店"), field_name="store",

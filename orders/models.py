@@ -158,6 +158,9 @@ class Order(TimeStampedModel):
         indexes = [
             models.Index(fields=["store", "current_stage"]),
             models.Index(fields=["store", "status"]),
+            # A store's orders, newest first (the API list, the order list): read in order
+            # from the index, LIMIT 50, instead of sorting every order of the store.
+            models.Index(fields=["store", "-created_at", "-id"], name="order_store_newest"),
         ]
 
     def __str__(self) -> str:
@@ -230,6 +233,13 @@ class OrderStage(models.Model):
     # Whether the order was cancelled, kept on the stage (set once by order_cancel) so that a
     # store's stage lists and their counts read one index, without joining every order.
     order_cancelled = models.BooleanField(_("订单已取消"), default=False)
+    # The customer's specialist (Customer.assigned_to), kept on the stage so that a specialist's
+    # stage lists and their counts read one index instead of joining customers → orders →
+    # stages. Set when the stages are laid out; every reassignment moves it (the signal
+    # customers.signals.customers_reassigned), and a nightly sweep repairs any drift.
+    specialist = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("负责客服"),
+                                   null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+", db_index=False, editable=False)
     kind = models.CharField(_("阶段"), max_length=16, choices=StageKind)
     sequence = models.PositiveSmallIntegerField(_("顺序"))
     status = models.CharField(_("状态"), max_length=16, choices=StageStatus,
@@ -274,6 +284,11 @@ class OrderStage(models.Model):
                          condition=models.Q(order_cancelled=False), name="stage_list_count"),
             models.Index(fields=["store", "kind", "scheduled_at", "-id"],
                          condition=models.Q(order_cancelled=False), name="stage_list_page"),
+            # A specialist's stage list: its first page read in order, its count from the index
+            # alone (status and store ride along on PostgreSQL).
+            models.Index(fields=["specialist", "kind", "scheduled_at", "-id"],
+                         include=["status", "store"], condition=models.Q(order_cancelled=False),
+                         name="stage_list_specialist"),
             models.Index(fields=["store", "completed_at"]),  # a month's services, the dashboards
         ]
 

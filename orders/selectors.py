@@ -19,8 +19,9 @@ def orders_visible_to(user) -> QuerySet[Order]:
 
 
 def stages_visible_to(user) -> QuerySet[OrderStage]:
+    # The stage keeps its store and its customer's specialist: scoping joins nothing.
     return scope_for(user).apply(OrderStage.objects.all(), store_field="store_id",
-                                 owner_field="order__customer__assigned_to_id")
+                                 owner_field="specialist_id")
 
 
 def stages_list_for_stage_list(user, kind: str) -> QuerySet[OrderStage]:
@@ -92,7 +93,8 @@ def specialist_loads(store_id: int) -> QuerySet:
         "assigned_to")
     return (StaffMember.objects.active().filter(store_id=store_id, role=Role.SPECIALIST)
             .select_related("user")
-            .annotate(customers_held=Coalesce(Subquery(held.annotate(n=Count("pk")).values("n")), 0),
+            # COUNT(*), not COUNT(id): the count reads the assigned_to index alone.
+            .annotate(customers_held=Coalesce(Subquery(held.annotate(n=Count("*")).values("n")), 0),
                       open_followups=Coalesce(Subquery(
                           open_followups.annotate(n=Count("pk")).values("n")), 0))
             .order_by("user__first_name", "user__username"))

@@ -4,13 +4,14 @@ Each service locks the order row, checks the rule, writes the change and its his
 announces it on commit. Bad input raises ValidationError (400); a refused move raises a
 DomainError (409). Either way nothing is saved.
 """
+from collections.abc import Iterable
 from datetime import datetime
 from decimal import Decimal
 from functools import partial
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import F
+from django.db.models import F, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -75,7 +76,8 @@ def order_create(
         raise ValidationError({"discount": _("优惠不能超过订单金额。")})
     order.save()
     stages = OrderStage.objects.bulk_create(
-        OrderStage(order=order, store_id=order.store_id, kind=kind, sequence=i)
+        OrderStage(order=order, store_id=order.store_id, specialist_id=customer.assigned_to_id,
+                   kind=kind, sequence=i)
         for i, kind in enumerate(package.stage_kinds)
     )
     first = stages[0]
@@ -233,6 +235,28 @@ def order_cancel(*, order: Order, by, reason: str) -> Order:
     StageEvent.objects.create(stage=stage, action=StageEventAction.CANCELLED, before=stage.status,
                               after=stage.status, by=by, note=reason[:200])
     return order
+
+
+def stages_follow_customers(customer_ids: Iterable[int] | None = None) -> int:
+    """Copy each customer's specialist onto the stages of their orders (OrderStage.specialist):
+    for `customer_ids` after a reassignment, or, with None, wherever a copy drifted (the nightly
+    repair). One UPDATE; returns the stages changed."""
+    specialist = Subquery(Customer.objects.filter(orders=OuterRef("order_id"))
+                          .values("assigned_to_id")[:1])
+    if customer_ids is not None:
+        stages = OrderStage.objects.filter(order__customer_id__in=list(customer_ids))
+    else:
+        owner = "order__customer__assigned_to"
+        drifted = (Q(specialist__isnull=True, **{f"{owner}__isnull": False})
+                   | Q(specialist__isnull=False, **{f"{owner}__isnull": True})
+                   | (Q(specialist__isnull=False, **{f"{owner}__isnull": False})
+                      & ~Q(specialist_id=F(f"{owner}_id"))))
+        stages = OrderStage.objects.filter(pk__in=OrderStage.objects.filter(drifted).values("pk"))
+    return stages.update(specialist_id=specialist)
+
+
+def on_customers_reassigned(sender, *, customer_ids: list[int], **kwargs) -> None:
+    stages_follow_customers(customer_ids)
 
 
 def late_stages_find(*, now: datetime) -> int:

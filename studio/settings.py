@@ -244,6 +244,9 @@ CELERY_BEAT_SCHEDULE: dict = {
                         "schedule": crontab(hour=10, minute=0)},
     "sweep-walkouts": {"task": "callbacks.tasks.sweep_walkouts_task", "schedule": 300.0},
     "sweep-export-jobs": {"task": "studio.tasks.sweep_export_jobs_task", "schedule": 120.0},
+    # Nightly: stages whose copy of their customer's specialist drifted (orders.services).
+    "repair-stage-specialists": {"task": "orders.tasks.repair_stage_specialists_task",
+                                 "schedule": crontab(hour=3, minute=10)},
     # Nightly, when the stores are closed: balances against their ledgers (membership.reconcile).
     "reconcile-ledgers": {"task": "membership.tasks.reconcile_ledgers_task",
                           "schedule": crontab(hour=3, minute=30)},

@@ -101,6 +101,8 @@ def test_a_satisfied_answer_completes_the_task(gown_done, specialist):
     gown_done.refresh_from_db()
     assert (gown_done.status, gown_done.completed_at, record.wants_complaint) == (
         CallbackStatus.DONE, now, False)
+    # The record keeps its task's store: a store's answers are read without the tasks.
+    assert record.store_id == gown_done.store_id
 
 
 def test_a_dissatisfied_answer_is_flagged_for_a_complaint(gown_done, specialist):

@@ -416,7 +416,8 @@ class BenchBuilder:
         orders.append(order)
 
         kinds = package.stage_kinds
-        first = make(OrderStage, order=order, store_id=store.pk, kind=kinds[0], sequence=0,
+        first = make(OrderStage, order=order, store_id=store.pk, specialist_id=customer.assigned_to_id,
+                     kind=kinds[0], sequence=0,
                      status=StageStatus.DONE, completed_at=at, completed_by_id=consultant,
                      assigned_to_id=consultant)
         own_stages = len(stages)  # this order's stages are stages[own_stages:]
@@ -432,7 +433,8 @@ class BenchBuilder:
         reason = ""
         extras = ZERO
         for seq, kind in enumerate(kinds[1:], start=1):
-            stage = make(OrderStage, order=order, store_id=store.pk, kind=kind, sequence=seq)
+            stage = make(OrderStage, order=order, store_id=store.pk,
+                         specialist_id=customer.assigned_to_id, kind=kind, sequence=seq)
             stages.append(stage)
             if current:  # an earlier stage is not done, so this one has not started
                 t.pending += 1
