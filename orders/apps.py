@@ -9,6 +9,7 @@ class OrdersConfig(AppConfig):
     def ready(self) -> None:
         from customers.signals import customers_reassigned
 
+        from . import import_tasks  # noqa: F401  (Celery's autodiscovery looks in tasks.py only)
         from .services import on_customers_reassigned
 
         customers_reassigned.connect(on_customers_reassigned,

@@ -1,105 +1,46 @@
-"""Import customers from Excel: upload and preview, confirm, and the sheet of rejected rows.
+"""Import customers from Excel: upload, the job's page (progress, then the preview to confirm,
+then the result), and the sheet of rejected rows.
 
-Between preview and confirmation the uploaded bytes wait on the server, under
-MEDIA_ROOT/imports/<uploader id>-<token>.xlsx, with a state file beside them (the store, and the
-rejected rows for the download). The client only ever sends the token back: the path is built
-from it and from the logged-in user, so nobody reaches another user's upload. Files are swept a
-day after upload.
+The upload's request only checks the file (size, zip directory: milliseconds) and keeps it as
+an ImportJob; the worker parses and validates it, and imports it once confirmed
+(orders.imports). A job is its uploader's alone: anyone else gets 404 for it.
 """
-import json
-import os
-import re
-import time
-from datetime import timedelta
+from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from django import forms
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
-from django.utils.crypto import get_random_string
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
 
 from staff.models import Store
 from staff.scoping import scope_for
-from studio.audit import audit_record
+from studio.audit import client_ip
 from studio.exports import XlsxColumn, xlsx_response
-from studio.models import AuditAction
+from studio.models import ImportJob, ImportStatus
 
 from .imports import (
     COLUMNS,
     MAX_FILE_BYTES,
     MAX_ROWS,
-    ImportPreview,
-    customers_import,
+    PREVIEW_ROWS,
+    import_file_check,
     import_file_check_size,
-    import_preview,
-    rejected_sheet_rows,
+    import_job_confirm,
+    import_job_create,
+    import_job_state,
+    import_may_import_into,
+    import_rejected_rows,
 )
-
-TTL = timedelta(days=1)
-PREVIEW_ROWS = 300  # rows of each table on the preview page; the download has them all
-_TOKEN_RE = re.compile(r"^[0-9a-f]{32}$")
-_TOKEN_CHARS = "0123456789abcdef"
-
-
-# --- the waiting files -----------------------------------------------------------------------
-
-def _folder() -> Path:
-    return Path(settings.MEDIA_ROOT) / "imports"
-
-
-def _paths(user, token: str) -> tuple[Path, Path]:
-    """The upload and its state file: named by the server from the user and a checked token."""
-    if not _TOKEN_RE.match(token or ""):
-        raise Http404
-    stem = _folder() / f"{user.pk}-{token}"
-    return stem.with_suffix(".xlsx"), stem.with_suffix(".json")
-
-
-def _write(path: Path, data: bytes) -> None:
-    # Personal data: readable by the server's user only.
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as file:
-        file.write(data)
-
-
-def _sweep() -> None:
-    """Forget uploads nobody confirmed within a day (and finished imports' states)."""
-    cutoff = time.time() - TTL.total_seconds()
-    for path in _folder().glob("*-*.*"):
-        try:
-            if path.stat().st_mtime < cutoff:
-                path.unlink()
-        except FileNotFoundError:  # swept by a neighbour request
-            pass
-
-
-def _save_state(path: Path, state: dict[str, Any]) -> None:
-    _write(path, json.dumps(state, ensure_ascii=False).encode())
-
-
-def _load_state(path: Path) -> dict[str, Any]:
-    try:
-        if path.stat().st_mtime < time.time() - TTL.total_seconds():
-            raise Http404
-        return json.loads(path.read_text())
-    except (FileNotFoundError, ValueError):
-        raise Http404 from None
-
-
-def _state(preview: ImportPreview, *, filename: str, done: dict[str, int] | None = None) -> dict:
-    return {"store": preview.store.pk, "file": filename, "done": done,
-            "rejected": rejected_sheet_rows(preview.rows)}
-
 
 # --- the store -------------------------------------------------------------------------------
 
@@ -127,12 +68,13 @@ class ImportUploadForm(forms.Form):
             del self.fields["store"]
 
 
-def _may_order(user) -> bool:
-    return user.has_perm("orders.add_order") and user.has_perm("orders.take_payment")
-
-
 def _filename(upload) -> str:
     return Path(upload.name or "").name[:100] or "import.xlsx"
+
+
+def _own_job(request: HttpRequest, pk: int) -> ImportJob:
+    # Only the uploader sees the job, its rows and its sheet (others: 404).
+    return get_object_or_404(ImportJob.objects.select_related("store"), pk=pk, user=request.user)
 
 
 # --- the views -------------------------------------------------------------------------------
@@ -140,7 +82,8 @@ def _filename(upload) -> str:
 @login_required
 @permission_required("customers.add_customer", raise_exception=True)
 def import_upload(request: HttpRequest) -> HttpResponse:
-    """Upload a sheet and see, row by row, what would be imported and what not, and why."""
+    """Upload a sheet: refused at once if it is not a plain .xlsx within the caps, else kept as a
+    job that the worker previews while its page waits."""
     form = ImportUploadForm(request.POST or None, request.FILES or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         store = form.cleaned_data.get("store") or _import_store(request.user)
@@ -148,94 +91,90 @@ def import_upload(request: HttpRequest) -> HttpResponse:
         try:
             import_file_check_size(upload.size)  # before a byte is read
             data = upload.read()
-            preview = import_preview(data=data, store=store, may_order=_may_order(request.user))
+            import_file_check(data)  # the zip's directory: milliseconds, nothing inflated
         except ValidationError as exc:
             form.add_error("file", exc)
         else:
-            _folder().mkdir(parents=True, exist_ok=True)
-            _sweep()
-            token = get_random_string(32, _TOKEN_CHARS)
-            xlsx_path, state_path = _paths(request.user, token)
-            _write(xlsx_path, data)
-            _save_state(state_path, _state(preview, filename=_filename(upload)))
-            return _render_preview(request, preview, token)
+            job = import_job_create(user=request.user, store=store, filename=_filename(upload),
+                                    data=data, ip_address=client_ip(request),
+                                    language=translation.get_language() or "")
+            return redirect("imports:job", pk=job.pk)
     return render(request, "customers/import_upload.html", {
         "form": form, "columns": COLUMNS.values(), "max_mb": MAX_FILE_BYTES // 1024 // 1024,
         "max_rows": MAX_ROWS,
     })
 
 
-def _render_preview(request: HttpRequest, preview: ImportPreview, token: str) -> HttpResponse:
-    valid, rejected = preview.valid, preview.rejected
-    return render(request, "customers/import_preview.html", {
-        "preview": preview, "token": token, "store": preview.store,
-        "valid_count": len(valid), "rejected_count": len(rejected),
-        "valid_rows": valid[:PREVIEW_ROWS], "rejected_rows": rejected[:PREVIEW_ROWS],
-        "more_valid": max(len(valid) - PREVIEW_ROWS, 0),
-        "more_rejected": max(len(rejected) - PREVIEW_ROWS, 0),
-        "ignored": preview.sheet.ignored,
-        "headers": [COLUMNS[key] for key in preview.sheet.columns],
-    })
+@login_required
+@permission_required("customers.add_customer", raise_exception=True)
+def import_job(request: HttpRequest, pk: int) -> HttpResponse:
+    """The job: its progress while the worker has it (the page refreshes itself), then the
+    preview with each row's errors and the confirm button, then the result; or why it failed."""
+    job = _own_job(request, pk)
+    context: dict[str, Any] = {"job": job, "summary": job.summary}
+    state = import_job_state(job) if job.status in (ImportStatus.READY, ImportStatus.DONE) else None
+    if job.status == ImportStatus.READY and state is None:
+        context["expired"] = True
+    if state is not None:
+        rejected = state["rejected"]
+        context.update({
+            "state": state,
+            "valid_rows": [_display(row) for row in state["valid"]],
+            "rejected_rows": rejected[:PREVIEW_ROWS],
+            "more_valid": max(job.summary.get("valid", 0) - len(state["valid"]), 0),
+            "more_rejected": max(len(rejected) - PREVIEW_ROWS, 0),
+        })
+    return render(request, "customers/import_job.html", context)
+
+
+def _display(row: dict[str, Any]) -> dict[str, Any]:
+    """A kept valid row with its dates and amounts as values again, for the list's filters."""
+    return {**row,
+            **{key: date.fromisoformat(row[key]) if row[key] else None
+               for key in ("wedding_on", "child_birthday_on")},
+            **{key: Decimal(row[key]) if row[key] else None for key in ("amount", "deposit")}}
+
+
+@never_cache
+@login_required
+@require_GET
+@permission_required("customers.add_customer", raise_exception=True)
+def import_job_status(request: HttpRequest, pk: int) -> JsonResponse:
+    """What the waiting page polls: it reloads itself when the status changes."""
+    job = _own_job(request, pk)
+    return JsonResponse({"status": job.status, "status_label": job.get_status_display(),
+                         "running": job.is_running, "error": job.error})
 
 
 @login_required
 @require_POST
 @permission_required("customers.add_customer", raise_exception=True)
-def import_confirm(request: HttpRequest, token: str) -> HttpResponse:
-    """Import the valid rows of a previewed upload, all or nothing. Confirming twice shows the
-    result again; if the rows that would go in changed since the preview, the preview again."""
-    xlsx_path, state_path = _paths(request.user, token)
-    state = _load_state(state_path)
-    if state["done"] is not None:
-        return _render_done(request, state, token)
-    store = _import_store(request.user, state["store"])
-    try:
-        preview = import_preview(data=xlsx_path.read_bytes(), store=store,
-                                 may_order=_may_order(request.user))
-    except (FileNotFoundError, ValidationError):
-        messages.error(request, _("上传的文件已过期，请重新上传。"))
-        return redirect("imports:upload")
-    if preview.digest != request.POST.get("digest"):
-        _save_state(state_path, _state(preview, filename=state["file"]))
+def import_confirm(request: HttpRequest, pk: int) -> HttpResponse:
+    """Queue the import of the previewed valid rows, all or nothing. Confirming twice, or a job
+    already on its way, shows the job; a page older than the preview shows the preview again."""
+    job = _own_job(request, pk)
+    if not import_may_import_into(request.user, job.store):
+        raise PermissionDenied
+    if job.status == ImportStatus.READY and not import_job_confirm(
+            job=job, digest=request.POST.get("digest", "")):
         messages.warning(request, _("预览之后数据有变化（例如门店刚登记了其中的客户），请核对后重新确认。"))
-        return _render_preview(request, preview, token)
-    try:
-        result = customers_import(rows=preview.rows, store=store, by=request.user)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-        return _render_preview(request, preview, token)
-    except IntegrityError:  # a customer registered at the same moment: the unique constraint
-        messages.error(request, _("导入时与其他操作冲突，本次未导入任何数据，请重新确认。"))
-        return _render_preview(request, preview, token)
-    done = {"customers": result.customers, "orders": result.orders, "payments": result.payments}
-    audit_record(request=request, action=AuditAction.IMPORT, detail={
-        "file": state["file"], "store": store.pk, **done,
-        "rejected": len(preview.rejected)})
-    state = _state(preview, filename=state["file"], done=done)
-    _save_state(state_path, state)
-    xlsx_path.unlink(missing_ok=True)
-    return _render_done(request, state, token)
-
-
-def _render_done(request: HttpRequest, state: dict[str, Any], token: str) -> HttpResponse:
-    return render(request, "customers/import_done.html", {
-        "done": state["done"], "token": token, "file": state["file"],
-        "store": Store.objects.filter(pk=state["store"]).first(),
-        "rejected": state["rejected"][:PREVIEW_ROWS], "rejected_count": len(state["rejected"]),
-    })
+    return redirect("imports:job", pk=job.pk)
 
 
 @login_required
+@require_GET
 @permission_required("customers.add_customer", raise_exception=True)
-def import_rejected(request: HttpRequest, token: str) -> HttpResponse:
+def import_rejected(request: HttpRequest, pk: int) -> HttpResponse:
     """The rows that are (or were) not imported, each with its reason, as a sheet to fix and
     upload again. Written to the audit log as an export."""
-    _xlsx_path, state_path = _paths(request.user, token)
-    state = _load_state(state_path)
+    job = _own_job(request, pk)
+    state = import_job_state(job) if job.status in (ImportStatus.READY, ImportStatus.DONE) else None
+    if state is None:
+        raise Http404
     columns = [XlsxColumn("行号", 6), *(XlsxColumn(header, 16 if key == "notes" else 12)
                                        for key, header in COLUMNS.items()), XlsxColumn("原因", 48)]
     return xlsx_response(
         request=request, filename=f"{_('未导入的行')}-{timezone.localdate():%Y%m%d}.xlsx",
-        title=_("未导入的行"), columns=columns, rows=state["rejected"],
-        audit_detail={"list": "customer_import_rejected", "source": state["file"],
-                      "store": state["store"]})
+        title=_("未导入的行"), columns=columns, rows=import_rejected_rows(state),
+        audit_detail={"list": "customer_import_rejected", "source": job.filename,
+                      "store": job.store_id})

@@ -1,38 +1,59 @@
 """Customers, and their orders where given, from an .xlsx sheet as an old system exports it.
 
-The file is checked before it is parsed: its size, that it is a zip holding a workbook's
-content types, how many entries it has, and what its directory says they inflate to (in all
-and per byte stored), so a zip bomb is refused in milliseconds without inflating a byte. Python's
-zipfile never inflates an entry past the size its directory declares, so a directory that lies
-only breaks the file. Then each row is validated (the preview), and the valid rows are imported
-in one transaction: a failure on any row imports nothing.
+The file is checked before it is parsed, in the upload's request: its size, that it is a zip
+holding a workbook's content types, how many entries it has, and what its directory says they
+inflate to (in all and per byte stored), so a zip bomb is refused in milliseconds without
+inflating a byte. Python's zipfile never inflates an entry past the size its directory declares,
+so a directory that lies only breaks the file.
+
+The rest is an ImportJob for the worker. It parses the file in a child process
+(orders.import_reader: openpyxl with defusedxml) under a memory cap, a CPU-time cap and a
+timeout, so whatever a hostile file does costs a killed child and a message; validates each row
+for the job's store (the preview); and once the uploader confirms, imports the valid rows in one
+transaction, in which the job is also marked done: a failure on any row, or a worker lost
+half-way, imports nothing.
 
 The column headers are the sheet's format, not UI text: they are matched in Chinese whatever
 the page's language.
 """
 import hashlib
+import json
+import logging
+import os
 import re
+import resource
+import subprocess
+import sys
+import tempfile
 import unicodedata
 import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
+from functools import partial
 from io import BytesIO
+from pathlib import Path
 from typing import Any
 
-from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from openpyxl import load_workbook
 
 from customers.models import Customer, SourceChannel, Title
 from customers.validators import MOBILE_RE
 from staff.models import Store
+from staff.scoping import scope_for
+from studio.audit import audit_log
+from studio.models import AuditAction, ImportJob, ImportStatus
 
+from . import import_reader
 from .models import Order, Package, PaymentKind
 from .services import order_create, payment_record
+
+logger = logging.getLogger(__name__)
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
 MAX_ENTRIES = 100  # a workbook of one sheet has about ten
@@ -40,9 +61,17 @@ MAX_UNCOMPRESSED_BYTES = 40 * 1024 * 1024
 MAX_RATIO = 100  # sheet XML compresses 5-20 times; zeros a thousand times
 RATIO_FLOOR = 1024 * 1024  # a tiny entry may compress well without being a threat
 MAX_CONTENT_TYPES_BYTES = 64 * 1024
-MAX_ROWS = 2000  # rows with data: ~12 s with an order on each, within a web request
+MAX_ROWS = 2000  # rows with data: ~12 s with an order on each
 MAX_COLUMNS = 60
 HEADER_SEARCH_ROWS = 10  # an old system may put a title line or two above the header
+
+# The child process that parses (orders.import_reader). openpyxl itself takes ~40 MB; a sheet at
+# the caps above, well under 200 MB and a few seconds.
+PARSE_MEMORY_BYTES = 512 * 1024 * 1024  # address space (RLIMIT_AS)
+PARSE_CPU_SECONDS = 30  # RLIMIT_CPU: then SIGXCPU kills it
+PARSE_TIMEOUT_SECONDS = 60  # wall clock, for a child that waits instead of computing
+PARSE_COMMAND = [sys.executable, "-E", "-s", "-B", "-m", "orders.import_reader"]  # -B: it writes no file
+_PROJECT_DIR = Path(__file__).resolve().parent.parent
 
 XLSX_MAIN_TYPE = b"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"
 _ZIP_MAGIC = b"PK\x03\x04"
@@ -137,22 +166,6 @@ def _header_key(value: Any) -> str | None:
     return _HEADER_ALIASES.get(text)
 
 
-def _text(value: Any) -> str:
-    """A cell as text, the way the sheet shows it: dates YYYY-MM-DD, whole numbers without .0
-    (so a mobile typed as a number stays a mobile)."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "是" if value else "否"
-    if isinstance(value, date):  # datetime too: openpyxl reads a date cell as one
-        if getattr(value, "hour", 0) or getattr(value, "minute", 0):
-            return value.strftime("%Y-%m-%d %H:%M")
-        return value.strftime("%Y-%m-%d")
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
-
-
 @dataclass
 class ImportRow:
     number: int  # the row's number in the sheet, as Excel shows it
@@ -180,31 +193,70 @@ class ImportSheet:
     rows: list[ImportRow]
 
 
+def _limit_child() -> None:
+    """Between fork and exec of the reader: its memory and CPU time are capped, it writes no
+    file and dumps no core. A child over a limit is killed (or gets MemoryError) and says so."""
+    resource.setrlimit(resource.RLIMIT_AS, (PARSE_MEMORY_BYTES, PARSE_MEMORY_BYTES))
+    resource.setrlimit(resource.RLIMIT_CPU, (PARSE_CPU_SECONDS, PARSE_CPU_SECONDS + 1))
+    resource.setrlimit(resource.RLIMIT_FSIZE, (0, 0))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+
+
+def import_file_parse(path: Path) -> ImportSheet:
+    """Read a checked file's first sheet in a child process (orders.import_reader) under
+    PARSE_MEMORY_BYTES, PARSE_CPU_SECONDS and PARSE_TIMEOUT_SECONDS, then find the header row
+    (among the first ten rows, by 姓名 and 手机号) and every non-empty row under it, as text.
+    A child that is killed, runs out of memory or time raises ValidationError("limits")."""
+    over_limits = ValidationError(_("文件过大或格式异常，无法解析。"), code="limits")
+    command = [*PARSE_COMMAND, str(path), str(MAX_ROWS + HEADER_SEARCH_ROWS + 1), str(MAX_COLUMNS)]
+    try:
+        child = subprocess.run(
+            command, capture_output=True, stdin=subprocess.DEVNULL, timeout=PARSE_TIMEOUT_SECONDS,
+            preexec_fn=_limit_child, cwd=_PROJECT_DIR, env=_child_env(), check=False)
+    except subprocess.TimeoutExpired:  # subprocess.run has killed it
+        logger.warning("import reader timed out on %s", path.name)
+        raise over_limits from None
+    except OSError:  # no process to be had (fork refused under memory pressure)
+        logger.warning("import reader could not start", exc_info=True)
+        raise over_limits from None
+    if child.returncode == import_reader.EXIT_UNREADABLE:
+        raise ValidationError(_("无法读取该 Excel 文件，文件可能已损坏。"), code="unreadable")
+    if child.returncode != 0:
+        log = logger.error if child.returncode == import_reader.EXIT_NO_DEFUSEDXML else logger.warning
+        log("import reader ended with %s on %s: %s", child.returncode, path.name,
+            child.stderr[-500:].decode(errors="replace"))
+        raise over_limits
+    try:
+        output = json.loads(child.stdout)
+        lines = [(int(number), [str(cell) for cell in cells]) for number, cells in output["rows"]]
+        truncated = bool(output["truncated"])
+    except (ValueError, KeyError, TypeError):
+        raise over_limits from None
+    return _sheet_from_lines(lines, truncated=truncated)
+
+
+def _child_env() -> dict[str, str]:
+    # Nothing of the server's environment (secrets, database URLs) reaches the parser.
+    return {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8"}
+
+
 def import_file_read(data: bytes) -> ImportSheet:
-    """Check the file, then read its first sheet: the header row (found among the first ten
-    rows by 姓名 and 手机号) and every non-empty row under it, as text."""
+    """Check the file, then parse it as import_file_parse does (from a private temporary file)."""
     import_file_check(data)
-    try:
-        workbook = load_workbook(BytesIO(data), read_only=True, data_only=True)
-    except Exception:  # openpyxl raises many kinds (KeyError, ParseError...) on a broken file
-        raise ValidationError(_("无法读取该 Excel 文件，文件可能已损坏。"), code="unreadable") from None
-    try:
-        return _read_sheet(workbook.worksheets[0])
-    except ValidationError:
-        raise
-    except Exception:
-        raise ValidationError(_("无法读取该 Excel 文件，文件可能已损坏。"), code="unreadable") from None
-    finally:
-        workbook.close()
+    with tempfile.TemporaryDirectory(prefix="import-") as folder:
+        path = Path(folder) / "upload.xlsx"
+        _write(path, data)
+        return import_file_parse(path)
 
 
-def _read_sheet(sheet) -> ImportSheet:
-    sheet.reset_dimensions()  # old exporters write wrong dimensions; read what is there
-    lines = sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS)
+def _sheet_from_lines(lines: Sequence[tuple[int, list[str]]], *, truncated: bool) -> ImportSheet:
+    """The header and the data rows from the reader's non-empty rows (number, cells as text)."""
     header: dict[int, str] | None = None
     ignored: list[str] = []
     header_row = 0
-    for header_row, cells in enumerate(lines, start=1):
+    for number, cells in lines:
+        if number > HEADER_SEARCH_ROWS:
+            break
         keys = [_header_key(cell) for cell in cells]
         if set(REQUIRED) <= set(keys):
             duplicated = {COLUMNS[k] for k in keys if k is not None and keys.count(k) > 1}
@@ -212,22 +264,26 @@ def _read_sheet(sheet) -> ImportSheet:
                 raise ValidationError(_("表头重复：%(columns)s。") % {
                     "columns": "、".join(sorted(duplicated))}, code="bad_header")
             header = {i: key for i, key in enumerate(keys) if key is not None}
-            ignored = [_text(c) for c, k in zip(cells, keys, strict=True) if k is None and _text(c)]
-            break
-        if header_row >= HEADER_SEARCH_ROWS:
+            ignored = [cell for cell, key in zip(cells, keys, strict=True) if key is None and cell]
+            header_row = number
             break
     if header is None:
         raise ValidationError(_("找不到表头：前 %(n)d 行中需要有“姓名”和“手机号”两列。") % {
             "n": HEADER_SEARCH_ROWS}, code="no_header")
+    too_many = ValidationError(_("一次最多导入 %(max)d 行，请拆分文件。") % {"max": MAX_ROWS},
+                               code="too_many_rows")
     rows = []
-    for number, cells in enumerate(lines, start=header_row + 1):
-        values = {key: _text(cells[i]) if i < len(cells) else "" for i, key in header.items()}
+    for number, cells in lines:
+        if number <= header_row:
+            continue
+        values = {key: cells[i] if i < len(cells) else "" for i, key in header.items()}
         if not any(values.values()):
             continue
         rows.append(ImportRow(number=number, values=values))
         if len(rows) > MAX_ROWS:
-            raise ValidationError(_("一次最多导入 %(max)d 行，请拆分文件。") % {"max": MAX_ROWS},
-                                  code="too_many_rows")
+            raise too_many
+    if truncated:  # the reader stopped: more rows with something in them than may be imported
+        raise too_many
     if not rows:
         raise ValidationError(_("表头下面没有数据。"), code="empty")
     columns = [key for key in COLUMNS if key in header.values()]
@@ -497,3 +553,282 @@ def customers_import(*, rows: Sequence[ImportRow], store: Store, by) -> ImportRe
             raise ValidationError(_("第 %(row)d 行导入失败：%(reason)s 本次未导入任何数据。") % {
                 "row": row.number, "reason": " ".join(exc.messages)}, code="row_failed") from exc
     return ImportResult(customers=len(rows), orders=orders, payments=payments)
+
+
+# --- the jobs: upload → preview (worker) → confirm → import (worker) ---------------------------
+#
+# Files wait under MEDIA_ROOT/imports, named by the server from the uploader and the job
+# (<user id>-<job id>.xlsx the upload, .sheet.json its cells as read, .json the preview's rows
+# for the page and the rejected-rows sheet), readable by the server's user only, and are deleted
+# a day later. The upload itself goes as soon as it is parsed.
+
+TTL = timedelta(days=1)
+PREVIEW_ROWS = 300  # rows of each table kept for the page; the rejected sheet has them all
+PREVIEW_TIME_LIMIT = PARSE_TIMEOUT_SECONDS + 60  # the preview task: parse, then validate
+APPLY_TIME_LIMIT = 300  # the import task: 2,000 rows with an order each take ~12 s
+RESEND_AFTER = timedelta(minutes=1)  # a queued job this old lost its message
+
+
+def import_folder() -> Path:
+    return Path(settings.MEDIA_ROOT) / "imports"
+
+
+def _job_path(job: ImportJob, suffix: str) -> Path:
+    return import_folder() / f"{job.user_id}-{job.pk}{suffix}"
+
+
+def _write(path: Path, data: bytes) -> None:
+    # Personal data: readable by the server's user only.
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as file:
+        file.write(data)
+
+
+def _save_json(path: Path, value: Any) -> None:
+    _write(path, json.dumps(value, ensure_ascii=False).encode())
+
+
+def import_job_state(job: ImportJob) -> dict[str, Any] | None:
+    """The preview's rows kept for the page and the rejected sheet; None once swept."""
+    try:
+        return json.loads(_job_path(job, ".json").read_text())
+    except (FileNotFoundError, ValueError):
+        return None
+
+
+def import_job_state_save(job: ImportJob, preview: ImportPreview) -> dict[str, Any]:
+    """Keep the preview's rows (the valid ones the page lists, every rejected one with its
+    errors) and return the job's summary: the counts, the columns and the digest."""
+    valid, rejected = preview.valid, preview.rejected
+    _save_json(_job_path(job, ".json"), {
+        "valid": [_valid_row(row) for row in valid[:PREVIEW_ROWS]],
+        "rejected": [{"number": row.number, "values": row.values, "errors": row.errors}
+                     for row in rejected]})
+    return {"valid": len(valid), "rejected": len(rejected), "orders": preview.orders_count,
+            "digest": preview.digest, "ignored": preview.sheet.ignored,
+            "headers": [COLUMNS[key] for key in preview.sheet.columns]}
+
+
+def _valid_row(row: ImportRow) -> dict[str, Any]:
+    customer, package = row.customer, row.package
+    amount = (row.amount if row.amount is not None else package.price) if package else None
+    return {"number": row.number, "customer": str(customer), "mobile": customer.mobile,
+            "source": str(customer.get_source_display()),
+            "wedding_on": customer.wedding_on.isoformat() if customer.wedding_on else "",
+            "child_birthday_on": (customer.child_birthday_on.isoformat()
+                                  if customer.child_birthday_on else ""),
+            "package": package.name if package else "",
+            "amount": str(amount) if amount is not None else "",
+            "deposit": str(row.deposit) if row.deposit is not None else ""}
+
+
+def import_rejected_rows(state: dict[str, Any]) -> list[list[str | int]]:
+    """The rejected rows of a kept preview, as rejected_sheet_rows gives them."""
+    return [[row["number"], *(row["values"].get(key, "") for key in COLUMNS), "；".join(row["errors"])]
+            for row in state["rejected"]]
+
+
+def import_may_order(user) -> bool:
+    return user.has_perm("orders.add_order") and user.has_perm("orders.take_payment")
+
+
+def import_may_import_into(user, store: Store) -> bool:
+    """Whether `user` may still import into `store`: their own store, any active store for a
+    general manager."""
+    if not user.is_active or not user.has_perm("customers.add_customer"):
+        return False
+    scope = scope_for(user)
+    if scope.all_stores:
+        return store.is_active
+    return not scope.nothing and scope.store_id == store.pk
+
+
+@transaction.atomic
+def import_job_create(*, user, store: Store, filename: str, data: bytes,
+                      ip_address: str | None = None, language: str = "") -> ImportJob:
+    """Keep a checked upload on the server and queue its preview for the worker."""
+    import_folder().mkdir(parents=True, exist_ok=True)
+    import_files_sweep(now=timezone.now())  # beat does it too; a studio without beat still forgets
+    job = ImportJob.objects.create(user=user, store=store, filename=filename,
+                                   ip_address=ip_address, language=language)
+    _write(_job_path(job, ".xlsx"), data)
+    transaction.on_commit(partial(_enqueue, "preview", job.pk))
+    return job
+
+
+def _enqueue(step: str, job_id: int) -> None:
+    """Hand the step to the worker; with the broker down the job waits for the sweep."""
+    from studio.tasks import enqueue
+
+    from .import_tasks import import_apply_task, import_preview_task
+
+    enqueue(import_preview_task if step == "preview" else import_apply_task, job_id)
+
+
+def import_job_preview(job_id: int) -> ImportJob | None:
+    """The worker's first half: claim the queued job (a redelivered message finds it taken and
+    does nothing), parse its file in a child process, validate the rows for its store and keep
+    the preview. The job is then ready to confirm, or failed with the reason."""
+    claimed = ImportJob.objects.filter(pk=job_id, status=ImportStatus.QUEUED).update(
+        status=ImportStatus.PARSING, started_at=timezone.now())
+    if not claimed:
+        return None
+    job = ImportJob.objects.select_related("user", "store").get(pk=job_id)
+    upload = _job_path(job, ".xlsx")
+    with translation.override(job.language or settings.LANGUAGE_CODE):
+        try:
+            if not import_may_import_into(job.user, job.store):
+                raise PermissionDenied
+            import_file_check(upload.read_bytes())  # again: what is on disk is what is parsed
+            sheet = import_file_parse(upload)
+            import_rows_validate(rows=sheet.rows, store=job.store,
+                                 may_order=import_may_order(job.user))
+            _save_json(_job_path(job, ".sheet.json"), {
+                "columns": sheet.columns, "ignored": sheet.ignored,
+                "rows": [[row.number, row.values] for row in sheet.rows]})
+            summary = import_job_state_save(job, ImportPreview(sheet=sheet, store=job.store))
+        except ValidationError as exc:
+            return _job_failed(job, ImportStatus.PARSING, " ".join(exc.messages))
+        except Exception as exc:
+            return _job_failed(job, ImportStatus.PARSING, _unexpected(job, exc))
+        finally:
+            upload.unlink(missing_ok=True)  # parsed or refused: the cells, if any, are kept
+    ImportJob.objects.filter(pk=job.pk, status=ImportStatus.PARSING).update(
+        status=ImportStatus.READY, summary=summary, finished_at=timezone.now())
+    job.refresh_from_db()
+    return job
+
+
+def import_job_confirm(*, job: ImportJob, digest: str) -> bool:
+    """Queue the import of a ready job's valid rows, if `digest` is the preview's (the page
+    the uploader confirmed is the latest); False when it is not, or nothing would go in."""
+    if not job.summary.get("valid") or digest != job.summary.get("digest"):
+        return False
+    with transaction.atomic():
+        confirmed = ImportJob.objects.filter(pk=job.pk, status=ImportStatus.READY).update(
+            status=ImportStatus.CONFIRMED, confirmed_at=timezone.now())
+        if confirmed:
+            transaction.on_commit(partial(_enqueue, "apply", job.pk))
+    return bool(confirmed)
+
+
+class _Abandoned(Exception):
+    """The sweep gave the job up while this worker was importing it: roll back."""
+
+
+def import_job_apply(job_id: int) -> ImportJob | None:
+    """The worker's second half: claim the confirmed job, validate its rows again (a customer
+    registered meanwhile) and, if the same rows would go in, import them and mark the job done
+    and audited, all in one transaction. If the rows changed, or a row fails, nothing is written
+    and the job is ready again with the new preview and the reason."""
+    claimed = ImportJob.objects.filter(pk=job_id, status=ImportStatus.CONFIRMED).update(
+        status=ImportStatus.IMPORTING, started_at=timezone.now())
+    if not claimed:
+        return None
+    job = ImportJob.objects.select_related("user", "store").get(pk=job_id)
+    with translation.override(job.language or settings.LANGUAGE_CODE):
+        try:
+            if not import_may_import_into(job.user, job.store):
+                raise PermissionDenied
+            kept = json.loads(_job_path(job, ".sheet.json").read_text())
+            sheet = ImportSheet(columns=kept["columns"], ignored=kept["ignored"], rows=[
+                ImportRow(number=number, values=values) for number, values in kept["rows"]])
+            import_rows_validate(rows=sheet.rows, store=job.store,
+                                 may_order=import_may_order(job.user))
+            preview = ImportPreview(sheet=sheet, store=job.store)
+            if preview.digest != job.summary.get("digest"):
+                return _job_ready_again(job, preview, _(
+                    "预览之后数据有变化（例如门店刚登记了其中的客户），请核对后重新确认。"))
+            try:
+                done = _import_and_finish(job, preview)
+            except ValidationError as exc:
+                return _job_ready_again(job, preview, " ".join(exc.messages))
+            except IntegrityError:  # a customer registered at the same moment: the constraint
+                return _job_ready_again(job, preview, _(
+                    "导入时与其他操作冲突，本次未导入任何数据，请重新确认。"))
+        except _Abandoned:
+            return None
+        except Exception as exc:
+            return _job_failed(job, ImportStatus.IMPORTING, _unexpected(job, exc))
+    _job_path(job, ".sheet.json").unlink(missing_ok=True)
+    job.refresh_from_db()
+    logger.info("import job %s: %s", job.pk, done)
+    return job
+
+
+@transaction.atomic
+def _import_and_finish(job: ImportJob, preview: ImportPreview) -> dict[str, int]:
+    result = customers_import(rows=preview.rows, store=job.store, by=job.user)
+    done = {"customers": result.customers, "orders": result.orders, "payments": result.payments}
+    finished = ImportJob.objects.filter(pk=job.pk, status=ImportStatus.IMPORTING).update(
+        status=ImportStatus.DONE, summary={**job.summary, "done": done, "notice": ""},
+        finished_at=timezone.now())
+    if not finished:
+        raise _Abandoned
+    audit_log(actor=job.user, action=AuditAction.IMPORT, obj=job, ip_address=job.ip_address,
+              detail={"file": job.filename, "store": job.store_id, **done,
+                      "rejected": len(preview.rejected)})
+    return done
+
+
+def _job_ready_again(job: ImportJob, preview: ImportPreview, notice: str) -> ImportJob:
+    summary = {**import_job_state_save(job, preview), "notice": notice}
+    ImportJob.objects.filter(pk=job.pk, status=ImportStatus.IMPORTING).update(
+        status=ImportStatus.READY, summary=summary, confirmed_at=None)
+    job.refresh_from_db()
+    return job
+
+
+def _unexpected(job: ImportJob, exc: Exception) -> str:
+    if isinstance(exc, PermissionDenied):
+        return _("上传人已无导入该门店客户的权限。")
+    if isinstance(exc, FileNotFoundError):
+        return _("上传的文件已过期，请重新上传。")
+    logger.exception("import job %s failed", job.pk)
+    return _("处理失败，本次未导入任何数据，请稍后重试或联系管理员。")
+
+
+def _job_failed(job: ImportJob, running: str, error: str) -> ImportJob:
+    ImportJob.objects.filter(pk=job.pk, status=running).update(
+        status=ImportStatus.FAILED, error=str(error)[:500], finished_at=timezone.now())
+    job.refresh_from_db()
+    return job
+
+
+def import_jobs_sweep(*, now: datetime) -> tuple[list[int], list[int]]:
+    """Beat. A job queued or confirmed for a minute lost its message: (ids to preview, ids to
+    import) are returned to be sent again. A job parsing or importing past its task's time limit
+    lost its worker: failed (an import is one transaction, so nothing of it was written). Files
+    older than a day are deleted, and the jobs still waiting on them expire."""
+    ImportJob.objects.filter(
+        status=ImportStatus.PARSING,
+        started_at__lt=now - timedelta(seconds=PREVIEW_TIME_LIMIT) - RESEND_AFTER,
+    ).update(status=ImportStatus.FAILED, error=_("解析中断，请重新上传。"), finished_at=now)
+    ImportJob.objects.filter(
+        status=ImportStatus.IMPORTING,
+        started_at__lt=now - timedelta(seconds=APPLY_TIME_LIMIT) - RESEND_AFTER,
+    ).update(status=ImportStatus.FAILED, error=_("导入中断，本次未导入任何数据，请重新上传。"),
+             finished_at=now)
+    ImportJob.objects.filter(
+        status__in=[ImportStatus.QUEUED, ImportStatus.READY, ImportStatus.CONFIRMED],
+        created_at__lt=now - TTL,
+    ).update(status=ImportStatus.FAILED, error=_("上传的文件已过期，请重新上传。"), finished_at=now)
+    import_files_sweep(now=now)
+    queued = ImportJob.objects.filter(status=ImportStatus.QUEUED, created_at__lt=now - RESEND_AFTER)
+    confirmed = ImportJob.objects.filter(status=ImportStatus.CONFIRMED,
+                                         confirmed_at__lt=now - RESEND_AFTER)
+    return (list(queued.values_list("pk", flat=True)),
+            list(confirmed.values_list("pk", flat=True)))
+
+
+def import_files_sweep(*, now: datetime) -> int:
+    """Delete the waiting files older than TTL (uploads nobody confirmed, finished previews)."""
+    cutoff, deleted = (now - TTL).timestamp(), 0
+    for path in import_folder().glob("*-*.*"):
+        try:
+            if path.stat().st_mtime < cutoff:
+                path.unlink()
+                deleted += 1
+        except FileNotFoundError:  # swept by a neighbour
+            pass
+    return deleted

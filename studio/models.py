@@ -124,3 +124,55 @@ class ExportJob(models.Model):
         if self.status == ExportStatus.DONE:
             return 100
         return min(99, self.done_rows * 100 // self.total_rows) if self.total_rows else 0
+
+
+class ImportStatus(models.TextChoices):
+    QUEUED = "queued", _("排队中")
+    PARSING = "parsing", _("解析中")
+    READY = "ready", _("待确认")
+    CONFIRMED = "confirmed", _("待导入")
+    IMPORTING = "importing", _("导入中")
+    DONE = "done", _("已完成")
+    FAILED = "failed", _("失败")
+
+
+class ImportJob(models.Model):
+    """An uploaded customer sheet on its way in (orders.imports): the worker parses it in a
+    child process under memory and time limits and previews each row, its uploader confirms,
+    the worker imports the valid rows in one transaction. The job is the truth: a lost message
+    is re-sent by the sweep, a redelivered one finds the job taken and does nothing. Only its
+    uploader sees it."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("上传人"),
+                             on_delete=models.CASCADE, related_name="+")
+    store = models.ForeignKey("staff.Store", verbose_name=_("导入到门店"),
+                              on_delete=models.CASCADE, related_name="+")
+    filename = models.CharField(_("文件名"), max_length=150)
+    status = models.CharField(_("状态"), max_length=16, choices=ImportStatus,
+                              default=ImportStatus.QUEUED)
+    error = models.CharField(_("错误"), max_length=500, blank=True)
+    # Counts, the preview's digest, the columns read; and once imported, what went in. The rows
+    # themselves (personal data) wait in files that are deleted a day later.
+    summary = models.JSONField(_("预览与结果"), default=dict, blank=True)
+    ip_address = models.GenericIPAddressField(_("来源地址"), null=True, blank=True)
+    language = models.CharField(_("语言"), max_length=16, blank=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    started_at = models.DateTimeField(_("开始时间"), null=True, blank=True)
+    confirmed_at = models.DateTimeField(_("确认时间"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("导入任务")
+        verbose_name_plural = _("导入任务")
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["user", "-created_at"]),
+                   models.Index(fields=["status", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.filename} ({self.get_status_display()})"
+
+    @property
+    def is_running(self) -> bool:
+        """Waiting for, or in the hands of, the worker: the page refreshes itself."""
+        return self.status in (ImportStatus.QUEUED, ImportStatus.PARSING, ImportStatus.CONFIRMED,
+                               ImportStatus.IMPORTING)

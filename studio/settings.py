@@ -244,6 +244,7 @@ CELERY_BEAT_SCHEDULE: dict = {
                         "schedule": crontab(hour=10, minute=0)},
     "sweep-walkouts": {"task": "callbacks.tasks.sweep_walkouts_task", "schedule": 300.0},
     "sweep-export-jobs": {"task": "studio.tasks.sweep_export_jobs_task", "schedule": 120.0},
+    "sweep-import-jobs": {"task": "orders.import_tasks.sweep_import_jobs_task", "schedule": 60.0},
     # Nightly: stages whose copy of their customer's specialist drifted (orders.services).
     "repair-stage-specialists": {"task": "orders.tasks.repair_stage_specialists_task",
                                  "schedule": crontab(hour=3, minute=10)},

@@ -16,9 +16,11 @@ from complaints.services import complaint_register
 from membership.models import MemberAccount, MemberCard, PointsEntry
 from orders.frontdesk.production import walkout_record
 from orders.frontdesk.schedule import booking_create
+from customers.models import Customer
+from orders.imports import _job_path, import_folder, import_job_confirm, import_job_preview
 from orders.models import OrderStage, StageKind
 from orders.services import payment_record, stage_complete, stage_schedule
-from studio.models import ExportJob, SmsMessage
+from studio.models import ExportJob, ImportJob, SmsMessage
 from studio.sms import sms_queue
 
 from .conftest import lost_messages, new_member, new_order
@@ -69,6 +71,48 @@ def _export_to_run(world):
 def _export_lost(world):
     job = _export_job(world)
     ExportJob.objects.filter(pk=job.pk).update(created_at=timezone.now() - timedelta(minutes=5))
+    return ()
+
+
+def _import_upload(world) -> ImportJob:
+    """An uploaded customer sheet waiting for the worker (orders.imports), its file on disk."""
+    from io import BytesIO
+
+    from openpyxl import Workbook
+
+    sheet = Workbook()
+    sheet.active.append(["姓名", "手机号"])
+    sheet.active.append(["王芳", _mobile()])
+    data = BytesIO()
+    sheet.save(data)
+    job = ImportJob.objects.create(user=world.front_desk, store=world.store, filename="客户.xlsx")
+    import_folder().mkdir(parents=True, exist_ok=True)
+    _job_path(job, ".xlsx").write_bytes(data.getvalue())
+    return job
+
+
+def _import_to_preview(world):
+    return (_import_upload(world).pk,)
+
+
+def _import_to_apply(world):
+    job = import_job_preview(_import_upload(world).pk)
+    with lost_messages():
+        assert import_job_confirm(job=job, digest=job.summary["digest"])
+    return (job.pk,)
+
+
+def _import_lost(world):
+    job = _import_upload(world)
+    ImportJob.objects.filter(pk=job.pk).update(created_at=timezone.now() - timedelta(minutes=5))
+    return ()
+
+
+def _specialist_drifted(world):
+    """A stage whose copy of its customer's specialist is stale (a bulk write bypassed the
+    reassignment services)."""
+    order = new_order(world)
+    Customer.objects.filter(pk=order.customer_id).update(assigned_to=world.supervisor)
     return ()
 
 
@@ -169,6 +213,10 @@ CASES: dict[str, Case] = {
     "studio.tasks.run_export_task": Case(_export_to_run),
     "studio.tasks.sweep_export_jobs_task": Case(_export_lost),
     "orders.tasks.find_late_stages_task": Case(_late_stage),
+    "orders.tasks.repair_stage_specialists_task": Case(_specialist_drifted),
+    "orders.import_tasks.import_preview_task": Case(_import_to_preview),
+    "orders.import_tasks.import_apply_task": Case(_import_to_apply),
+    "orders.import_tasks.sweep_import_jobs_task": Case(_import_lost),
     "membership.tasks.expire_points_task": Case(_points_expired),
     "membership.tasks.expire_member_cards_task": Case(_card_expired),
     "membership.tasks.sweep_member_payments_task": Case(_member_payment_missed),

@@ -26,7 +26,6 @@ test_every_id_taking_endpoint_is_in_the_grid walks the URL resolver: a new path 
 fails it until it gets a grid row (or a commented exemption).
 """
 import io
-import json
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -57,7 +56,7 @@ from orders.frontdesk.schedule import booking_create
 from orders.models import Gown, LateFollowUp, OutdoorLocation, StageKind
 from orders.services import order_create, stage_complete
 from staff.models import Department, DepartmentKind, Role
-from studio.models import ExportJob, ExportStatus
+from studio.models import ExportJob, ExportStatus, ImportJob, ImportStatus
 from tests.factories import CustomerFactory, PackageFactory, StaffMemberFactory, StoreFactory
 
 User = get_user_model()
@@ -228,17 +227,20 @@ class World:
         job.file.save(f"{uuid.uuid4().hex}.xlsx", ContentFile(b"PK"))
         return job
 
-    def import_token(self, owner) -> str:
-        """A finished import of `owner`'s, as orders.import_views leaves it on disk."""
-        from orders import import_views
+    def import_job(self, owner) -> ImportJob:
+        """A finished import job of `owner`'s, with its rows on disk as orders.imports keeps
+        them, into the owner's store."""
+        from orders import imports
 
-        token = uuid.uuid4().hex
-        import_views._folder().mkdir(parents=True, exist_ok=True)
-        _xlsx, state = import_views._paths(owner, token)
-        state.write_text(json.dumps({"store": self.s1.pk, "file": "客户.xlsx",
-                                     "done": {"customers": 0, "orders": 0, "payments": 0},
-                                     "rejected": []}))
-        return token
+        profile = getattr(owner, "staff_profile", None)
+        job = ImportJob.objects.create(
+            user=owner, store=profile.store if profile else self.s1, filename="客户.xlsx",
+            status=ImportStatus.DONE, summary={"valid": 0, "rejected": 0, "orders": 0,
+                                               "digest": "", "ignored": [], "headers": [],
+                                               "done": {"customers": 0, "orders": 0, "payments": 0}})
+        imports.import_folder().mkdir(parents=True, exist_ok=True)
+        imports._save_json(imports._job_path(job, ".json"), {"valid": [], "rejected": []})
+        return job
 
 
 @pytest.fixture
@@ -355,12 +357,12 @@ def export_job_url(name: str) -> Callable:
     return url
 
 
-def import_url(name: str) -> Callable:
+def import_job_url(name: str) -> Callable:
     def url(world, target, user):
         if target is None:
-            return reverse(name, kwargs={"token": uuid.uuid4().hex})
+            return reverse(name, kwargs={"pk": MISSING})
         owner = user if target == "own" and user is not None else world.stranger
-        return reverse(name, kwargs={"token": world.import_token(owner)})
+        return reverse(name, kwargs={"pk": world.import_job(owner).pk})
     return url
 
 
@@ -463,9 +465,13 @@ GRID: list[Row] = [
         targets=OWNED),
     Row("export_job_download", export_job_url("export_job_download"), None, mode="owner",
         targets=OWNED),
-    Row("imports:confirm", import_url("imports:confirm"), "customers.add_customer", mode="owner",
-        method="post", targets=OWNED),
-    Row("imports:rejected", import_url("imports:rejected"), "customers.add_customer",
+    Row("imports:job", import_job_url("imports:job"), "customers.add_customer", mode="owner",
+        targets=OWNED),
+    Row("imports:status", import_job_url("imports:status"), "customers.add_customer",
+        mode="owner", targets=OWNED),
+    Row("imports:confirm", import_job_url("imports:confirm"), "customers.add_customer",
+        mode="owner", method="post", targets=OWNED),
+    Row("imports:rejected", import_job_url("imports:rejected"), "customers.add_customer",
         mode="owner", targets=OWNED),
     # --- the API ----------------------------------------------------------------------------------
     Row("api:customer-detail", customer_pk("api:customer-detail"), "customers.view_customer",
