@@ -367,7 +367,8 @@ class ExtrasBuilder:
                 continue
             own.sort(key=lambda p: p.paid_at)
             joined = own[0].paid_at - timedelta(minutes=rng.randint(1, 30))
-            account = make(MemberAccount, customer=customer, tier_id=self.tiers[0].pk, created_at=joined)
+            account = make(MemberAccount, customer=customer, store_id=customer.store_id,
+                           tier_id=self.tiers[0].pk, created_at=joined)
             accounts.append(account)
             staff = self.staff[customer.store_id]
             issuer = rng.choice(staff.front_desk)
@@ -419,7 +420,8 @@ class ExtrasBuilder:
                     ledger.earned.pop(0)
         ledger.balance += points
         ledger.n += 1
-        entry = make(PointsEntry, account=ledger.account, kind=kind, points=points,
+        entry = make(PointsEntry, account=ledger.account, store_id=ledger.account.store_id,
+                     kind=kind, points=points,
                             balance_after=ledger.balance, payment=payment,
                             order=payment.order if payment is not None else None,
                             remaining=max(points, 0), expires_at=expires if points > 0 else None,

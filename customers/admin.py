@@ -18,6 +18,11 @@ class CustomerAdmin(ScopedAdminMixin, admin.ModelAdmin):
     date_hierarchy = "created_at"
     show_full_result_count = False  # a COUNT(*) over hundreds of thousands of rows per page
 
+    def get_readonly_fields(self, request, obj=None):
+        # A customer's store is fixed at registration: their orders, stages, payments, tasks
+        # and member account keep it.
+        return [*super().get_readonly_fields(request, obj), *(["store"] if obj else [])]
+
     def save_model(self, request, obj, form, change) -> None:
         super().save_model(request, obj, form, change)
         if change and "assigned_to" in form.changed_data:

@@ -36,7 +36,7 @@ from complaints.models import OPEN_STATUSES as COMPLAINT_OPEN
 from complaints.models import ComplaintStatus
 from complaints.selectors import complaints_visible_to
 from complaints.statistics import complaint_statistics
-from membership.selectors import members_visible_to
+from membership.selectors import members_visible_to, points_entries_visible_to
 from membership.statistics import membership_statistics
 from orders.models import (
     STAGE_SEQUENCE,
@@ -49,7 +49,12 @@ from orders.models import (
     StageKind,
     StageStatus,
 )
-from orders.selectors import orders_visible_to, specialist_loads, stages_visible_to
+from orders.selectors import (
+    orders_visible_to,
+    payments_visible_to,
+    specialist_loads,
+    stages_visible_to,
+)
 from staff.models import Department, MonthlyTarget, Store, User
 from staff.targets import next_month, targets_for_month
 
@@ -172,13 +177,13 @@ def _actuals_by_person(store: Store, month: date) -> tuple[dict[int | None, Figu
               .exclude(status=OrderStatus.CANCELLED))
     for row in orders.values("consultant_id").annotate(n=Count("pk")).order_by():
         credit(row["consultant_id"], "orders", row["n"])
-    payments = Payment.objects.filter(order__store=store, paid_at__gte=start, paid_at__lt=end)
+    payments = Payment.objects.filter(store=store, paid_at__gte=start, paid_at__lt=end)
     for row in payments.values("order__consultant_id").annotate(**_signed_revenue()).order_by():
         credit(row["order__consultant_id"], "revenue", row["paid"] - row["refunded"])
     upsells = (OrderStage.objects.filter(store=store, kind__in=UPSELL_STAGES,
                                          status=StageStatus.DONE, completed_at__gte=start,
-                                         completed_at__lt=end, extra_amount__gt=0)
-               .exclude(order__status=OrderStatus.CANCELLED))
+                                         completed_at__lt=end, extra_amount__gt=0,
+                                         order_cancelled=False))
     for row in upsells.values("assigned_to_id").annotate(total=Sum("extra_amount")).order_by():
         credit(row["assigned_to_id"], "upsell", row["total"])
     credits = PerformanceCredit.objects.filter(flow_card__store=store, on__gte=month,
@@ -430,9 +435,9 @@ def _order_figures(orders: QuerySet, start: datetime, end: datetime) -> dict[str
     )
 
 
-def _revenue(orders: QuerySet, start: datetime, end: datetime) -> dict[str, Any]:
+def _revenue(payments: QuerySet, start: datetime, end: datetime) -> dict[str, Any]:
     """The month's money in, by kind: one query."""
-    sums = Payment.objects.filter(order__in=orders, paid_at__gte=start, paid_at__lt=end).aggregate(
+    sums = payments.filter(paid_at__gte=start, paid_at__lt=end).aggregate(
         **{kind.value: Sum("amount", filter=Q(kind=kind), default=ZERO) for kind in PaymentKind},
         count=Count("pk"))
     rows = [{"kind": k.value, "label": str(k.label), "amount": sums[k.value]} for k in PaymentKind]
@@ -448,10 +453,13 @@ def _stages(orders: QuerySet, stages: QuerySet, start: datetime, end: datetime) 
     waiting = {g["current_stage"]: g["n"] for g in (
         live.filter(status=OrderStatus.ACTIVE).values("current_stage")
         .annotate(n=Count("pk")).order_by())}
-    before = OrderStage.objects.filter(order=OuterRef("order"), sequence=OuterRef("sequence") - 1)
+    # .order_by(): the stage before, by its order and sequence, without the model's ordering
+    # (which would join every order to sort one row).
+    before = OrderStage.objects.filter(order=OuterRef("order"),
+                                       sequence=OuterRef("sequence") - 1).order_by()
     done = {g["kind"]: g for g in (
-        stages.filter(status=StageStatus.DONE, completed_at__gte=start, completed_at__lt=end)
-        .exclude(order__status=OrderStatus.CANCELLED)
+        stages.filter(status=StageStatus.DONE, completed_at__gte=start, completed_at__lt=end,
+                      order_cancelled=False)
         .annotate(previous_done_at=Subquery(before.values("completed_at")[:1]))
         .values("kind")
         .annotate(n=Count("pk"), took=Avg(F("completed_at") - F("previous_done_at")))
@@ -489,8 +497,9 @@ def manager_dashboard(user, *, store: Store, month: date, now: datetime) -> dict
     complaints = complaint_statistics(
         complaints=complaints_visible_to(user).filter(store=store), start=month, end=last, now=now)
     points = membership_statistics(
-        accounts=members_visible_to(user).filter(customer__store=store), start=month, end=last)
-    revenue = _revenue(orders, start, end)
+        accounts=members_visible_to(user).filter(store=store),
+        entries=points_entries_visible_to(user).filter(store=store), start=month, end=last)
+    revenue = _revenue(payments_visible_to(user).filter(store=store), start, end)
     return {
         "store": store,
         "month": month,

@@ -59,11 +59,11 @@ class CardInline(admin.TabularInline):
 
 @admin.register(MemberAccount)
 class MemberAccountAdmin(ScopedAdminMixin, admin.ModelAdmin):
-    scope_store_field = "customer__store_id"
+    scope_store_field = "store_id"
     scope_owner_field = "customer__assigned_to_id"
     list_display = ["customer", "store", "tier", "points_balance", "total_spent", "created_at"]
-    list_filter = ["tier", "customer__store"]
-    list_select_related = ["customer__store", "tier"]
+    list_filter = ["tier", "store"]
+    list_select_related = ["customer", "store", "tier"]
     search_fields = ["customer__name", "=customer__mobile"]
     # The balance and spending are kept in step with the ledger by the services.
     readonly_fields = ["customer", "points_balance", "total_spent", "created_at"]
@@ -77,10 +77,6 @@ class MemberAccountAdmin(ScopedAdminMixin, admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
-
-    @admin.display(description=_("门店"), ordering="customer__store")
-    def store(self, account: MemberAccount):
-        return account.customer.store
 
 
 class CardEventInline(AppendOnlyAdminMixin, admin.TabularInline):

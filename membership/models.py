@@ -72,6 +72,10 @@ class MemberAccount(models.Model):
 
     customer = models.OneToOneField(Customer, verbose_name=_("客户"), on_delete=models.CASCADE,
                                     related_name="member_account")
+    # The customer's store (fixed at registration), kept here so that a store's members and
+    # their ledger are counted from one index, without joining every customer.
+    store = models.ForeignKey(Store, verbose_name=_("门店"), on_delete=models.PROTECT,
+                              related_name="+", db_index=False, editable=False)
     tier = models.ForeignKey(MemberTier, verbose_name=_("等级"), on_delete=models.PROTECT,
                              related_name="accounts")
     points_balance = models.IntegerField(_("积分余额"), default=0)
@@ -87,6 +91,11 @@ class MemberAccount(models.Model):
         constraints = [
             models.CheckConstraint(condition=models.Q(points_balance__gte=0),
                                    name="points_balance_never_negative"),
+        ]
+        indexes = [
+            # A store's members: by tier, and their points outstanding, from the index alone.
+            models.Index(fields=["store", "tier"], include=["points_balance"],
+                         name="member_store_tier"),
         ]
 
     def __str__(self) -> str:
@@ -182,6 +191,8 @@ class PointsEntry(models.Model):
 
     account = models.ForeignKey(MemberAccount, verbose_name=_("会员账户"),
                                 on_delete=models.PROTECT, related_name="entries")
+    store = models.ForeignKey(Store, verbose_name=_("门店"), on_delete=models.PROTECT,
+                              related_name="+", db_index=False, editable=False)  # the account's
     kind = models.CharField(_("类型"), max_length=16, choices=PointsKind)
     points = models.IntegerField(_("积分"))
     balance_after = models.IntegerField(_("变动后余额"))
@@ -213,6 +224,9 @@ class PointsEntry(models.Model):
             models.Index(fields=["expires_at"], condition=models.Q(remaining__gt=0),
                          name="points_unspent_expiry_idx"),
             models.Index(fields=["kind", "at"]),
+            # A store's points of a period, by kind (statistics), from the index alone.
+            models.Index(fields=["store", "at"], include=["kind", "points"],
+                         name="points_store_at"),
         ]
 
     def __str__(self) -> str:

@@ -25,8 +25,14 @@ SEGMENT_CONDITIONS = {
 
 
 def members_visible_to(user) -> QuerySet[MemberAccount]:
-    return scope_for(user).apply(MemberAccount.objects.all(), store_field="customer__store_id",
+    return scope_for(user).apply(MemberAccount.objects.all(), store_field="store_id",
                                  owner_field="customer__assigned_to_id")
+
+
+def points_entries_visible_to(user) -> QuerySet[PointsEntry]:
+    """Ledger lines of the members the user sees (the line keeps its account's store)."""
+    return scope_for(user).apply(PointsEntry.objects.all(), store_field="store_id",
+                                 owner_field="account__customer__assigned_to_id")
 
 
 def cards_visible_to(user) -> QuerySet[MemberCard]:

@@ -62,7 +62,8 @@ def _post(*, account: MemberAccount, kind: str, points: int, key: str, at: datet
             if points < 0:
                 _spend_oldest_first(account, -points)
             entry = PointsEntry.objects.create(
-                account=account, kind=kind, points=points, balance_after=balance, key=key,
+                account=account, store_id=account.store_id, kind=kind, points=points,
+                balance_after=balance, key=key,
                 payment=payment, order=order, remaining=max(points, 0),
                 expires_at=expires_at if points > 0 else None, note=note[:200], by=by, at=at)
     except IntegrityError:  # the same key posted concurrently: count it once
@@ -125,7 +126,7 @@ def member_card_issue(*, customer: Customer, number: str, by, expires_on: date |
     if expires_on is not None and expires_on < timezone.localdate(at):
         raise ValidationError({"expires_on": _("有效期不能早于发卡日期。")})
     account, _created = MemberAccount.objects.get_or_create(
-        customer=customer, defaults={"tier": _entry_tier()})
+        customer=customer, defaults={"tier": _entry_tier(), "store_id": customer.store_id})
     if MemberCard.objects.filter(account=account, status=CardStatus.ACTIVE).exists():
         raise ValidationError({"number": _("该客户已有有效的会员卡。")})
     card = _create_card(number=number, account=account, store=customer.store, issued_by=by,

@@ -23,11 +23,12 @@ def _local_range(start: date, end: date) -> tuple[datetime, datetime]:
             datetime.combine(end + timedelta(days=1), time.min, tz))
 
 
-def membership_statistics(*, accounts: QuerySet[MemberAccount], start: date, end: date
-                          ) -> dict[str, Any]:
-    """`accounts` already scoped by the caller (members_visible_to and a store filter)."""
+def membership_statistics(*, accounts: QuerySet[MemberAccount], entries: QuerySet[PointsEntry],
+                          start: date, end: date) -> dict[str, Any]:
+    """`accounts` and their ledger `entries` already scoped by the caller (members_visible_to,
+    points_entries_visible_to and the same store filter)."""
     since, until = _local_range(start, end)
-    entries = PointsEntry.objects.filter(account__in=accounts, at__gte=since, at__lt=until)
+    entries = entries.filter(at__gte=since, at__lt=until)
     sums = entries.aggregate(
         earned=Sum("points", filter=Q(kind=PointsKind.EARN)),
         referral=Sum("points", filter=Q(kind=PointsKind.REFERRAL)),

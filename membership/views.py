@@ -49,7 +49,12 @@ from .models import (
     ReferralCashback,
     Segment,
 )
-from .selectors import ledger_for_member, members_visible_to, segment_customers
+from .selectors import (
+    ledger_for_member,
+    members_visible_to,
+    points_entries_visible_to,
+    segment_customers,
+)
 from .services import cashback_pay, segment_save
 from .statistics import membership_statistics
 
@@ -456,9 +461,11 @@ def statistics(request: HttpRequest) -> HttpResponse:
     if end < start:
         start, end = end, start
     store = _store_of(request)
-    accounts = members_visible_to(request.user).filter(customer__store=store)
     return render(request, "membership/statistics.html", {
-        "stats": membership_statistics(accounts=accounts, start=start, end=end),
+        "stats": membership_statistics(
+            accounts=members_visible_to(request.user).filter(store=store),
+            entries=points_entries_visible_to(request.user).filter(store=store),
+            start=start, end=end),
         "start": start, "end": end, "store": store, "active": "statistics",
         "stores": Store.objects.filter(is_active=True) if scope_for(request.user).all_stores
         else []})

@@ -102,7 +102,7 @@ def specialist_loads(store_id: int) -> QuerySet:
 
 def payments_visible_to(user) -> QuerySet[Payment]:
     """Payments of the orders `user` may see (the same rule as orders_visible_to)."""
-    return scope_for(user).apply(Payment.objects.all(), store_field="order__store_id",
+    return scope_for(user).apply(Payment.objects.all(), store_field="store_id",
                                  owner_field="order__customer__assigned_to_id")
 
 

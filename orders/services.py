@@ -115,7 +115,7 @@ def payment_record(
     if kind == PaymentKind.REFUND and amount > order.paid_total:
         raise ValidationError({"amount": _("退款 ¥%(amount)s 超过已收款 ¥%(paid)s。") % {
             "amount": amount, "paid": order.paid_total}})
-    payment = Payment(order=order, kind=kind, amount=amount, method=method,
+    payment = Payment(order=order, store_id=order.store_id, kind=kind, amount=amount, method=method,
                       received_by=received_by, paid_at=paid_at or timezone.now(), note=note,
                       request_key=request_key or None)
     payment.full_clean()

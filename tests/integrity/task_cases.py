@@ -13,10 +13,10 @@ from callbacks.models import CallbackTask
 from callbacks.services import callbacks_create_for_stage
 from complaints.models import Complaint
 from complaints.services import complaint_register
+from customers.models import Customer
 from membership.models import MemberAccount, MemberCard, PointsEntry
 from orders.frontdesk.production import walkout_record
 from orders.frontdesk.schedule import booking_create
-from customers.models import Customer
 from orders.imports import _job_path, import_folder, import_job_confirm, import_job_preview
 from orders.models import OrderStage, StageKind
 from orders.services import payment_record, stage_complete, stage_schedule

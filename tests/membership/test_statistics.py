@@ -34,13 +34,15 @@ def test_points_and_members_match_the_hand_computed_figures(
     points_expire(now=timezone.now())
     today = timezone.localdate()
     with django_assert_num_queries(5):  # ledger, totals, by tier, tiers, cashbacks
-        stats = membership_statistics(accounts=MemberAccount.objects.all(), start=today, end=today)
+        stats = membership_statistics(accounts=MemberAccount.objects.all(),
+                                      entries=PointsEntry.objects.all(), start=today, end=today)
     assert stats["points"] == {"earned": 3000, "referral": 0, "redeemed": 500, "expired": 100,
                                "reversed": 0, "adjusted": 300}
     assert (stats["outstanding"], stats["members"], stats["active_members"]) == (2700, 2, 2)
     assert [t["members"] for t in stats["tiers"]] == [2, 0, 0, 0]
     yesterday = today - timedelta(days=1)
-    assert membership_statistics(accounts=MemberAccount.objects.all(), start=yesterday,
+    assert membership_statistics(accounts=MemberAccount.objects.all(),
+                                 entries=PointsEntry.objects.all(), start=yesterday,
                                  end=yesterday)["points"]["earned"] == 0
 
 

@@ -517,8 +517,9 @@ class BenchBuilder:
             nonlocal paid, last
             at = min(max(at, last), now)  # the ledger reads in time order
             received_by = rng.choice(store.cashiers) if rng.random() < 0.7 else rng.choice(store.front_desk)
-            payments.append(make(Payment, order=order, kind=kind, amount=amount, method=self.pick_method(rng),
-                                    received_by_id=received_by, paid_at=at, note=note, created_at=at))
+            payments.append(make(Payment, order=order, store_id=order.store_id, kind=kind, amount=amount,
+                                 method=self.pick_method(rng), received_by_id=received_by, paid_at=at,
+                                 note=note, created_at=at))
             paid += -amount if kind == PaymentKind.REFUND else amount
             last = at
 
