@@ -4,7 +4,7 @@ from decimal import Decimal
 
 from django import forms, template
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 
 register = template.Library()
@@ -36,6 +36,13 @@ def cell(value):
     if isinstance(value, date):
         return value.strftime("%Y-%m-%d")
     return value
+
+
+@register.filter
+def cells(values):
+    """`<td>` cells of a row of values, each formatted as `cell` does: one filter per row, not
+    a template loop per cell (a 50-row page of a dozen columns renders in a fraction)."""
+    return format_html_join("", "<td>{}</td>", ((cell(value),) for value in values))
 
 
 @register.filter
