@@ -3,7 +3,8 @@ import logging
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DatabaseError
-from rest_framework import pagination, status
+from django.utils.translation import gettext as _
+from rest_framework import pagination, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
@@ -19,6 +20,17 @@ class Pagination(pagination.PageNumberPagination):
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 200
+
+    def get_page_size(self, request) -> int:
+        """The page size asked for, or the default; a bad one is refused with a 400 (DRF would
+        quietly fall back to the default and leave the client wondering)."""
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw in (None, ""):
+            return self.page_size
+        if not raw.isdigit() or not 1 <= int(raw) <= self.max_page_size:
+            raise serializers.ValidationError({self.page_size_query_param: [
+                _("每页条数须为 1 到 %(max)d 的整数。") % {"max": self.max_page_size}]})
+        return int(raw)
 
 
 def exception_handler(exc, context):

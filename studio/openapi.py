@@ -122,9 +122,10 @@ def _true_query_parameter(param: dict, *, is_id: bool) -> None:
     if is_id:
         param["schema"] = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
     if param["name"] == "page_size":
-        # DRF's PageNumberPagination is lenient here, and says so nowhere else.
+        # studio.api.Pagination refuses anything else with a 400.
         top, default = Pagination.max_page_size, Pagination.page_size
-        param["description"] = f"每页条数：1–{top}，更大按 {top}；0、负数或非整数按默认 {default}（不报错）"
+        param["schema"] = {"type": "integer", "minimum": 1, "maximum": top}
+        param["description"] = f"每页条数：1–{top}，默认 {default}"
     # django-filter and DRF read a query string as the pages' forms submit it: an optional
     # parameter sent empty (?start=, an empty date input) is not given, not refused
     # (tests/security/test_openapi.py checks every one). A plain string admits "" already.

@@ -109,3 +109,17 @@ def test_every_optional_query_parameter_may_be_sent_empty(client, general_manage
             assert response.status_code == 200, (path, param["name"], response.content[:200])
             checked += 1
     assert checked > 50
+
+
+@pytest.mark.parametrize("page_size", ["0", "-3", "201", "1.5", "abc"])
+def test_a_bad_page_size_is_refused_with_a_400(client, supervisor, page_size):
+    client.force_login(supervisor)
+    response = client.get("/api/customers/", {"page_size": page_size})
+    assert response.status_code == 400
+    assert "page_size" in response.json()
+
+
+def test_a_good_page_size_is_honoured(client, supervisor, customer):
+    client.force_login(supervisor)
+    response = client.get("/api/customers/", {"page_size": "1"})
+    assert response.status_code == 200 and len(response.json()["results"]) == 1
