@@ -242,12 +242,13 @@ class CallbackTask(models.Model):
         self._move_to(CallbackStatus.DONE)
         self.completed_at = at
 
-    def retry(self, *, at: datetime, max_attempts: int) -> None:
-        """An unanswered call: try again at `at`, or give up after `max_attempts`."""
+    def retry(self, *, at: datetime, now: datetime, max_attempts: int) -> None:
+        """An unanswered call (at `now`): try again at `at`, or give up after `max_attempts`
+        — given up now, at this call, not at the retry it will not get."""
         self.attempts += 1
         if self.attempts >= max_attempts:
             self._move_to(CallbackStatus.UNREACHABLE)
-            self.completed_at = at
+            self.completed_at = now
         else:
             self._move_to(CallbackStatus.PENDING)
             self.due_at = at

@@ -146,7 +146,7 @@ def callback_record(
     if not reached:
         task.retry(at=earliest_allowed_after(now + timedelta(hours=policy.retry_after_hours),
                                              quiet=policy.quiet_periods),
-                   max_attempts=policy.max_attempts)
+                   now=now, max_attempts=policy.max_attempts)
     elif not satisfaction:
         task.attempts += 1
         task.book(at=next_appointment_at)

@@ -288,7 +288,6 @@ def complaint_implement(
     complaint.customer_accepted = True
     complaint.customer_feedback = _clean_text(feedback, "feedback", required=False)
     complaint.signed_at = now
-    complaint.signature.save(f"{complaint.reference}.png", ContentFile(raw), save=False)
     for item in penalties or []:
         person = item.get("staff")
         if getattr(getattr(person, "staff_profile", None), "store_id", None) != complaint.store_id:
@@ -307,7 +306,10 @@ def complaint_implement(
         triggered_at=now, due_at=callback_due_at(
             triggered_at=now, policy=policy,
             contact_time=complaint.customer.preferred_contact_time))
-    complaint.step_due_at = None
+    # Closed: no step is left, so no deadline and no escalation (as for a rejected complaint).
+    complaint.step_due_at, complaint.escalation_level, complaint.escalated_at = None, 0, None
+    # The customer's signature goes to storage last: a refused call must leave no file behind.
+    complaint.signature.save(f"{complaint.reference}.png", ContentFile(raw), save=False)
     _save(complaint)
     _log(complaint, action="implement", before=before, by=by, at=now,
          note=complaint.customer_feedback[:500])
