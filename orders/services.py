@@ -265,9 +265,7 @@ def late_stages_find(*, now: datetime) -> int:
     One INSERT … SELECT … ON CONFLICT DO NOTHING (SQLite and PostgreSQL alike): safe to run
     twice or concurrently. Follow-ups of stages since done or moved are closed first.
     """
-    stage_t, order_t, customer_t = (OrderStage._meta.db_table, Order._meta.db_table,
-                                    Customer._meta.db_table)
-    followup_t = LateFollowUp._meta.db_table
+    stage_t, followup_t = OrderStage._meta.db_table, LateFollowUp._meta.db_table
     with transaction.atomic():
         LateFollowUp.objects.open().exclude(
             stage__status=StageStatus.SCHEDULED, stage__scheduled_at=F("scheduled_at"),
@@ -277,14 +275,14 @@ def late_stages_find(*, now: datetime) -> int:
                 f"""
                 INSERT INTO {followup_t} (stage_id, scheduled_at, assigned_to_id, status,
                                           created_at, note)
-                SELECT s.id, s.scheduled_at, c.assigned_to_id, %s, %s, ''
+                SELECT s.id, s.scheduled_at, s.specialist_id, %s, %s, ''
                 FROM {stage_t} s
-                JOIN {order_t} o ON o.id = s.order_id
-                JOIN {customer_t} c ON c.id = o.customer_id
-                WHERE s.status = %s AND s.scheduled_at < %s AND o.status = %s
+                WHERE s.status = %s AND s.scheduled_at < %s AND NOT s.order_cancelled
                 ON CONFLICT (stage_id, scheduled_at) DO NOTHING
                 """,
-                [FollowUpStatus.OPEN, now, StageStatus.SCHEDULED, now, OrderStatus.ACTIVE],
+                # The stage keeps its order's cancellation and its customer's specialist: a
+                # booked stage of an order not cancelled is a running order's. No join.
+                [FollowUpStatus.OPEN, now, StageStatus.SCHEDULED, now],
             )
             return cursor.rowcount
 
