@@ -26,7 +26,7 @@ def world(store, front_desk, supervisor, specialist, package):
 
 
 def new_order(world, **customer):
-    customer = CustomerFactory(store=world.store, assigned_to=world.specialist, **customer)
+    customer = CustomerFactory(**{"store": world.store, "assigned_to": world.specialist, **customer})
     return order_create(customer=customer, package=world.package, by=world.front_desk)
 
 
@@ -63,11 +63,14 @@ def snapshot() -> dict[str, list[tuple]]:
 
 def fingerprint() -> Counter:
     """What a run did, independent of ids and names: rows per table, rows per value of each
-    choice field (status, kind, …) and the sum of each quantity (attempts, points, amounts)."""
+    choice field (status, kind, …), the sum of each quantity (attempts, points, amounts) and
+    how many of each optional link are set."""
     found: Counter = Counter()
     for model in project_models():
         label, sums, choices = model._meta.label, {}, []
         for field in model._meta.concrete_fields:
+            if field.is_relation and field.null:  # which links are set (not to whom)
+                sums[f"{label}.{field.name}.set"] = models.Count(field.attname)
             if field.primary_key or field.is_relation or field.name.endswith("id"):
                 continue  # ids differ between two equal pieces of work
             if field.choices:

@@ -109,10 +109,10 @@ def _import_lost(world):
 
 
 def _specialist_drifted(world):
-    """A stage whose copy of its customer's specialist is stale (a bulk write bypassed the
-    reassignment services)."""
-    order = new_order(world)
-    Customer.objects.filter(pk=order.customer_id).update(assigned_to=world.supervisor)
+    """Stages whose copy of their customer's specialist is stale: the customer was given a
+    specialist by a bulk write that bypassed the reassignment services."""
+    order = new_order(world, assigned_to=None)
+    Customer.objects.filter(pk=order.customer_id).update(assigned_to=world.specialist)
     return ()
 
 
