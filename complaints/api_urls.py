@@ -17,6 +17,8 @@ urlpatterns = [
          name="complaint-solution-create"),
     path("complaints/<int:complaint_id>/approve/", apis.ComplaintApproveApi.as_view(),
          name="complaint-approve"),
+    path("complaints/<int:complaint_id>/refuse/", apis.ComplaintRefuseApi.as_view(),
+         name="complaint-refuse"),
     path("complaints/<int:complaint_id>/implement/", apis.ComplaintImplementApi.as_view(),
          name="complaint-implement"),
 ]

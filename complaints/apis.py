@@ -45,6 +45,7 @@ from .serializers import (
     ComplaintInvestigateInputSerializer,
     ComplaintJudgeInputSerializer,
     ComplaintProposeInputSerializer,
+    ComplaintRefuseInputSerializer,
     ComplaintRegisterInputSerializer,
     ComplaintSerializer,
     ComplaintSolutionCreatedSerializer,
@@ -56,6 +57,7 @@ from .services import (
     complaint_investigate,
     complaint_judge,
     complaint_propose,
+    complaint_refuse,
     complaint_register,
 )
 from .statistics import complaint_statistics
@@ -269,6 +271,20 @@ class ComplaintImplementApi(APIView):
             complaint=complaint, by=request.user, accepted=data["accepted"],
             signature_data_url=data["signature"], feedback=data["feedback"],
             penalties=data["penalties"], notified_at=data.get("notified_at"))
+        return Response(_detail(request, complaint))
+
+
+class ComplaintRefuseApi(APIView):
+    permission_classes = [HasRequiredPerm]
+    required_perm = "complaints.implement_complaint"
+
+    @extend_schema(parameters=[COMPLAINT_IN_PATH], request=ComplaintRefuseInputSerializer,
+                   responses=ComplaintDetailSerializer,
+                   summary="客户不接受已批准方案：记录意见，退回主管另批方案")
+    def post(self, request: Request, complaint_id: int) -> Response:
+        complaint = _visible_complaint(request, complaint_id)
+        data = validated_body(ComplaintRefuseInputSerializer, request)
+        complaint = complaint_refuse(complaint=complaint, by=request.user, feedback=data["feedback"])
         return Response(_detail(request, complaint))
 
 

@@ -80,6 +80,11 @@ class ApproveForm(ServiceFormMixin, forms.Form):
         self.fields["solution"].queryset = complaint.solutions.all()
 
 
+class RefuseForm(ServiceFormMixin, forms.Form):
+    """The customer does not accept the approved solution: what they said."""
+    feedback = forms.CharField(label=_("客户的意见"), widget=forms.Textarea(attrs={"rows": 2}))
+
+
 class ImplementForm(ServiceFormMixin, forms.Form):
     accepted = forms.BooleanField(label=_("客户已接受处理方案"), required=False, widget=CheckInput)
     signature = forms.CharField(widget=forms.HiddenInput, required=False)

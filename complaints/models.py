@@ -30,13 +30,15 @@ class ComplaintStatus(models.TextChoices):
     REJECTED = "rejected", _("不成立已结案")
 
 
-# The whole complaint workflow on one screen. PROPOSED → PROPOSED adds another solution.
+# The whole complaint workflow on one screen. PROPOSED → PROPOSED adds another solution;
+# APPROVED → PROPOSED: the customer did not accept the approved one, the supervisor approves
+# another (L66-L68: the customer accepts and signs, or the solution is settled again).
 COMPLAINT_TRANSITIONS: dict[str, set[str]] = {
     ComplaintStatus.REGISTERED: {ComplaintStatus.INVESTIGATING, ComplaintStatus.REJECTED},
     ComplaintStatus.INVESTIGATING: {ComplaintStatus.INVESTIGATED},
     ComplaintStatus.INVESTIGATED: {ComplaintStatus.PROPOSED},
     ComplaintStatus.PROPOSED: {ComplaintStatus.PROPOSED, ComplaintStatus.APPROVED},
-    ComplaintStatus.APPROVED: {ComplaintStatus.CLOSED},
+    ComplaintStatus.APPROVED: {ComplaintStatus.CLOSED, ComplaintStatus.PROPOSED},
     ComplaintStatus.CLOSED: set(),
     ComplaintStatus.REJECTED: set(),
 }
@@ -50,6 +52,7 @@ class ComplaintAction(models.TextChoices):
     PROPOSE = "propose", _("提出方案")
     APPROVE = "approve", _("审批")
     IMPLEMENT = "implement", _("实施并结案")
+    REFUSE = "refuse", _("客户不接受方案")
     ESCALATE = "escalate", _("超时上报")
 
 
@@ -229,6 +232,14 @@ class Complaint(TimeStampedModel):
     def approve(self, *, by, at: datetime) -> None:
         self._move_to(ComplaintStatus.APPROVED)
         self.approved_by, self.approved_at = by, at
+
+    def refuse_solution(self) -> None:
+        """The customer did not accept the approved solution: back to the supervisor. Only an
+        approved solution can be refused (PROPOSED → PROPOSED is adding a solution)."""
+        if self.status != ComplaintStatus.APPROVED:
+            raise TransitionNotAllowed(_("投诉已是「%(status)s」，不能进行这一步。") % {
+                "status": self.get_status_display()})
+        self._move_to(ComplaintStatus.PROPOSED)
 
     def implement(self, *, at: datetime) -> None:
         self._move_to(ComplaintStatus.CLOSED)

@@ -258,6 +258,10 @@ class ComplaintPenaltyInputSerializer(serializers.Serializer):
     is_department_head = serializers.BooleanField(default=False, help_text="部门主管连带责任")
 
 
+class ComplaintRefuseInputSerializer(serializers.Serializer):
+    feedback = serializers.CharField(help_text="客户不接受已批准方案时的意见（必填）")
+
+
 class ComplaintImplementInputSerializer(serializers.Serializer):
     accepted = serializers.BooleanField(help_text="客户已接受处理方案（否则不能结案）")
     signature = serializers.CharField(allow_blank=True,

@@ -252,6 +252,27 @@ def complaint_approve(*, complaint: Complaint, by, solution: ComplaintSolution, 
     return complaint
 
 
+@transaction.atomic
+def complaint_refuse(*, complaint: Complaint, by, feedback: str) -> Complaint:
+    """Step 5, when the customer does not accept the approved solution: their words are kept,
+    the approval is withdrawn and the supervisor approves another (or a new) solution."""
+    _require(by, "complaints.implement_complaint")
+    complaint = _locked(complaint)
+    now = timezone.now()
+    feedback = _clean_text(feedback, "feedback")
+    before = complaint.status
+    complaint.refuse_solution()
+    refused = complaint.solutions.filter(is_approved=True).first()
+    ComplaintSolution.objects.filter(complaint=complaint, is_approved=True).update(
+        is_approved=False)
+    complaint.customer_feedback = feedback
+    _set_deadline(complaint, now)
+    _save(complaint)
+    label = f"{refused.get_kind_display()}：" if refused else ""
+    _log(complaint, action="refuse", before=before, by=by, at=now, note=f"{label}{feedback}"[:500])
+    return complaint
+
+
 def decode_signature(data_url: str) -> bytes:
     """A signature drawn on screen arrives as a PNG data URL; anything else is refused."""
     prefix = "data:image/png;base64,"

@@ -28,6 +28,7 @@ from .forms import (
     JudgeForm,
     ProposeForm,
     PublicComplaintForm,
+    RefuseForm,
     RegisterForm,
 )
 from .models import (
@@ -44,6 +45,7 @@ from .services import (
     complaint_investigate,
     complaint_judge,
     complaint_propose,
+    complaint_refuse,
     complaint_register,
     improvement_save,
     responsible_department_for,
@@ -137,7 +139,9 @@ def _step_forms(complaint: Complaint, data=None) -> dict:
             forms["approve_form"] = ApproveForm(data, complaint=complaint)
         return forms
     if status == ComplaintStatus.APPROVED:
-        return {"implement_form": ImplementForm(data, store=complaint.store)}
+        return {"implement_form": ImplementForm(data, store=complaint.store),
+                # Its own ids: the implement form beside it has a "feedback" too.
+                "refuse_form": RefuseForm(data, auto_id="id_refuse_%s")}
     return {}
 
 
@@ -166,6 +170,7 @@ STEPS = {
     "propose": ("propose_form", "complaints.propose_solution"),
     "approve": ("approve_form", "complaints.approve_solution"),
     "implement": ("implement_form", "complaints.implement_complaint"),
+    "refuse": ("refuse_form", "complaints.implement_complaint"),
 }
 
 
@@ -197,6 +202,7 @@ def step(request: HttpRequest, pk: int, name: str) -> HttpResponse:
 STEP_DONE = {
     "judge": _("判定已保存。"), "investigate": _("调查结果已保存。"), "propose": _("方案已添加。"),
     "approve": _("方案已批准。"), "implement": _("已实施处理方案并结案，处理后回访已安排。"),
+    "refuse": _("已记录客户不接受方案，请主管另批方案。"),
 }
 
 
@@ -216,6 +222,8 @@ def _run_step(name: str, form, complaint: Complaint, user) -> object | None:
     if name == "approve":
         return form.call(complaint_approve, complaint=complaint, by=user,
                          solution=data["solution"], comment=data["comment"])
+    if name == "refuse":
+        return form.call(complaint_refuse, complaint=complaint, by=user, feedback=data["feedback"])
     return form.call(complaint_implement, complaint=complaint, by=user,
                      accepted=data["accepted"], signature_data_url=data["signature"],
                      feedback=data["feedback"], penalties=form.penalties())

@@ -710,6 +710,15 @@ def test_implementing_needs_a_lead(request, client, role, approved):
     assert approved.status == ComplaintStatus.APPROVED
 
 
+def test_the_customer_refusing_sends_the_complaint_back_for_another_approval(client, supervisor,
+                                                                             approved):
+    response = post(login(client, supervisor), step_url(approved, "refuse"),
+                    {"feedback": "客户想要退款"})
+    assert response.status_code == 200 and response.json()["status"] == ComplaintStatus.PROPOSED
+    assert post(client, step_url(approved, "refuse"), {"feedback": "再次"}).status_code == 409
+    assert post(client, step_url(approved, "refuse"), {"feedback": ""}).status_code == 400
+
+
 def test_implementing_out_of_scope_is_a_404(client, other_manager, approved):
     assert post(login(client, other_manager), step_url(approved, "implement"),
                 {"accepted": True, "signature": SIGNATURE}).status_code == 404

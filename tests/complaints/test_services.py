@@ -19,6 +19,7 @@ from complaints.services import (
     complaint_implement,
     complaint_judge,
     complaint_propose,
+    complaint_refuse,
     complaint_register,
     complaints_escalate,
 )
@@ -186,6 +187,40 @@ def test_closing_needs_acceptance_and_a_real_signature(approved, supervisor, kwa
     approved.refresh_from_db()
     assert approved.status == "approved" and not CallbackTask.objects.filter(
         purpose="complaint").exists()
+
+
+def test_a_refused_solution_goes_back_to_the_supervisor_who_approves_another(approved, supervisor):
+    refused = approved.solutions.get(is_approved=True)
+    complaint = complaint_refuse(complaint=approved, by=supervisor, feedback="客户想要退款")
+
+    assert complaint.status == "proposed" and complaint.customer_feedback == "客户想要退款"
+    assert not complaint.solutions.filter(is_approved=True).exists()
+    assert complaint.step_due_at is not None and complaint.escalation_level == 0
+    event = complaint.events.last()
+    assert (event.action, event.before, event.after) == ("refuse", "approved", "proposed")
+    assert refused.get_kind_display() in event.note and "客户想要退款" in event.note
+    other = complaint.solutions.exclude(pk=refused.pk).get()
+    complaint = complaint_approve(complaint=complaint, by=supervisor, solution=other,
+                                  comment="改为赠送积分")
+    assert complaint.status == "approved" and complaint.approved_solution == other
+    complaint = complaint_implement(complaint=complaint, by=supervisor, accepted=True,
+                                    signature_data_url=SIGNATURE, feedback="接受")
+    assert complaint.status == "closed"
+
+
+def test_a_refusal_needs_the_customers_words_and_an_approved_solution(approved, supervisor,
+                                                                      specialist):
+    with pytest.raises(ValidationError):
+        complaint_refuse(complaint=approved, by=supervisor, feedback="  ")
+    with pytest.raises(PermissionDenied):
+        complaint_refuse(complaint=approved, by=specialist, feedback="不要")
+    approved.refresh_from_db()
+    assert approved.status == "approved" and approved.solutions.filter(is_approved=True).exists()
+    closed = complaint_implement(complaint=approved, by=supervisor, accepted=True,
+                                 signature_data_url=SIGNATURE)
+    with pytest.raises(TransitionNotAllowed):
+        complaint_refuse(complaint=closed, by=supervisor, feedback="不要")
+    assert closed.events.filter(action="refuse").count() == 0
 
 
 def test_a_specialist_may_not_implement(approved, specialist):

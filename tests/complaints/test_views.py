@@ -107,6 +107,23 @@ def test_the_supervisor_implements_with_a_signature_and_the_page_shows_it(client
     assert image["Content-Type"] == "image/png"
 
 
+def test_the_page_records_a_refused_solution_and_shows_the_supervisors_step_again(client,
+                                                                                supervisor,
+                                                                                approved):
+    client.force_login(supervisor)
+    page = client.get(reverse("complaints:detail", args=[approved.pk])).content.decode()
+    assert 'data-testid="refuse-form"' in page
+    response = client.post(reverse("complaints:step", args=[approved.pk, "refuse"]),
+                           {"feedback": "客户想要退款"})
+    assert response.status_code == 302
+    approved.refresh_from_db()
+    assert approved.status == ComplaintStatus.PROPOSED
+    page = client.get(reverse("complaints:detail", args=[approved.pk])).content.decode()
+    assert "客户想要退款" in page and 'data-testid="refuse-form"' not in page
+    empty = client.post(reverse("complaints:step", args=[approved.pk, "refuse"]), {"feedback": ""})
+    assert empty.status_code == 409  # no longer awaiting implementation
+
+
 def test_the_public_page_registers_a_complaint_and_gives_a_reference(client, store):
     response = client.post(reverse("public_complaint"), {
         "store": store.pk, "name": "李女士", "mobile": "13600000001", "category": "schedule",

@@ -412,6 +412,9 @@ GRID: list[Row] = [
         label="judge"),
     Row("complaints:step", by_pk("complaints:step", "complaint", name="approve"),
         "complaints.approve_solution", method="post", data={"comment": "同意"}, label="approve"),
+    Row("complaints:step", by_pk("complaints:step", "complaint", name="refuse"),
+        "complaints.implement_complaint", method="post", data={"feedback": "不满意"},
+        label="refuse"),
     # --- membership -----------------------------------------------------------------------------
     Row("membership:detail", by_pk("membership:detail", "member"),
         "membership.view_memberaccount"),
@@ -502,6 +505,8 @@ GRID: list[Row] = [
     Row("api:complaint-approve", by_pk("api:complaint-approve", "complaint", "complaint_id"),
         "complaints.approve_solution", api=True, method="post",
         data={"solution": MISSING, "comment": "同意"}),
+    Row("api:complaint-refuse", by_pk("api:complaint-refuse", "complaint", "complaint_id"),
+        "complaints.implement_complaint", api=True, method="post", data={"feedback": "不满意"}),
     Row("api:complaint-implement", by_pk("api:complaint-implement", "complaint", "complaint_id"),
         "complaints.implement_complaint", api=True, method="post",
         data={"accepted": True, "signature": "", "feedback": ""}),
