@@ -66,7 +66,7 @@ class MemberFilter(filters.FilterSet):
                                        help_text="当前会员卡（最新的一张）的状态")
     card_number = filters.CharFilter(field_name="cards__number",
                                      help_text="卡号（任一张，包括已挂失的旧卡）")
-    store = IdFilter(field_name="customer__store_id")  # a GM's; others see one store
+    store = IdFilter(field_name="store_id")  # a GM's; others see one store
 
     class Meta:
         model = MemberAccount

@@ -29,7 +29,7 @@ def member_list_filtered(user, params: QueryDict) -> tuple[MemberFilterForm, Que
                .annotate(card_number=_current_card("number"), card_status=_current_card("status"))
                .order_by("-created_at", "-pk"))
     if params.get("store", "").isdigit():  # narrows the viewer's scope, never widens it
-        members = members.filter(customer__store_id=params["store"])
+        members = members.filter(store_id=params["store"])
     if params.get("points") == "yes":
         members = members.filter(points_balance__gt=0)
     if not form.is_bound:
