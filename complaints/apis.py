@@ -2,7 +2,8 @@
 per step of the workflow, and the classification statistics.
 
 Every queryset starts from complaints_visible_to(user), so out-of-scope ids answer 404. Each
-step needs its permission (403 otherwise, as the service would also say) and calls its service;
+step takes its permission and its input serializer from the step map (complaints.workflow): 403
+without the permission (the service would say so too), then it calls its service;
 studio.api.exception_handler turns their ValidationError into 400 and a step the complaint's
 state does not allow (TransitionNotAllowed) into 409.
 """
@@ -39,14 +40,7 @@ from studio.permissions import HasRequiredPerm, ReadOrWritePerm
 from .models import Complaint, ComplaintCategory, ComplaintStatus, ImprovementMeasure
 from .selectors import complaint_page, complaints_list_for_archive, complaints_visible_to
 from .serializers import (
-    ComplaintApproveInputSerializer,
     ComplaintDetailSerializer,
-    ComplaintImplementInputSerializer,
-    ComplaintInvestigateInputSerializer,
-    ComplaintJudgeInputSerializer,
-    ComplaintProposeInputSerializer,
-    ComplaintRefuseInputSerializer,
-    ComplaintRegisterInputSerializer,
     ComplaintSerializer,
     ComplaintSolutionCreatedSerializer,
     ComplaintStatisticsSerializer,
@@ -61,6 +55,7 @@ from .services import (
     complaint_register,
 )
 from .statistics import complaint_statistics
+from .workflow import COMPLAINT_STEPS
 
 # --- The archive --------------------------------------------------------------------------------
 
@@ -134,14 +129,14 @@ def _detail(request: Request, complaint: Complaint, *, name: str = "", mobile: s
 
 @extend_schema_view(
     get=extend_schema(summary="投诉档案：按客户、类别、状态、责任部门、责任人、日期查询"),
-    post=extend_schema(request=ComplaintRegisterInputSerializer,
+    post=extend_schema(request=COMPLAINT_STEPS["register"].serializer_class,
                        responses={201: ComplaintDetailSerializer},
                        summary="登记投诉（《顾客投诉登记表》）：在您范围内的客户，或按姓名和手机号"),
 )
 class ComplaintListApi(ReadOrWritePerm, generics.ListAPIView):
     permission_classes = [HasRequiredPerm]
     read_perm = "complaints.view_complaint"
-    write_perm = "complaints.add_complaint"
+    write_perm = COMPLAINT_STEPS["register"].permission
     serializer_class = ComplaintSerializer
     filterset_class = ComplaintFilter
 
@@ -150,9 +145,7 @@ class ComplaintListApi(ReadOrWritePerm, generics.ListAPIView):
         return complaints_list_for_archive(self.request.user)
 
     def post(self, request: Request) -> Response:
-        body = ComplaintRegisterInputSerializer(data=request.data, context={"request": request})
-        body.is_valid(raise_exception=True)
-        data = body.validated_data
+        data = validated_body(COMPLAINT_STEPS["register"].serializer_class, request)
         customer = data.get("customer")
         store = _register_store(request.user, customer=customer, requested=data.get("store"))
         complaint = complaint_register(
@@ -196,14 +189,15 @@ def _visible_complaint(request: Request, complaint_id: int) -> Complaint:
 
 class ComplaintJudgeApi(APIView):
     permission_classes = [HasRequiredPerm]
-    required_perm = "complaints.judge_complaint"
+    step = COMPLAINT_STEPS["judge"]
+    required_perm = step.permission
 
-    @extend_schema(parameters=[COMPLAINT_IN_PATH], request=ComplaintJudgeInputSerializer,
+    @extend_schema(parameters=[COMPLAINT_IN_PATH], request=step.serializer_class,
                    responses=ComplaintDetailSerializer,
                    summary="判定：成立（交责任部门，约定调查完成时间）或不成立（解释后结案）")
     def post(self, request: Request, complaint_id: int) -> Response:
         complaint = _visible_complaint(request, complaint_id)
-        data = validated_body(ComplaintJudgeInputSerializer, request)
+        data = validated_body(self.step.serializer_class, request)
         complaint = complaint_judge(
             complaint=complaint, by=request.user, valid=data["valid"], reason=data["reason"],
             explanation=data["explanation"], customer_understood=data["customer_understood"],
@@ -213,13 +207,14 @@ class ComplaintJudgeApi(APIView):
 
 class ComplaintInvestigateApi(APIView):
     permission_classes = [HasRequiredPerm]
-    required_perm = "complaints.investigate_complaint"
+    step = COMPLAINT_STEPS["investigate"]
+    required_perm = step.permission
 
-    @extend_schema(parameters=[COMPLAINT_IN_PATH], request=ComplaintInvestigateInputSerializer,
+    @extend_schema(parameters=[COMPLAINT_IN_PATH], request=step.serializer_class,
                    responses=ComplaintDetailSerializer, summary="调查：投诉原因与责任人")
     def post(self, request: Request, complaint_id: int) -> Response:
         complaint = _visible_complaint(request, complaint_id)
-        data = validated_body(ComplaintInvestigateInputSerializer, request)
+        data = validated_body(self.step.serializer_class, request)
         complaint = complaint_investigate(
             complaint=complaint, by=request.user, cause=data["cause"],
             responsible_staff=data.get("responsible_staff"), handled_by=data.get("handled_by"))
@@ -228,14 +223,15 @@ class ComplaintInvestigateApi(APIView):
 
 class ComplaintSolutionCreateApi(APIView):
     permission_classes = [HasRequiredPerm]
-    required_perm = "complaints.propose_solution"
+    step = COMPLAINT_STEPS["propose"]
+    required_perm = step.permission
 
-    @extend_schema(parameters=[COMPLAINT_IN_PATH], request=ComplaintProposeInputSerializer,
+    @extend_schema(parameters=[COMPLAINT_IN_PATH], request=step.serializer_class,
                    responses={201: ComplaintSolutionCreatedSerializer},
                    summary="提出一个处理方案（可提出多个，供主管选择）")
     def post(self, request: Request, complaint_id: int) -> Response:
         complaint = _visible_complaint(request, complaint_id)
-        data = validated_body(ComplaintProposeInputSerializer, request)
+        data = validated_body(self.step.serializer_class, request)
         solution = complaint_propose(complaint=complaint, by=request.user, kind=data["kind"],
                                      description=data["description"], cost=data["cost"])
         return Response(ComplaintSolutionCreatedSerializer(
@@ -245,13 +241,14 @@ class ComplaintSolutionCreateApi(APIView):
 
 class ComplaintApproveApi(APIView):
     permission_classes = [HasRequiredPerm]
-    required_perm = "complaints.approve_solution"  # the supervisor only (L64)
+    step = COMPLAINT_STEPS["approve"]
+    required_perm = step.permission  # the supervisor only (L64)
 
-    @extend_schema(parameters=[COMPLAINT_IN_PATH], request=ComplaintApproveInputSerializer,
+    @extend_schema(parameters=[COMPLAINT_IN_PATH], request=step.serializer_class,
                    responses=ComplaintDetailSerializer, summary="主管审批：选择最佳方案并填写意见")
     def post(self, request: Request, complaint_id: int) -> Response:
         complaint = _visible_complaint(request, complaint_id)
-        data = validated_body(ComplaintApproveInputSerializer, request)
+        data = validated_body(self.step.serializer_class, request)
         complaint = complaint_approve(complaint=complaint, by=request.user,
                                       solution=data["solution"], comment=data["comment"])
         return Response(_detail(request, complaint))
@@ -259,14 +256,15 @@ class ComplaintApproveApi(APIView):
 
 class ComplaintImplementApi(APIView):
     permission_classes = [HasRequiredPerm]
-    required_perm = "complaints.implement_complaint"
+    step = COMPLAINT_STEPS["implement"]
+    required_perm = step.permission
 
-    @extend_schema(parameters=[COMPLAINT_IN_PATH], request=ComplaintImplementInputSerializer,
+    @extend_schema(parameters=[COMPLAINT_IN_PATH], request=step.serializer_class,
                    responses=ComplaintDetailSerializer,
                    summary="实施并结案：处罚、客户接受并签字、反馈；自动生成处理后回访")
     def post(self, request: Request, complaint_id: int) -> Response:
         complaint = _visible_complaint(request, complaint_id)
-        data = validated_body(ComplaintImplementInputSerializer, request)
+        data = validated_body(self.step.serializer_class, request)
         complaint = complaint_implement(
             complaint=complaint, by=request.user, accepted=data["accepted"],
             signature_data_url=data["signature"], feedback=data["feedback"],
@@ -276,14 +274,15 @@ class ComplaintImplementApi(APIView):
 
 class ComplaintRefuseApi(APIView):
     permission_classes = [HasRequiredPerm]
-    required_perm = "complaints.implement_complaint"
+    step = COMPLAINT_STEPS["refuse"]
+    required_perm = step.permission
 
-    @extend_schema(parameters=[COMPLAINT_IN_PATH], request=ComplaintRefuseInputSerializer,
+    @extend_schema(parameters=[COMPLAINT_IN_PATH], request=step.serializer_class,
                    responses=ComplaintDetailSerializer,
                    summary="客户不接受已批准方案：记录意见，退回主管另批方案")
     def post(self, request: Request, complaint_id: int) -> Response:
         complaint = _visible_complaint(request, complaint_id)
-        data = validated_body(ComplaintRefuseInputSerializer, request)
+        data = validated_body(self.step.serializer_class, request)
         complaint = complaint_refuse(complaint=complaint, by=request.user, feedback=data["feedback"])
         return Response(_detail(request, complaint))
 

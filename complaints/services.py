@@ -1,6 +1,7 @@
-"""Writes for complaints: one service per step. Each locks the complaint, checks the state,
-the actor's permission and the data the step needs, applies the model verb, writes the event,
-sets the next step's deadline, and queues side effects on commit."""
+"""Writes for complaints: one service per step. Each locks the complaint, checks the actor's
+permission and the state against the step map (complaints.workflow), then the data the step
+needs, applies the model verb, writes the event, sets the next step's deadline, and queues side
+effects on commit."""
 import base64
 import binascii
 from datetime import datetime, timedelta
@@ -18,6 +19,7 @@ from customers.models import Customer, SourceChannel, Title
 from customers.validators import validate_mobile
 from orders.models import Order
 from staff.models import Department, DepartmentKind, Role, Store
+from studio.workflow import CREATE
 
 from .models import (
     OPEN_STATUSES,
@@ -32,6 +34,7 @@ from .models import (
     Severity,
     SolutionKind,
 )
+from .workflow import COMPLAINT_STEPS
 
 MAX_CONTENT = 2000
 MAX_SIGNATURE_BYTES = 300_000
@@ -114,9 +117,9 @@ def complaint_register(
     severity: str = Severity.NORMAL, received_at: datetime | None = None,
     source_ip: str | None = None, title: str = Title.MS,
 ) -> Complaint:
-    """Step 1 （《顾客投诉登记表》）： accepted at once （L46 有投诉即时受理）； due to be judged."""
-    if by is not None:
-        _require(by, "complaints.add_complaint")
+    """Step 1 （《顾客投诉登记表》）： accepted at once （L46 有投诉即时受理）； due to be judged.
+    `by` None: the customer on the public form."""
+    COMPLAINT_STEPS.check("register", state=CREATE, user=by)
     now = timezone.now()
     errors = {}
     if channel not in ComplaintChannel.values:
@@ -159,8 +162,8 @@ def complaint_judge(
 ) -> Complaint:
     """Step 2: not valid → the polite explanation is recorded and it is closed; valid → a
     responsible department and the time promised to the customer for the investigation."""
-    _require(by, "complaints.judge_complaint")
     complaint = _locked(complaint)
+    COMPLAINT_STEPS.check("judge", state=complaint.status, user=by)
     now = timezone.now()
     before = complaint.status
     complaint.judge(valid=valid, at=now)  # a wrong state answers before the data (409)
@@ -186,8 +189,8 @@ def complaint_investigate(*, complaint: Complaint, by, cause: str, responsible_s
                           handled_by=None) -> Complaint:
     """Step 3: the cause and the person responsible. Product quality goes to the responsible
     department; service problems to the specialist or supervisor (L60-L62)."""
-    _require(by, "complaints.investigate_complaint")
     complaint = _locked(complaint)
+    COMPLAINT_STEPS.check("investigate", state=complaint.status, user=by)
     now = timezone.now()
     before = complaint.status
     complaint.investigate(at=now)
@@ -208,8 +211,8 @@ def complaint_investigate(*, complaint: Complaint, by, cause: str, responsible_s
 def complaint_propose(*, complaint: Complaint, by, kind: str, description: str,
                       cost: Decimal | int | str = 0) -> ComplaintSolution:
     """Step 4a: one more solution (refund, remake, reshoot, points, gift, apology...)."""
-    _require(by, "complaints.propose_solution")
     complaint = _locked(complaint)
+    COMPLAINT_STEPS.check("propose", state=complaint.status, user=by)
     now = timezone.now()
     if kind not in SolutionKind.values:
         raise ValidationError({"kind": _("未知的方案类型。")})
@@ -236,11 +239,12 @@ def complaint_propose(*, complaint: Complaint, by, kind: str, description: str,
 def complaint_approve(*, complaint: Complaint, by, solution: ComplaintSolution, comment: str
                       ) -> Complaint:
     """Step 4b: the supervisor (only) approves the best solution, with a comment (L64-L66)."""
-    _require(by, "complaints.approve_solution")
+    COMPLAINT_STEPS.check_permission("approve", user=by)
     complaint = _locked(complaint)
     now = timezone.now()
-    if solution.complaint_id != complaint.pk:
+    if solution.complaint_id != complaint.pk:  # another complaint's solution: bad input first
         raise ValidationError({"solution": _("该方案不属于这条投诉。")})
+    COMPLAINT_STEPS.check("approve", state=complaint.status, user=by)
     before = complaint.status
     complaint.approve(by=by, at=now)
     complaint.approval_comment = _clean_text(comment, "comment")
@@ -256,8 +260,8 @@ def complaint_approve(*, complaint: Complaint, by, solution: ComplaintSolution, 
 def complaint_refuse(*, complaint: Complaint, by, feedback: str) -> Complaint:
     """Step 5, when the customer does not accept the approved solution: their words are kept,
     the approval is withdrawn and the supervisor approves another (or a new) solution."""
-    _require(by, "complaints.implement_complaint")
     complaint = _locked(complaint)
+    COMPLAINT_STEPS.check("refuse", state=complaint.status, user=by)
     now = timezone.now()
     feedback = _clean_text(feedback, "feedback")
     before = complaint.status
@@ -297,8 +301,8 @@ def complaint_implement(
     """Step 5: penalties recorded against the responsible staff and department head, the
     customer notified, accepts and signs, feedback kept; a follow-up callback is created
     (L48 处理后有回访) and the complaint is closed."""
-    _require(by, "complaints.implement_complaint")
     complaint = _locked(complaint)
+    COMPLAINT_STEPS.check("implement", state=complaint.status, user=by)
     now = timezone.now()
     before = complaint.status
     complaint.implement(at=now)  # a wrong state answers before the data (409)

@@ -4,7 +4,7 @@ from datetime import date, timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -16,21 +16,13 @@ from orders.selectors import orders_visible_to
 from staff.models import Department, Store
 from staff.scoping import scope_for
 from studio.audit import audit_record, client_ip
+from studio.errors import TransitionNotAllowed
 from studio.exports import export_list
 from studio.models import AuditAction
 from studio.pagination import paginate
 
 from .exports import complaint_archive_filtered
-from .forms import (
-    ApproveForm,
-    ImplementForm,
-    InvestigateForm,
-    JudgeForm,
-    ProposeForm,
-    PublicComplaintForm,
-    RefuseForm,
-    RegisterForm,
-)
+from .forms import PublicComplaintForm, RegisterForm
 from .models import (
     Complaint,
     ComplaintCategory,
@@ -51,6 +43,7 @@ from .services import (
     responsible_department_for,
 )
 from .statistics import complaint_statistics, statistics_xlsx
+from .workflow import COMPLAINT_STEPS
 
 # Handling guidance shown beside the forms (seed L70-L82).
 GUIDANCE = [
@@ -124,25 +117,24 @@ def _own_store(request: HttpRequest) -> Store:
     return get_object_or_404(Store, pk=scope.store_id)
 
 
-def _step_forms(complaint: Complaint, data=None) -> dict:
-    """The form of the complaint's next step (and only that one)."""
-    status = complaint.status
-    if status == ComplaintStatus.REGISTERED:
-        return {"judge_form": JudgeForm(data, store=complaint.store, initial={
-            "department": responsible_department_for(complaint.store, complaint.category),
-            "promised_at": timezone.localtime() + timedelta(days=2)})}
-    if status == ComplaintStatus.INVESTIGATING:
-        return {"investigate_form": InvestigateForm(data, store=complaint.store)}
-    if status in (ComplaintStatus.INVESTIGATED, ComplaintStatus.PROPOSED):
-        forms = {"propose_form": ProposeForm(data)}
-        if status == ComplaintStatus.PROPOSED:
-            forms["approve_form"] = ApproveForm(data, complaint=complaint)
-        return forms
-    if status == ComplaintStatus.APPROVED:
-        return {"implement_form": ImplementForm(data, store=complaint.store),
-                # Its own ids: the implement form beside it has a "feedback" too.
-                "refuse_form": RefuseForm(data, auto_id="id_refuse_%s")}
-    return {}
+# What each step's form needs besides the posted data (the step map names the form).
+FORM_KWARGS = {
+    "judge": lambda c: {"store": c.store, "initial": {
+        "department": responsible_department_for(c.store, c.category),
+        "promised_at": timezone.localtime() + timedelta(days=2)}},
+    "investigate": lambda c: {"store": c.store},
+    "approve": lambda c: {"complaint": c},
+    "implement": lambda c: {"store": c.store},
+    # Its own ids: the implement form beside it has a "feedback" too.
+    "refuse": lambda c: {"auto_id": "id_refuse_%s"},
+}
+
+
+def _step_forms(complaint: Complaint, user, data=None) -> dict:
+    """The forms of the steps the step map offers this user now (and only those)."""
+    return {f"{step.action}_form": step.form_class(
+        data, **FORM_KWARGS.get(step.action, lambda c: {})(complaint))
+        for step in COMPLAINT_STEPS.available(state=complaint.status, user=user)}
 
 
 @login_required
@@ -154,45 +146,38 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404 from None
     audit_record(request=request, action=AuditAction.VIEW_CUSTOMER, obj=complaint.customer,
                  detail={"complaint": complaint.reference})
-    return _render_detail(request, complaint, _step_forms(complaint))
+    return _render_detail(request, complaint, _step_forms(complaint, request.user))
 
 
 def _render_detail(request, complaint, forms, status=200):
+    # Steps the state allows but that are someone else's to take ("awaiting the supervisor").
+    waiting = {step.action for step in COMPLAINT_STEPS.leaving(complaint.status)
+               if not step.permits(request.user)}
     return render(request, "complaints/detail.html", {
         "complaint": complaint, "guidance": GUIDANCE, "now": timezone.now(), **forms,
-        "reveal": request.user.has_perm("customers.view_full_mobile")}, status=status)
-
-
-STEPS = {
-    # step in the URL: (its form on the page, the permission it needs)
-    "judge": ("judge_form", "complaints.judge_complaint"),
-    "investigate": ("investigate_form", "complaints.investigate_complaint"),
-    "propose": ("propose_form", "complaints.propose_solution"),
-    "approve": ("approve_form", "complaints.approve_solution"),
-    "implement": ("implement_form", "complaints.implement_complaint"),
-    "refuse": ("refuse_form", "complaints.implement_complaint"),
-}
+        "waiting": waiting, "reveal": request.user.has_perm("customers.view_full_mobile")},
+        status=status)
 
 
 @login_required
 @require_POST
 def step(request: HttpRequest, pk: int, name: str) -> HttpResponse:
-    """One transition, by its form; a refusal re-renders the page with the message (400/409)."""
-    if name not in STEPS:
-        raise Http404
+    """One step of the step map, by its form: 403 for the wrong role, 409 with a message for
+    the wrong state (the service checks both again), 400 with the form's errors."""
+    if name not in COMPLAINT_STEPS or COMPLAINT_STEPS[name].creates:
+        raise Http404  # registering has its own page
     try:
         complaint = complaint_page(request.user, pk)
     except Complaint.DoesNotExist:
         raise Http404 from None
-    form_key, permission = STEPS[name]
-    if not request.user.has_perm(permission):
-        raise PermissionDenied
-    forms = _step_forms(complaint, request.POST)
-    form = forms.get(form_key)
-    if form is None:
-        messages.error(request, _("投诉已是「%(status)s」，不能进行这一步。") % {
-            "status": complaint.get_status_display()})
-        return _render_detail(request, complaint, _step_forms(complaint), status=409)
+    try:
+        COMPLAINT_STEPS.check(name, state=complaint.status, user=request.user)
+    except TransitionNotAllowed as exc:
+        messages.error(request, exc.message)
+        return _render_detail(request, complaint, _step_forms(complaint, request.user),
+                              status=409)
+    forms = _step_forms(complaint, request.user, request.POST)
+    form = forms[f"{name}_form"]
     if form.is_valid() and _run_step(name, form, complaint, request.user):
         messages.success(request, STEP_DONE[name])
         return redirect("complaints:detail", pk=complaint.pk)

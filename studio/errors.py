@@ -13,5 +13,5 @@ class DomainError(Exception):
 class TransitionNotAllowed(DomainError):
     """A workflow move that the transition map does not allow from the current status."""
 
-    def __init__(self, message: str) -> None:
-        super().__init__(message, code="transition_not_allowed")
+    def __init__(self, message: str, *, code: str = "transition_not_allowed") -> None:
+        super().__init__(message, code=code)

@@ -362,8 +362,10 @@ class ComplaintWorkflow(RuleBasedStateMachine):
                 pass
             case _:
                 cost = mistake
+        # Not from approved: approved → proposed is the customer refusing the approved
+        # solution (complaint_refuse); a new solution beside it would leave two approved.
         expected = (user.has_perm("complaints.propose_solution")
-                    and self._allowed(complaint.status, S.PROPOSED) and kind != "cash"
+                    and complaint.status in (S.INVESTIGATED, S.PROPOSED) and kind != "cash"
                     and _text_ok(description) and _cost_ok(cost))
         self._attempt(partial(complaint_propose, complaint=complaint, by=user, kind=kind,
                               description=description, cost=cost),
