@@ -8,6 +8,7 @@ from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from staff.scoping import store_for
 from studio.exports import ListExport, XlsxColumn, register_export
 
 from .models import CallbackPurpose, CallbackTask
@@ -26,8 +27,9 @@ class CallbackListFilters:
 def callback_list_filtered(user, params: QueryDict, *, now: datetime
                            ) -> tuple[CallbackListFilters, QuerySet[CallbackTask]]:
     """The tab (today, overdue...), the purpose, the specialist (`none`: nobody) and the store;
-    unknown values are ignored. The specialist and store filters narrow what the viewer already
-    sees, so they cannot widen the scope."""
+    unknown values are ignored, but a store not one's to pick is refused (staff.scoping.store_for,
+    400). The specialist and store filters narrow what the viewer already sees, so they cannot
+    widen the scope."""
     view = params.get("view", "today")
     view = view if view in LIST_VIEWS else "today"
     tasks = callbacks_list_for_task_list(user, view=view, now=now)
@@ -43,11 +45,11 @@ def callback_list_filtered(user, params: QueryDict, *, now: datetime
     unassigned = specialist == "none"
     if unassigned:
         tasks = tasks.filter(assigned_to__isnull=True)
-    store = params.get("store", "")
-    store_id = int(store) if store.isdigit() else None
-    if store_id is not None:
-        tasks = tasks.filter(store_id=store_id)
-    return CallbackListFilters(view, purpose, specialist_id, store_id, unassigned), tasks
+    store = store_for(user, params.get("store"), writing=False)
+    if store is not None:
+        tasks = tasks.filter(store=store)
+    return CallbackListFilters(view, purpose, specialist_id, store.pk if store else None,
+                               unassigned), tasks
 
 
 @register_export("callback_tasks")

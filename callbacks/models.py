@@ -10,7 +10,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from customers.models import Customer
-from orders.models import OrderStage, WalkOut
+from frontdesk.models import WalkOut
+from orders.models import OrderStage
 from staff.models import Store
 from studio.errors import TransitionNotAllowed
 from studio.models import TimeStampedModel

@@ -16,14 +16,8 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from orders.models import (
-    Booking,
-    BookingStatus,
-    OrderStatus,
-    PackageKind,
-    StageKind,
-    StageStatus,
-)
+from frontdesk.models import Booking, BookingStatus
+from orders.models import OrderStatus, PackageKind, StageKind, StageStatus
 from staff.models import Role, StaffMember
 from studio.sms import sms_queue
 

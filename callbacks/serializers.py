@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from orders.serializers import MobileField
+from customers.serializers import MobileField
 from staff.models import Store
 from studio.serializers import name_of
 

@@ -1,12 +1,13 @@
 """Writes for callbacks: creating tasks (after services, for campaigns), recording calls,
-the overdue sweep, scripts, and SMS from the call page."""
+assigning them, the overdue sweep, scripts, and SMS from the call page. What staff do to a task
+is checked against the step map (callbacks.workflow) with the acting user."""
 import logging
 from collections.abc import Iterable
 from datetime import datetime, time, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, Max, Q
+from django.db.models import Count, Max, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -14,7 +15,6 @@ from customers.models import ContactTime
 from customers.services import SpecialistLoad, assignment_propose
 from orders.models import OrderStage, OrderStatus, StageKind, StageStatus
 from staff.models import Role, StaffMember
-from studio.errors import DomainError
 from studio.sms import sms_queue
 
 from .default_scripts import default_script_texts
@@ -30,6 +30,7 @@ from .models import (
     Satisfaction,
 )
 from .quiet_hours import Period, earliest_allowed_after, is_quiet, latest_allowed_before
+from .workflow import CALLBACK_STEPS
 
 logger = logging.getLogger(__name__)
 
@@ -116,9 +117,7 @@ def callback_record(
     not reached → retried after the policy's interval, unreachable after max attempts."""
     now = now or timezone.now()
     task = CallbackTask.objects.select_for_update().get(pk=task.pk)
-    if not task.is_open:
-        raise DomainError(_("该回访已是「%(status)s」，不能再记录。") % {
-            "status": task.get_status_display()}, code="callback_closed")
+    CALLBACK_STEPS.check("record", state=task.status, user=by)  # a closed task: 409 callback_closed
     policy = policy_for(task.store_id)
     errors = {}
     if reached and not satisfaction and next_appointment_at is None:
@@ -155,6 +154,27 @@ def callback_record(
         task.complete(at=now)
     task.save(update_fields=["status", "attempts", "due_at", "booked_at", "completed_at"])
     return record
+
+
+def callbacks_assign(*, tasks: QuerySet[CallbackTask], to, by) -> int:
+    """Give the open ones of `tasks` (scoped by the caller) that belong to `to`'s store to the
+    specialist `to`; the number moved."""
+    step = CALLBACK_STEPS.check_permission("assign", user=by)
+    return (tasks.filter(status__in=step.sources, store_id=to.staff_profile.store_id)
+            .update(assigned_to=to))
+
+
+@transaction.atomic
+def callbacks_balance(*, tasks: QuerySet[CallbackTask], store, by) -> int:
+    """Spread the store's unassigned open ones of `tasks` over its specialists, balanced by
+    their open callbacks and skill; the number assigned."""
+    step = CALLBACK_STEPS.check_permission("assign", user=by)
+    unassigned = list(tasks.filter(status__in=step.sources, store=store, assigned_to__isnull=True)
+                      .values_list("pk", flat=True))
+    proposal = assignment_propose(loads=_specialist_loads(store.pk), customer_ids=unassigned)
+    for user_id, task_ids in proposal.items():
+        CallbackTask.objects.filter(pk__in=task_ids).update(assigned_to_id=user_id)
+    return len(unassigned)
 
 
 def _specialist_loads(store_id: int) -> list[SpecialistLoad]:
@@ -221,7 +241,8 @@ SMS_TEMPLATES = {"thanks": THANK_YOU_SMS, "survey": SURVEY_SMS}
 
 
 def callback_send_sms(*, task: CallbackTask, template: str, by):
-    """A thank-you or survey SMS from the call page, through the one outbox."""
+    """A thank-you or survey SMS from the call page (an open task), through the one outbox."""
+    CALLBACK_STEPS.check("send_sms", state=task.status, user=by)
     if template not in SMS_TEMPLATES:
         raise ValidationError({"template": _("未知的短信模板。")})
     customer = task.customer

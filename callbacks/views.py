@@ -12,19 +12,19 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from customers.services import assignment_propose
 from orders.selectors import stages_visible_to
-from staff.models import Role, Store
-from staff.scoping import scope_for
+from staff.models import Role
+from staff.scoping import scope_for, store_asked, store_for, stores_to_pick
 from staff.selectors import specialists_assignable_by, staff_users_in_scope
 from studio.audit import audit_record
+from studio.errors import DomainError
 from studio.exports import export_list
 from studio.models import AuditAction
 from studio.pagination import paginate
 
 from .exports import callback_list_filtered
-from .forms import SCRIPT_FIELDS, CallbackRecordForm, CampaignForm, ScriptForm
-from .models import CallbackPurpose, CallbackScript, CallbackTask
+from .forms import SCRIPT_FIELDS, CampaignForm, ScriptForm
+from .models import CallbackPurpose, CallbackScript
 from .quiet_hours import is_quiet
 from .selectors import (
     callback_counts,
@@ -32,9 +32,10 @@ from .selectors import (
     campaign_candidates,
 )
 from .services import (
-    _specialist_loads,
     callback_record,
     callback_send_sms,
+    callbacks_assign,
+    callbacks_balance,
     campaign_create,
     policy_for,
     script_latest,
@@ -42,6 +43,7 @@ from .services import (
     script_save,
 )
 from .summary import callback_summary, summary_xlsx
+from .workflow import CALLBACK_STEPS
 
 
 @login_required
@@ -56,7 +58,7 @@ def task_list(request: HttpRequest) -> HttpResponse:
     query = request.GET.copy()
     query.pop("page", None)
     user = request.user
-    may_distribute = user.has_perm("callbacks.distribute_callbacktask")
+    may_distribute = CALLBACK_STEPS["assign"].permits(user)
     return render(request, "callbacks/task_list.html", {
         "page": page, "view": filters.view, "counts": callback_counts(user, now=now),
         "purposes": CallbackPurpose.choices, "purpose": filters.purpose,
@@ -76,9 +78,9 @@ def call_page(request: HttpRequest, pk: int) -> HttpResponse:
         "customer__assigned_to", "stage__order__package", "store", "assigned_to"), pk=pk)
     script = script_latest(task.purpose)
     now = timezone.now()
-    form = CallbackRecordForm(request.POST or None)
+    form = CALLBACK_STEPS["record"].form_class(request.POST or None)
     if request.method == "POST":
-        if not request.user.has_perm("callbacks.add_callbackrecord"):
+        if not CALLBACK_STEPS["record"].permits(request.user):
             return HttpResponse(status=403)
         if form.is_valid() and form.call(callback_record, task=task, by=request.user,
                                          script=script, **form.cleaned_data):
@@ -91,6 +93,9 @@ def call_page(request: HttpRequest, pk: int) -> HttpResponse:
         "quiet_now": is_quiet(now, policy.quiet_periods), "policy": policy,
         "records": task.records.select_related("by").all(),
         "reveal": request.user.has_perm("customers.view_full_mobile"),
+        # The call page's actions (record, SMS) as the step map offers them.
+        "actions": {s.action: s for s in CALLBACK_STEPS.available(state=task.status,
+                                                                   user=request.user)},
     }, status=400 if form.errors else 200)
 
 
@@ -107,7 +112,7 @@ def reveal_mobile(request: HttpRequest, pk: int) -> JsonResponse:
 
 @login_required
 @require_POST
-@permission_required("callbacks.add_callbackrecord", raise_exception=True)
+@permission_required(CALLBACK_STEPS["send_sms"].permission, raise_exception=True)
 def send_sms(request: HttpRequest, pk: int) -> HttpResponse:
     task = get_object_or_404(callbacks_visible_to(request.user).select_related("customer", "store",
                                                                                "stage"), pk=pk)
@@ -116,43 +121,32 @@ def send_sms(request: HttpRequest, pk: int) -> HttpResponse:
         messages.success(request, _("短信已放入发件箱。"))
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
+    except DomainError as exc:  # the task was closed meanwhile
+        messages.error(request, exc.message)
     return redirect("callbacks:call", pk=task.pk)
 
 
 @login_required
 @require_POST
-@permission_required("callbacks.distribute_callbacktask", raise_exception=True)
+@permission_required(CALLBACK_STEPS["assign"].permission, raise_exception=True)
 def distribute(request: HttpRequest) -> HttpResponse:
     """Give ticked callbacks to one specialist, or spread every unassigned one, balanced."""
-    tasks = callbacks_visible_to(request.user).filter(status__in=["pending", "overdue"])
+    tasks = callbacks_visible_to(request.user)
     if request.POST.get("action") == "balance":
-        store = _store_of(request)
-        unassigned = list(tasks.filter(store=store, assigned_to__isnull=True)
-                          .values_list("pk", flat=True))
-        try:
-            proposal = assignment_propose(loads=_specialist_loads(store.pk), customer_ids=unassigned)
+        try:  # a general manager names the store (?store=); nobody's tasks go to another store
+            store = store_for(request.user, store_asked(request), writing=True)
+            count = callbacks_balance(tasks=tasks, store=store, by=request.user)
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
             return redirect(reverse("callbacks:list") + "?view=unassigned")
-        for user_id, task_ids in proposal.items():
-            CallbackTask.objects.filter(pk__in=task_ids).update(assigned_to_id=user_id)
-        messages.success(request, _("已均衡分配 %(n)d 个回访任务。") % {"n": len(unassigned)})
+        messages.success(request, _("已均衡分配 %(n)d 个回访任务。") % {"n": count})
     else:
         ids = [int(i) for i in request.POST.getlist("task") if i.isdigit()]
         to = get_object_or_404(specialists_assignable_by(request.user), pk=request.POST.get("to") or 0)
-        changed = tasks.filter(pk__in=ids, store_id=to.staff_profile.store_id).update(assigned_to=to)
+        changed = callbacks_assign(tasks=tasks.filter(pk__in=ids), to=to, by=request.user)
         messages.success(request, _("已将 %(n)d 个回访任务交给 %(name)s。") % {
             "n": changed, "name": to.display_name})
     return redirect(reverse("callbacks:list") + "?view=unassigned")
-
-
-def _store_of(request: HttpRequest) -> Store:
-    scope = scope_for(request.user)
-    if scope.all_stores:
-        store_id = request.POST.get("store") or request.GET.get("store")
-        stores = Store.objects.filter(is_active=True)
-        return get_object_or_404(stores, pk=store_id) if store_id else stores.first()
-    return get_object_or_404(Store, pk=scope.store_id)
 
 
 @login_required
@@ -191,7 +185,8 @@ def script_edit(request: HttpRequest, purpose: str) -> HttpResponse:
 def campaigns(request: HttpRequest) -> HttpResponse:
     """Batch callbacks (节日、店庆、促销、续卡、升级): pick customers by conditions, preview the
     count, create the tasks spread over the specialists."""
-    store = _store_of(request)
+    store = store_for(request.user, store_asked(request), writing=request.method == "POST",
+                      one_store=True)
     initial = {"segment": request.GET.get("segment")} if request.GET.get("segment") else None
     form = CampaignForm(request.POST or None, store=store, initial=initial)
     preview = None
@@ -217,8 +212,7 @@ def campaigns(request: HttpRequest) -> HttpResponse:
         .select_related("created_by")[:50]) if not scope_for(request.user).owner_id else []
     return render(request, "callbacks/campaigns.html", {
         "form": form, "preview": preview, "store": store, "campaigns": campaigns,
-        "stores": Store.objects.filter(is_active=True) if scope_for(request.user).all_stores
-        else []})
+        "stores": stores_to_pick(request.user)})
 
 
 @login_required
@@ -239,14 +233,9 @@ def summary(request: HttpRequest) -> HttpResponse:
     end = min(end, start + timedelta(days=366))
     tasks = callbacks_visible_to(request.user)
     stages = stages_visible_to(request.user)  # member coverage: services in the same scope
-    all_stores = scope_for(request.user).all_stores
-    store = None
-    if all_stores and request.GET.get("store", "").isdigit():
-        store = Store.objects.filter(pk=request.GET["store"]).first()
-        if store:
-            tasks, stages = tasks.filter(store=store), stages.filter(order__store=store)
-    elif not all_stores:
-        store = Store.objects.filter(pk=scope_for(request.user).store_id).first()
+    store = store_for(request.user, request.GET.get("store"), writing=False)
+    if store is not None:
+        tasks, stages = tasks.filter(store=store), stages.filter(order__store=store)
     data = callback_summary(tasks=tasks, stages=stages, start=start, end=end, now=timezone.now())
     if request.GET.get("export") == "xlsx":
         if not request.user.has_perm("customers.export_customer"):
@@ -257,6 +246,6 @@ def summary(request: HttpRequest) -> HttpResponse:
     query.pop("export", None)
     return render(request, "callbacks/summary.html", {
         "summary": data, "start": start, "end": end, "store": store, "query": query.urlencode(),
-        "stores": Store.objects.filter(is_active=True) if all_stores else []})
+        "stores": stores_to_pick(request.user)})
 
 

@@ -17,8 +17,9 @@ from django.db.models import Count, Exists, OuterRef, Q, Subquery
 from django.db.models.signals import post_save
 from django.utils import timezone
 
-from orders.models import Order, OrderStatus, WalkOut, WalkOutStatus
-from orders.signals import walkout_closed, walkout_recorded
+from frontdesk.models import WalkOut, WalkOutStatus
+from frontdesk.signals import walkout_closed, walkout_recorded
+from orders.models import Order, OrderStatus
 
 from .models import CallbackPolicy, CallbackPurpose, CallbackStatus, CallbackTask
 from .quiet_hours import latest_allowed_before
@@ -125,7 +126,7 @@ def walkouts_sweep(*, now: datetime) -> int:
 # --- Receivers (connected in CallbacksConfig.ready) --------------------------------------------
 
 def on_walkout_recorded(sender, walkout_id: int, **kwargs) -> None:
-    """orders.signals.walkout_recorded: the week's calls at once (the sweep is the backstop)."""
+    """frontdesk.signals.walkout_recorded: the week's calls at once (the sweep is the backstop)."""
     try:
         walkout_followups_create(walkout_id=walkout_id)
     except Exception:  # the walk-out is saved; walkouts_sweep creates its calls later
@@ -133,7 +134,7 @@ def on_walkout_recorded(sender, walkout_id: int, **kwargs) -> None:
 
 
 def on_walkout_closed(sender, walkout_id: int, **kwargs) -> None:
-    """orders.signals.walkout_closed (已成交/已流失 by hand): its open calls are cancelled."""
+    """frontdesk.signals.walkout_closed (已成交/已流失 by hand): its open calls are cancelled."""
     try:
         walkouts_cancel_closed_followups(now=timezone.now(), walkout_id=walkout_id)
     except Exception:

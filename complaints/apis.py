@@ -29,8 +29,9 @@ from rest_framework.views import APIView
 
 from customers.models import Customer
 from customers.selectors import customers_search
+from staff.filters import StoreFilter
 from staff.models import Store
-from staff.scoping import scope_for
+from staff.scoping import scope_for, store_for
 from studio.api import validated_body
 from studio.audit import audit_record
 from studio.filters import IdFilter
@@ -77,7 +78,7 @@ class ComplaintFilter(filters.FilterSet):
                                help_text="投诉日期 ≥（YYYY-MM-DD）")
     end = filters.DateFilter(field_name="received_at", lookup_expr="date__lte",
                              help_text="投诉日期 ≤（YYYY-MM-DD）")
-    store = IdFilter(field_name="store_id")  # useful to a GM; others see one store
+    store = StoreFilter(field_name="store_id")  # useful to a GM; others see one store
 
     class Meta:
         model = Complaint
@@ -104,14 +105,7 @@ def _register_store(user, *, customer: Customer | None, requested: Store | None)
         if requested is not None and requested.pk != customer.store_id:
             raise ValidationError({"store": _("投诉人不是该门店的客户。")})
         return customer.store
-    scope = scope_for(user)
-    if scope.all_stores:
-        if requested is None:
-            raise ValidationError({"store": _("请选择门店。")})
-        return requested
-    if requested is not None and requested.pk != scope.store_id:
-        raise ValidationError({"store": _("只能为本门店登记投诉。")})
-    return Store.objects.get(pk=scope.store_id)
+    return store_for(user, requested, writing=True)
 
 
 def _detail(request: Request, complaint: Complaint, *, name: str = "", mobile: str = "") -> dict:
@@ -332,11 +326,7 @@ class ComplaintStatisticsApi(APIView):
             start, end = end, start
         # The same scope as the statistics page: a GM all stores or one; others their own.
         scope = scope_for(request.user)
-        store = params.validated_data.get("store")
-        if not scope.all_stores:
-            if store is not None and store.pk != scope.store_id:
-                raise ValidationError({"store": _("只能查看本门店的统计。")})
-            store = Store.objects.get(pk=scope.store_id)
+        store = store_for(request.user, params.validated_data.get("store"), writing=False)
         complaints = complaints_visible_to(request.user)
         measures = scope.apply(ImprovementMeasure.objects.all(), store_field="store_id",
                                owner_field=None)

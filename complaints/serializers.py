@@ -12,9 +12,9 @@ from rest_framework import serializers
 from callbacks.serializers import CallbackStatusField
 from customers.models import Customer
 from customers.selectors import customers_visible_to
+from customers.serializers import MobileField
 from orders.models import Order
 from orders.selectors import orders_visible_to
-from orders.serializers import MobileField
 from staff.models import Department, Store, User
 from studio.serializers import name_of
 

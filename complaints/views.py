@@ -13,8 +13,8 @@ from django.views.decorators.http import require_POST
 
 from customers.selectors import customers_visible_to
 from orders.selectors import orders_visible_to
-from staff.models import Department, Store
-from staff.scoping import scope_for
+from staff.models import Department
+from staff.scoping import scope_for, store_asked, store_for, stores_to_pick
 from studio.audit import audit_record, client_ip
 from studio.errors import TransitionNotAllowed
 from studio.exports import export_list
@@ -86,7 +86,8 @@ def register(request: HttpRequest) -> HttpResponse:
     customer_id = request.GET.get("customer") or request.POST.get("customer")
     if customer_id:
         customer = get_object_or_404(customers_visible_to(request.user), pk=customer_id)
-    store = customer.store if customer else _own_store(request)
+    store = customer.store if customer else store_for(
+        request.user, store_asked(request), writing=request.method == "POST", one_store=True)
     initial = {"channel": request.GET.get("channel", ComplaintChannel.PHONE),
                "content": request.GET.get("content", "")[:2000]}
     form = RegisterForm(request.POST or None, initial=initial)
@@ -106,15 +107,8 @@ def register(request: HttpRequest) -> HttpResponse:
             return redirect("complaints:detail", pk=complaint.pk)
     return render(request, "complaints/register.html", {
         "form": form, "customer": customer, "orders": orders, "guidance": GUIDANCE,
-        "store": store}, status=400 if form.errors else 200)
-
-
-def _own_store(request: HttpRequest) -> Store:
-    scope = scope_for(request.user)
-    if scope.all_stores:
-        store_id = request.POST.get("store") or request.GET.get("store")
-        return get_object_or_404(Store, pk=store_id) if store_id else Store.objects.first()
-    return get_object_or_404(Store, pk=scope.store_id)
+        "store": store, "stores": [] if customer else stores_to_pick(request.user)},
+        status=400 if form.errors else 200)
 
 
 # What each step's form needs besides the posted data (the step map names the form).
@@ -259,26 +253,20 @@ def statistics(request: HttpRequest) -> HttpResponse:
     complaints = complaints_visible_to(request.user)
     measures = scope.apply(ImprovementMeasure.objects.all(), store_field="store_id",
                            owner_field=None)
-    store = None
-    if scope.all_stores and request.GET.get("store", "").isdigit():
-        store = Store.objects.filter(pk=request.GET["store"]).first()
-    elif not scope.all_stores:
-        store = Store.objects.filter(pk=scope.store_id).first()
+    # Saving a measure writes for one store: a general manager must have picked it.
+    store = store_for(request.user, store_asked(request), writing=request.method == "POST")
     if store:
         complaints, measures = complaints.filter(store=store), measures.filter(store=store)
     if request.method == "POST":
-        if store is None:
-            messages.error(request, _("请先选择门店。"))
-        else:
-            try:
-                month = date.fromisoformat(request.POST.get("month", "") + "-01")
-                improvement_save(store=store, month=month, text=request.POST.get("text", ""),
-                                 by=request.user)
-                messages.success(request, _("改进对策已保存。"))
-            except ValueError:
-                messages.error(request, _("请选择月份。"))
-            except ValidationError as exc:
-                messages.error(request, " ".join(exc.messages))
+        try:
+            month = date.fromisoformat(request.POST.get("month", "") + "-01")
+            improvement_save(store=store, month=month, text=request.POST.get("text", ""),
+                             by=request.user)
+            messages.success(request, _("改进对策已保存。"))
+        except ValueError:
+            messages.error(request, _("请选择月份。"))
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
         return redirect(f"{request.path}?{request.GET.urlencode()}")
     stats = complaint_statistics(complaints=complaints, start=start, end=end,
                                  now=timezone.now(), measures=measures)
@@ -291,7 +279,7 @@ def statistics(request: HttpRequest) -> HttpResponse:
     measure = measures.filter(month=measure_month).first()
     return render(request, "complaints/statistics.html", {
         "stats": stats, "start": start, "end": end, "store": store, "query": query.urlencode(),
-        "stores": Store.objects.filter(is_active=True) if scope.all_stores else [],
+        "stores": stores_to_pick(request.user),
         "measure_month": measure_month, "measure_text": measure.text if measure else ""})
 
 

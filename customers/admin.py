@@ -1,6 +1,7 @@
 from django.contrib import admin
 
-from studio.admin import AppendOnlyAdminMixin, ScopedAdminMixin
+from staff.admin import ScopedAdminMixin
+from studio.admin import AppendOnlyAdminMixin
 
 from .models import Customer, CustomerAssignment, CustomerNote
 from .signals import customers_reassigned

@@ -36,6 +36,7 @@ from complaints.models import OPEN_STATUSES as COMPLAINT_OPEN
 from complaints.models import ComplaintStatus
 from complaints.selectors import complaints_visible_to
 from complaints.statistics import complaint_statistics
+from frontdesk.models import PerformanceCredit
 from membership.selectors import members_visible_to, points_entries_visible_to
 from membership.statistics import membership_statistics
 from orders.models import (
@@ -45,7 +46,6 @@ from orders.models import (
     OrderStatus,
     Payment,
     PaymentKind,
-    PerformanceCredit,
     StageKind,
     StageStatus,
 )

@@ -7,8 +7,8 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -18,7 +18,7 @@ from customers.selectors import customers_visible_to
 from orders.models import OrderStatus, StageKind, StageStatus
 from orders.selectors import orders_visible_to, stages_visible_to
 from staff.models import Department, Role, StaffMember, Store
-from staff.scoping import scope_for
+from staff.scoping import scope_for, store_asked, store_for, stores_to_pick
 from staff.targets import (
     month_start,
     next_month,
@@ -61,22 +61,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 def _store_of(request: HttpRequest) -> Store:
     """The store a dashboard is about: one's own; a general manager picks any (?store=)."""
-    scope = scope_for(request.user)
-    asked = request.GET.get("store", "")
-    if scope.nothing:
-        raise Http404
-    if not scope.all_stores:
-        if asked and asked != str(scope.store_id):
-            raise Http404  # another store's figures are out of scope
-        return get_object_or_404(Store, pk=scope.store_id)
-    if asked:
-        return get_object_or_404(Store, pk=asked if asked.isdigit() else 0)
-    profile = getattr(request.user, "staff_profile", None)
-    store = (Store.objects.filter(pk=profile.store_id).first() if profile is not None
-             else Store.objects.filter(is_active=True).first())
-    if store is None:
-        raise Http404
-    return store
+    return store_for(request.user, request.GET.get("store"), writing=False, one_store=True)
 
 
 def _month_of(request: HttpRequest, now) -> date:
@@ -94,7 +79,7 @@ def _choices(request: HttpRequest, store: Store, month: date | None = None) -> d
     # store_query keeps a general manager's choice in links; store_param narrows a list behind
     # a figure to the dashboard's store (a no-op for one who sees one store only).
     context = {"store": store,
-               "stores": Store.objects.filter(is_active=True) if scope.all_stores else [],
+               "stores": stores_to_pick(request.user),
                "store_query": f"store={store.pk}" if scope.all_stores else "",
                "store_param": f"store={store.pk}", "all_stores": scope.all_stores,
                "upsell_kinds": [(k, StageKind(k).label) for k in UPSELL_STAGES]}
@@ -212,7 +197,8 @@ def _grid_rows(store: Store) -> list[dict]:
 def target_edit(request: HttpRequest) -> HttpResponse:
     """设定月度目标: the store manager hands the month's targets down to departments and people
     (L152, by the 25th of the month before)."""
-    store = _store_of(request)
+    store = store_for(request.user, store_asked(request), writing=request.method == "POST",
+                      one_store=True)
     now = timezone.now()
     month = _month_of(request, now)
     existing = {}

@@ -5,7 +5,8 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from studio.admin import AppendOnlyAdminMixin, ScopedAdminMixin
+from staff.admin import ScopedAdminMixin
+from studio.admin import AppendOnlyAdminMixin
 
 from .models import (
     CardEvent,

@@ -22,8 +22,8 @@ from rest_framework.views import APIView
 
 from customers.models import Customer
 from customers.selectors import customers_search
-from staff.models import Store
-from staff.scoping import scope_for
+from staff.filters import StoreFilter
+from staff.scoping import scope_for, store_for
 from studio.api import validated_body
 from studio.audit import audit_record
 from studio.filters import IdFilter
@@ -66,7 +66,7 @@ class MemberFilter(filters.FilterSet):
                                        help_text="当前会员卡（最新的一张）的状态")
     card_number = filters.CharFilter(field_name="cards__number",
                                      help_text="卡号（任一张，包括已挂失的旧卡）")
-    store = IdFilter(field_name="store_id")  # a GM's; others see one store
+    store = StoreFilter(field_name="store_id")  # a GM's; others see one store
 
     class Meta:
         model = MemberAccount
@@ -182,7 +182,7 @@ class MemberCardFilter(filters.FilterSet):
     q = filters.CharFilter(method="filter_q", help_text="持卡人姓名包含 / 11 位手机号 / 手机尾号（≥4 位）")
     number = filters.CharFilter(field_name="number", help_text="卡号")
     status = filters.ChoiceFilter(choices=CardStatus.choices)
-    store = IdFilter(field_name="store_id")  # a GM's; others see one store
+    store = StoreFilter(field_name="store_id")  # a GM's; others see one store
 
     class Meta:
         model = MemberCard
@@ -284,7 +284,7 @@ class MemberCardRevokeApi(APIView):
 # --- Segments -----------------------------------------------------------------------------------
 
 class SegmentFilter(filters.FilterSet):
-    store = IdFilter(field_name="store_id")  # a GM's; others see one store
+    store = StoreFilter(field_name="store_id")  # a GM's; others see one store
 
     class Meta:
         model = Segment
@@ -296,19 +296,6 @@ def _segments(request: Request) -> QuerySet[Segment]:
     return (scope_for(request.user)
             .apply(Segment.objects.all(), store_field="store_id", owner_field=None)
             .select_related("store", "created_by").order_by("store_id", "name"))
-
-
-def _segment_store(user, requested: Store | None) -> Store:
-    """The store a segment is for: a GM names it; everyone else works for their own store
-    (as callbacks.apis._campaign_store, which membership cannot import)."""
-    scope = scope_for(user)
-    if scope.all_stores:
-        if requested is None:
-            raise ValidationError({"store": _("请选择门店。")})
-        return requested
-    if requested is not None and requested.pk != scope.store_id:
-        raise ValidationError({"store": _("只能为本门店保存客户分组。")})
-    return Store.objects.get(pk=scope.store_id)
 
 
 @extend_schema_view(
@@ -329,7 +316,7 @@ class SegmentListApi(ReadOrWritePerm, generics.ListAPIView):
 
     def post(self, request: Request) -> Response:
         data = validated_body(SegmentInputSerializer, request)
-        store = _segment_store(request.user, data.get("store"))
+        store = store_for(request.user, data.get("store"), writing=True)
         exists = Segment.objects.filter(store=store, name=data["name"]).exists()
         if exists and not request.user.has_perm("membership.change_segment"):
             raise PermissionDenied(_("您没有修改客户分组的权限。"))

@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from customers.selectors import customers_search
+from staff.scoping import store_for
 from studio.exports import ListExport, XlsxColumn, register_export
 
 from .forms import NO_ACTIVE_CARD, MemberFilterForm
@@ -28,8 +29,9 @@ def member_list_filtered(user, params: QueryDict) -> tuple[MemberFilterForm, Que
                .select_related("customer__store", "customer__assigned_to", "tier")
                .annotate(card_number=_current_card("number"), card_status=_current_card("status"))
                .order_by("-created_at", "-pk"))
-    if params.get("store", "").isdigit():  # narrows the viewer's scope, never widens it
-        members = members.filter(store_id=params["store"])
+    store = store_for(user, params.get("store"), writing=False)  # a bad or foreign one: 400
+    if store is not None:  # narrows the viewer's scope, never widens it
+        members = members.filter(store=store)
     if params.get("points") == "yes":
         members = members.filter(points_balance__gt=0)
     if not form.is_bound:

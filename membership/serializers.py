@@ -12,8 +12,8 @@ from rest_framework import serializers
 
 from customers.models import Customer
 from customers.selectors import customers_visible_to
+from customers.serializers import MobileField
 from orders.models import StageKind
-from orders.serializers import MobileField
 from staff.models import Store
 from studio.serializers import name_of
 

@@ -24,7 +24,7 @@ from customers.models import Customer
 from customers.selectors import customers_search, customers_visible_to
 from orders.models import Order, StageKind
 from staff.models import Store
-from staff.scoping import scope_for
+from staff.scoping import scope_for, store_asked, store_for, stores_to_pick
 from studio.audit import audit_record
 from studio.exports import XlsxColumn, export_list, xlsx_response
 from studio.models import AuditAction
@@ -246,22 +246,6 @@ def issue(request: HttpRequest) -> HttpResponse:
 
 # ---- segments -----------------------------------------------------------------------------
 
-def _store_of(request: HttpRequest) -> Store:
-    scope = scope_for(request.user)
-    if scope.all_stores:
-        store_id = request.POST.get("store") or request.GET.get("store") or ""
-        stores = Store.objects.filter(is_active=True)
-        if store_id:
-            if not store_id.isdigit():
-                raise Http404
-            return get_object_or_404(stores, pk=store_id)
-        store = stores.first()
-        if store is None:
-            raise Http404
-        return store
-    return get_object_or_404(Store, pk=scope.store_id)
-
-
 def _segment_queryset(user, store: Store, conditions, now) -> QuerySet[Customer] | None:
     """The segment's customers, or None when stored conditions cannot be read."""
     try:
@@ -356,7 +340,8 @@ def segments(request: HttpRequest) -> HttpResponse:
     """客户分组 (L40 按一定条件分类): the store's saved segments with live counts, a form to
     create or update one with a preview count, Excel of a segment, and a callback campaign."""
     user, now = request.user, timezone.now()
-    store = _store_of(request)
+    store = store_for(request.user, store_asked(request), writing=request.method == "POST",
+                      one_store=True)
     store_segments = Segment.objects.filter(store=store)
     if request.GET.get("export"):
         segment = get_object_or_404(store_segments, pk=_int(request.GET["export"]) or 0)
@@ -393,7 +378,7 @@ def segments(request: HttpRequest) -> HttpResponse:
         "store": store, "form": form, "editing": editing, "preview": preview, "page": page,
         "rows": [(s, counts.get(s.pk), _describe(s.conditions, tiers)) for s in listed],
         "query": _query_without(request, "page", "edit", "export"),
-        "stores": Store.objects.filter(is_active=True) if scope_for(user).all_stores else [],
+        "stores": stores_to_pick(user),
     }, status=400 if form.errors else 200)
 
 
@@ -460,12 +445,12 @@ def statistics(request: HttpRequest) -> HttpResponse:
         end = today
     if end < start:
         start, end = end, start
-    store = _store_of(request)
+    store = store_for(request.user, store_asked(request), writing=request.method == "POST",
+                      one_store=True)
     return render(request, "membership/statistics.html", {
         "stats": membership_statistics(
             accounts=members_visible_to(request.user).filter(store=store),
             entries=points_entries_visible_to(request.user).filter(store=store),
             start=start, end=end),
         "start": start, "end": end, "store": store, "active": "statistics",
-        "stores": Store.objects.filter(is_active=True) if scope_for(request.user).all_stores
-        else []})
+        "stores": stores_to_pick(request.user)})

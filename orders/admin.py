@@ -6,7 +6,8 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from studio.admin import AppendOnlyAdminMixin, ScopedAdminMixin
+from staff.admin import ScopedAdminMixin
+from studio.admin import AppendOnlyAdminMixin
 
 from .forms import PaymentForm, StageCompleteForm
 from .models import LateFollowUp, Order, OrderStage, Package, Payment, StageEvent

@@ -1,11 +1,9 @@
-"""API routes of customers, orders, their stages and payments (mounted under /api/)."""
+"""API routes of orders, their stages and payments (mounted under /api/)."""
 from django.urls import path
 
 from . import apis
 
 urlpatterns = [
-    path("customers/", apis.CustomerListApi.as_view(), name="customer-list"),
-    path("customers/<int:pk>/", apis.CustomerDetailApi.as_view(), name="customer-detail"),
     path("orders/", apis.OrderListApi.as_view(), name="order-list"),
     path("orders/<int:pk>/", apis.OrderDetailApi.as_view(), name="order-detail"),
     path("orders/<int:order_id>/stages/<str:kind>/complete/", apis.StageCompleteApi.as_view(),

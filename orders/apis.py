@@ -4,7 +4,6 @@ Every queryset starts from a `*_visible_to(user)` selector, so out-of-scope ids 
 The actions call orders.services; studio.api.exception_handler turns their ValidationError
 into 400 and their DomainError into 409.
 """
-import django_filters as filters
 from django.db.models import Prefetch, QuerySet
 from django.shortcuts import get_object_or_404
 from django_filters.utils import translate_validation
@@ -15,18 +14,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from customers.models import Customer
-from customers.selectors import customers_search, customers_visible_to
-from studio.audit import audit_record
-from studio.filters import IdFilter
-from studio.models import AuditAction
 from studio.permissions import HasRequiredPerm
 
 from .filters import OrderFilter, StageFilter
 from .models import Order, OrderStage, Payment, StageKind
 from .selectors import orders_visible_to, stage_rows_with_people, stages_list_for_stage_list
 from .serializers import (
-    CustomerSerializer,
     OrderSerializer,
     PaymentInputSerializer,
     PaymentSerializer,
@@ -36,57 +29,6 @@ from .serializers import (
     StageSerializer,
 )
 from .services import payment_record, stage_complete, stage_schedule
-
-# --- Customers ----------------------------------------------------------------------------------
-
-class CustomerFilter(filters.FilterSet):
-    q = filters.CharFilter(method="filter_q", help_text="姓名包含 / 11 位手机号 / 手机尾号（≥4 位）")
-    assigned_to = IdFilter(field_name="assigned_to_id")
-    unassigned = filters.BooleanFilter(method="filter_unassigned")
-    store = IdFilter(field_name="store_id")  # useful to a GM; others see one store
-
-    class Meta:
-        model = Customer
-        fields: list[str] = []
-
-    def filter_q(self, queryset, name, value):
-        return customers_search(queryset, value)
-
-    def filter_unassigned(self, queryset, name, value):
-        if value is None:
-            return queryset
-        return queryset.filter(assigned_to__isnull=value)
-
-
-def _customers(request: Request) -> QuerySet[Customer]:
-    return (customers_visible_to(request.user).select_related("assigned_to", "store")
-            .order_by("-created_at", "-pk"))
-
-
-class CustomerListApi(generics.ListAPIView):
-    permission_classes = [HasRequiredPerm]
-    required_perm = "customers.view_customer"
-    serializer_class = CustomerSerializer
-    filterset_class = CustomerFilter
-
-    def get_queryset(self) -> QuerySet[Customer]:
-        return _customers(self.request)
-
-
-class CustomerDetailApi(generics.RetrieveAPIView):
-    permission_classes = [HasRequiredPerm]
-    required_perm = "customers.view_customer"
-    serializer_class = CustomerSerializer
-
-    def get_queryset(self) -> QuerySet[Customer]:
-        return _customers(self.request)
-
-    def get_object(self) -> Customer:
-        customer = super().get_object()
-        # Opening one customer's file is audited, as on the customer page (DESIGN principle 8).
-        audit_record(request=self.request, action=AuditAction.VIEW_CUSTOMER, obj=customer)
-        return customer
-
 
 # --- Orders -------------------------------------------------------------------------------------
 

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from staff.models import Role, Store
-from staff.scoping import scope_for
+from staff.scoping import StoreField
 from staff.selectors import staff_users_in_scope
 from studio.exports import ListExport, XlsxColumn, register_export
 
@@ -68,8 +68,7 @@ class PaymentFilterForm(forms.Form):
     """Store (a general manager's choice), received between two local dates, kind, method and
     the order's 门市顾问 (the dashboards' revenue per person)."""
 
-    store = forms.ModelChoiceField(label=gettext_lazy("门店"), queryset=Store.objects.none(),
-                                   required=False, empty_label=gettext_lazy("全部门店"))
+    store = StoreField(label=gettext_lazy("门店"), empty_label=gettext_lazy("全部门店"))
     start = forms.DateField(label=gettext_lazy("收款日期从"), required=False, widget=_DATE)
     end = forms.DateField(label=gettext_lazy("收款日期至"), required=False, widget=_DATE)
     kind = forms.ChoiceField(label=gettext_lazy("款项"), required=False,
@@ -81,10 +80,7 @@ class PaymentFilterForm(forms.Form):
 
     def __init__(self, data=None, *, user) -> None:
         super().__init__(data)
-        scope = scope_for(user)
-        stores = Store.objects.order_by("code")
-        self.fields["store"].queryset = (stores if scope.all_stores
-                                         else stores.filter(pk=scope.store_id))
+        self.fields["store"].bind(user, writing=False)
         self.fields["consultant"].queryset = staff_users_in_scope(user, *Role.values)
         for field in self.fields.values():
             css = "form-select" if isinstance(field, forms.ChoiceField) else "form-control"

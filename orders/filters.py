@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from customers.selectors import customers_search
+from staff.filters import StoreFilter
 from staff.models import Role, Store
 from staff.scoping import scope_for
 from staff.selectors import staff_users_in_scope
@@ -177,7 +178,7 @@ class OrderFilter(filters.FilterSet):
 
     current_stage = filters.ChoiceFilter(choices=StageKind.choices)
     status = filters.ChoiceFilter(choices=Order._meta.get_field("status").choices)
-    store = IdFilter(field_name="store_id")
+    store = StoreFilter(field_name="store_id")
     customer = IdFilter(field_name="customer_id")
     owing = filters.BooleanFilter(method="filter_owing")
     q = filters.CharFilter(method="filter_q")

@@ -1,6 +1,6 @@
 """收款记录: the payment ledger the manager's revenue figures add up, with its Excel export."""
 from django.contrib.auth.decorators import login_required, permission_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from staff.scoping import scope_for
@@ -18,11 +18,10 @@ def payment_list(request: HttpRequest) -> HttpResponse:
     if request.GET.get("export") == "xlsx":
         return export_list(request, "payments")
     form, payments = payment_list_filtered(request.user, request.GET)
-    if form.is_bound and "store" in form.errors:
-        raise Http404  # another store's money is out of scope
     page = paginate(request, payments)
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "orders/payment_list.html", {
         "form": form, "page": page, "totals": payment_totals(payments),
-        "query": query.urlencode(), "all_stores": scope_for(request.user).all_stores})
+        "query": query.urlencode(), "all_stores": scope_for(request.user).all_stores},
+        status=400 if form.errors else 200)  # a store not one's to pick: the form says so

@@ -6,47 +6,12 @@ from decimal import Decimal
 
 from rest_framework import serializers
 
-from customers.models import Customer
-from customers.validators import mask_mobile
+from customers.serializers import CustomerRefSerializer, MobileField
 from studio.serializers import name_of
 
 from .models import Order, OrderStage, Payment, PaymentKind, PaymentMethod, StageKind
 
-
-class MobileField(serializers.CharField):
-    """The mobile in full for roles with customers.view_full_mobile, else 138****1234."""
-
-    def __init__(self, **kwargs) -> None:
-        super().__init__(read_only=True, **kwargs)
-
-    def to_representation(self, value: str) -> str:
-        request = self.context.get("request")
-        if request is not None and request.user.has_perm("customers.view_full_mobile"):
-            return value
-        return mask_mobile(value)
-
-
 # --- Output -------------------------------------------------------------------------------------
-
-class CustomerSerializer(serializers.ModelSerializer):
-    mobile = MobileField()
-    store_name = serializers.CharField(source="store.name", read_only=True)
-    assigned_to_name = name_of("assigned_to")
-
-    class Meta:
-        model = Customer
-        fields = ["id", "name", "title", "mobile", "store", "store_name", "assigned_to",
-                  "assigned_to_name", "source", "is_vip", "wedding_on", "child_birthday_on",
-                  "created_at"]
-        read_only_fields = fields
-
-
-class CustomerRefSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = Customer
-        fields = ["id", "name"]
-        read_only_fields = fields
-
 
 class StageSerializer(serializers.ModelSerializer):
     assigned_to_name = name_of("assigned_to")

@@ -20,8 +20,6 @@ from studio.errors import DomainError, TransitionNotAllowed
 
 from .models import (
     ZERO,
-    Booking,
-    BookingStatus,
     FollowUpStatus,
     LateFollowUp,
     Order,
@@ -35,7 +33,7 @@ from .models import (
     StageKind,
     StageStatus,
 )
-from .signals import payment_recorded, stage_completed
+from .signals import payment_recorded, stage_completed, stage_completing
 
 
 def _lock_order(order: Order) -> Order:
@@ -205,9 +203,8 @@ def stage_complete(
     stage.save()
     StageEvent.objects.create(stage=stage, action=StageEventAction.COMPLETED, before=before,
                               after=stage.status, by=by, at=at, note=notes[:200])
-    # The stage's schedule slot (档期) is done with it.
-    Booking.objects.filter(stage=stage, status=BookingStatus.BOOKED).update(
-        status=BookingStatus.DONE, updated_at=timezone.now())
+    # In the same transaction: the front desk closes the stage's schedule slot (档期).
+    stage_completing.send(sender=OrderStage, stage=stage)
     following = (OrderStage.objects.filter(order=order, sequence__gt=stage.sequence)
                  .order_by("sequence").values_list("kind", flat=True).first())
     order.current_stage = following or ""

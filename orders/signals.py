@@ -1,4 +1,4 @@
-"""Domain signals sent on commit, for the apps above orders (callbacks, membership).
+"""Domain signals for the apps above orders (front desk, membership, callbacks).
 
 Receivers only make things happen sooner: the higher apps also sweep for what they have not
 handled yet (DESIGN.md principle 1), so a lost signal loses nothing.
@@ -9,7 +9,6 @@ from django.dispatch import Signal
 stage_completed = Signal()
 # sender=Payment, payment_id=int
 payment_recorded = Signal()
-# sender=WalkOut, walkout_id=int: a walk-out was recorded (its follow-up calls are due)
-walkout_recorded = Signal()
-# sender=WalkOut, walkout_id=int, status=str: closed by hand (converted or lost)
-walkout_closed = Signal()
+# sender=OrderStage, stage=OrderStage: sent inside the completing transaction, so that a
+# receiver's writes (the front desk closes the stage's booking) commit or roll back with it
+stage_completing = Signal()

@@ -1,14 +1,16 @@
 from django.urls import path
 
+from customers import views as customer_views
+
 from . import payment_views, views
 
 app_name = "orders"
 
 urlpatterns = [
     path("stages/<str:kind>/", views.stage_list, name="stage_list"),
-    path("customers/", views.customer_list, name="customers"),
+    path("customers/", customer_views.customer_list, name="customers"),
     path("customers/<int:pk>/", views.customer_detail, name="customer"),
-    path("customers/<int:pk>/notes/", views.customer_note, name="customer_note"),
+    path("customers/<int:pk>/notes/", customer_views.customer_note, name="customer_note"),
     path("orders/<int:pk>/stages/complete/", views.order_stage_complete, name="stage_complete"),
     path("orders/<int:pk>/stages/schedule/", views.order_stage_schedule, name="stage_schedule"),
     path("orders/<int:pk>/payments/", views.order_payment, name="payment"),

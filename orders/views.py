@@ -16,24 +16,22 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from customers.exports import customer_list_filtered
 from customers.models import Customer
 from customers.selectors import customers_visible_to
 from customers.services import (
     SpecialistLoad,
     assignment_apply,
     assignment_propose,
-    customer_add_note,
     customers_assign,
 )
-from staff.models import Store
-from staff.scoping import scope_for
+from staff.scoping import store_asked, store_for, stores_to_pick
 from staff.selectors import specialists_assignable_by
 from studio.audit import audit_record
 from studio.errors import DomainError
 from studio.exports import export_list
 from studio.models import AuditAction
 from studio.pagination import paginate
+from studio.tables import Row
 
 from .exports import stage_list_filtered
 from .forms import PaymentForm, StageCompleteForm, StageScheduleForm
@@ -68,29 +66,13 @@ def stage_list(request: HttpRequest, kind: str) -> HttpResponse:
     page = paginate(request, stages)
     query = request.GET.copy()
     query.pop("page", None)
+    rows = list(stage_rows(stage_rows_with_people(list(page.object_list)), kind, ctx))
     return render(request, "orders/stage_list.html", {
         "kind": kind, "kind_label": StageKind(kind).label, "kinds": StageKind.choices,
-        "filter": stage_filter, "page": page, "columns": STAGE_COLUMNS[kind],
-        "rows": list(stage_rows(stage_rows_with_people(list(page.object_list)), kind, ctx)),
+        "filter": stage_filter, "page": page, "columns": STAGE_COLUMNS[kind], "rows": rows,
+        "table_rows": [Row(values, reverse("orders:customer", args=[stage.order.customer_id]),
+                           stage.order.customer_id) for stage, values in rows],
         "query": query.urlencode(),
-        "specialists": specialists_assignable_by(request.user) if request.user.has_perm(
-            "customers.assign_customer") else [],
-    })
-
-
-@login_required
-@permission_required("customers.view_customer", raise_exception=True)
-def customer_list(request: HttpRequest) -> HttpResponse:
-    """Find a customer by name or mobile; the supervisor's view of who is unassigned."""
-    if request.GET.get("export") == "xlsx":
-        return export_list(request, "customers")
-    customers = customer_list_filtered(request.user, request.GET)
-    page = paginate(request, customers.select_related("assigned_to", "store"))
-    query = request.GET.copy()
-    query.pop("page", None)
-    return render(request, "orders/customer_list.html", {
-        "page": page, "q": request.GET.get("q", "").strip(), "query": query.urlencode(),
-        "reveal": request.user.has_perm("customers.view_full_mobile"),
         "specialists": specialists_assignable_by(request.user) if request.user.has_perm(
             "customers.assign_customer") else [],
     })
@@ -152,25 +134,13 @@ def order_payment(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@require_POST
-@permission_required("customers.change_customer", raise_exception=True)
-def customer_note(request: HttpRequest, pk: int) -> HttpResponse:
-    customer = get_object_or_404(customers_visible_to(request.user), pk=pk)
-    try:
-        customer_add_note(customer=customer, by=request.user, text=request.POST.get("text", ""))
-        messages.success(request, _("备注已保存。"))
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    return redirect("orders:customer", pk=customer.pk)
-
-
-@login_required
 @permission_required("customers.view_customer", raise_exception=True)
 def late_list(request: HttpRequest) -> HttpResponse:
     """Every service booked for a time that has passed and not done, with its follow-up."""
     stages = late_stages_for_supervisor(request.user, now=timezone.now())
-    if request.GET.get("store", "").isdigit():  # a general manager's store (the dashboards' links)
-        stages = stages.filter(store_id=request.GET["store"])
+    store = store_for(request.user, request.GET.get("store"), writing=False)
+    if store is not None:  # a general manager's store (the dashboards' links)
+        stages = stages.filter(store=store)
     page = paginate(request, stages)
     reveal = request.user.has_perm("customers.view_full_mobile")
     return render(request, "orders/late_list.html", {
@@ -187,9 +157,11 @@ def followup_list(request: HttpRequest) -> HttpResponse:
     if request.GET.get("all") != "1":
         followups = followups.open()
     # The dashboards link one specialist's (and a general manager's store's) open follow-ups.
-    for key, field in (("specialist", "assigned_to_id"), ("store", "stage__store_id")):
-        if request.GET.get(key, "").isdigit():
-            followups = followups.filter(**{field: request.GET[key]})
+    if request.GET.get("specialist", "").isdigit():
+        followups = followups.filter(assigned_to_id=request.GET["specialist"])
+    store = store_for(request.user, request.GET.get("store"), writing=False)
+    if store is not None:
+        followups = followups.filter(stage__store=store)
     return render(request, "orders/followup_list.html", {
         "page": paginate(request, followups), "show_all": request.GET.get("all") == "1"})
 
@@ -210,15 +182,6 @@ def followup_done(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("orders:followups")
 
 
-def _assignment_store(request: HttpRequest) -> Store:
-    scope = scope_for(request.user)
-    if scope.all_stores:
-        store_id = request.POST.get("store") or request.GET.get("store")
-        stores = Store.objects.filter(is_active=True)
-        return get_object_or_404(stores, pk=store_id) if store_id else stores.first()
-    return get_object_or_404(Store, pk=scope.store_id)
-
-
 PROPOSAL_LIMIT = 500  # customers per proposal: a page the supervisor can still review
 
 
@@ -227,7 +190,8 @@ PROPOSAL_LIMIT = 500  # customers per proposal: a page the supervisor can still 
 def assignment(request: HttpRequest) -> HttpResponse:
     """L20 资料处理: each specialist's load and skill; propose a balanced distribution of the
     unassigned customers, review and adjust it, apply it in one transaction."""
-    store = _assignment_store(request)
+    store = store_for(request.user, store_asked(request), writing=request.method == "POST",
+                      one_store=True)
     loads = list(specialist_loads(store.pk))
     unassigned = Customer.objects.filter(store=store, assigned_to__isnull=True).order_by("pk")
     proposal_rows = []
@@ -254,8 +218,7 @@ def assignment(request: HttpRequest) -> HttpResponse:
             messages.error(request, " ".join(exc.messages))
     return render(request, "orders/assignment.html", {
         "store": store, "loads": loads, "unassigned_count": unassigned.count(),
-        "proposal_rows": proposal_rows, "stores": Store.objects.filter(is_active=True)
-        if scope_for(request.user).all_stores else [],
+        "proposal_rows": proposal_rows, "stores": stores_to_pick(request.user),
         "proposal_counts": _proposal_counts(proposal_rows, loads),
     })
 

@@ -2,9 +2,23 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from studio.admin import ScopedAdminMixin
+from studio.admin import AppendOnlyAdminMixin
+from studio.models import SmsMessage
 
 from .models import Department, MonthlyTarget, StaffMember, Store, User
+from .scoping import scope_for
+
+
+class ScopedAdminMixin:
+    """Admin lists and forms see only what the user's role and store allow (staff.scoping)."""
+
+    scope_store_field = "store_id"
+    scope_owner_field: str | None = None
+
+    def get_queryset(self, request):
+        qs = super().get_queryset(request)
+        return scope_for(request.user).apply(qs, store_field=self.scope_store_field,
+                                             owner_field=self.scope_owner_field)
 
 
 class StaffMemberInline(admin.StackedInline):
@@ -71,3 +85,20 @@ class MonthlyTargetAdmin(ScopedAdminMixin, admin.ModelAdmin):
 
     def has_add_permission(self, request) -> bool:
         return False
+
+
+@admin.register(SmsMessage)
+class SmsMessageAdmin(AppendOnlyAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
+    list_display = ["created_at", "masked", "purpose", "status", "attempts", "sent_at", "error"]
+    list_filter = ["status", "purpose"]
+    search_fields = ["=mobile"]
+    readonly_fields = ["mobile", "body", "purpose", "store_id", "customer_id", "status",
+                       "attempts", "provider_id", "error", "created_by", "sent_at"]
+    show_full_result_count = False
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    @admin.display(description=_("手机号"))
+    def masked(self, message: SmsMessage) -> str:
+        return f"{message.mobile[:3]}****{message.mobile[-4:]}"

@@ -32,15 +32,15 @@ _LEAD_MEMBERS = [*_MEMBER_DESK, "membership.adjust_points", "membership.add_segm
                  "membership.change_segment", "membership.view_membership_statistics",
                  "membership.change_referralcashback", "membership.view_membershippolicy",
                  "membership.change_membershippolicy"]
-_DESK_VIEW = ["orders.view_booking", "orders.view_gown", "orders.view_outdoorlocation",
-              "orders.view_flowcard", "orders.view_performancecredit", "orders.view_rework",
-              "orders.view_productionitem", "orders.view_walkout"]
-_DESK = [*_DESK_VIEW, "orders.add_booking", "orders.change_booking", "orders.add_flowcard",
-         "orders.add_rework", "orders.change_rework", "orders.change_productionitem",
-         "orders.add_productionitem", "orders.add_walkout", "orders.change_walkout"]
-_DESK_LEAD = [*_DESK, "orders.approve_rework", "orders.add_gown", "orders.change_gown",
-              "orders.add_outdoorlocation", "orders.change_outdoorlocation",
-              "orders.view_schedulesettings", "orders.change_schedulesettings"]
+_DESK_VIEW = ["frontdesk.view_booking", "frontdesk.view_gown", "frontdesk.view_outdoorlocation",
+              "frontdesk.view_flowcard", "frontdesk.view_performancecredit", "frontdesk.view_rework",
+              "frontdesk.view_productionitem", "frontdesk.view_walkout"]
+_DESK = [*_DESK_VIEW, "frontdesk.add_booking", "frontdesk.change_booking", "frontdesk.add_flowcard",
+         "frontdesk.add_rework", "frontdesk.change_rework", "frontdesk.change_productionitem",
+         "frontdesk.add_productionitem", "frontdesk.add_walkout", "frontdesk.change_walkout"]
+_DESK_LEAD = [*_DESK, "frontdesk.approve_rework", "frontdesk.add_gown", "frontdesk.change_gown",
+              "frontdesk.add_outdoorlocation", "frontdesk.change_outdoorlocation",
+              "frontdesk.view_schedulesettings", "frontdesk.change_schedulesettings"]
 _STAFF_DIRECTORY = ["staff.view_store", "staff.view_department", "staff.view_staffmember"]
 # Monthly targets are set by the store manager (L152); the dashboards are read-only pages.
 _TARGETS = ["staff.add_monthlytarget", "staff.change_monthlytarget", "staff.view_monthlytarget"]
@@ -67,12 +67,12 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
                          "orders.add_package", "orders.change_package", *_STAFF_DIRECTORY,
                          "staff.change_staffmember", *_LEAD_CALLS, *_LEAD_COMPLAINTS,
                          *_LEAD_MEMBERS, *_DESK_LEAD, *_TARGETS, *_DASHBOARDS],
-    Role.PHOTOGRAPHER: [*_VIEW_ORDERS, "orders.record_stage", "orders.view_booking"],
-    Role.MAKEUP_ARTIST: [*_VIEW_ORDERS, "orders.record_stage", "orders.view_booking"],
+    Role.PHOTOGRAPHER: [*_VIEW_ORDERS, "orders.record_stage", "frontdesk.view_booking"],
+    Role.MAKEUP_ARTIST: [*_VIEW_ORDERS, "orders.record_stage", "frontdesk.view_booking"],
     Role.SELECTION_CONSULTANT: [*_VIEW_CUSTOMERS, *_VIEW_ORDERS, "orders.record_stage"],
     Role.DESIGNER: [*_VIEW_ORDERS, "orders.record_stage"],
     Role.CASHIER: [*_VIEW_CUSTOMERS, *_VIEW_ORDERS, "orders.take_payment", *_MEMBER_DESK,
-                   "orders.view_flowcard", "orders.view_performancecredit"],
+                   "frontdesk.view_flowcard", "frontdesk.view_performancecredit"],
     Role.GENERAL_MANAGER: [*_VIEW_CUSTOMERS, "customers.add_customer", "customers.change_customer",
                            "customers.assign_customer", "customers.view_full_mobile",
                            "customers.export_customer", *_VIEW_ORDERS, "orders.add_order",

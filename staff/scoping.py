@@ -6,9 +6,15 @@ this scope with its own field paths, so pages, API, exports, search and dashboar
 """
 from dataclasses import dataclass
 
+from django import forms
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q, QuerySet
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
 
-from .models import Role
+from studio.filters import MAX_ID
+
+from .models import Role, Store
 
 
 @dataclass(frozen=True)
@@ -45,3 +51,106 @@ def scope_for(user) -> Scope:
     if profile.role == Role.SPECIALIST:
         return Scope(store_id=profile.store_id, owner_id=user.pk)
     return Scope(store_id=profile.store_id)
+
+
+# ---- the store a request is about -----------------------------------------------------------
+
+def store_asked(request: HttpRequest) -> str:
+    """The store a page was asked for (`store`): the posted form's, else the query string's."""
+    return request.POST.get("store") or request.GET.get("store") or ""
+
+
+def store_for(user, requested: Store | int | str | None, *, writing: bool,
+              one_store: bool = False) -> Store | None:
+    """The store a request reads or writes: the one rule every page, export and API calls.
+
+    - Someone bound to a store (every role but the general manager) gets their own store;
+      naming another store is refused, never answered with their own.
+    - A general manager (a superuser too: every store) gets the store named, which must exist
+      and be open (营业中). Naming none, a write is refused (请选择门店); a read answers None,
+      "every store", unless the page shows one store at a time (`one_store`): then their own
+      store, or the first open store for someone without one (a superuser).
+    - A bad name (not a number, no such store, a closed store, another store) raises
+      ValidationError({"store": ...}): a page answers 400 with the message, the API 400 with
+      the field's error. Someone with no scope at all is refused (PermissionDenied, 403).
+    """
+    scope = scope_for(user)
+    if scope.nothing:
+        raise PermissionDenied
+    asked = _store_id(requested)
+    if not scope.all_stores:
+        own = Store.objects.get(pk=scope.store_id)
+        if asked is not None and asked != own.pk:
+            raise _refused(_("只能选择您所在的门店（%(store)s）。") % {"store": own.name},
+                           "other_store")
+        return own
+    if asked is not None:
+        store = requested if isinstance(requested, Store) else Store.objects.filter(
+            pk=asked).first()
+        if store is None:
+            raise _refused(_("没有编号为 %(id)s 的门店。") % {"id": asked}, "unknown_store")
+        if not store.is_active:
+            raise _refused(_("门店“%(store)s”已停业。") % {"store": store.name}, "closed_store")
+        return store
+    if writing:
+        raise _refused(_("请选择门店。"), "store_required")
+    if not one_store:
+        return None
+    profile = getattr(user, "staff_profile", None)
+    home = Store.objects.filter(is_active=True, pk=profile.store_id).first() if profile else None
+    home = home or Store.objects.filter(is_active=True).first()
+    if home is None:
+        raise _refused(_("还没有营业中的门店。"), "no_store")
+    return home
+
+
+def stores_to_pick(user) -> QuerySet[Store]:
+    """The stores a store picker offers: every open store to a general manager, none to
+    anyone else (they have one store, nothing to pick)."""
+    if scope_for(user).all_stores:
+        return Store.objects.filter(is_active=True)
+    return Store.objects.none()
+
+
+class StoreField(forms.ModelChoiceField):
+    """A form's store picker that cleans by `store_for`, with its rule and messages. The form's
+    __init__ calls `bind(user, writing=...)`; it offers the stores `user` may pick (none to
+    someone bound to a store: the template shows no picker, and the choice is their store)."""
+
+    def __init__(self, **kwargs) -> None:
+        kwargs.setdefault("required", False)
+        super().__init__(queryset=Store.objects.none(), **kwargs)
+        self.user, self.writing, self.one_store = None, False, False
+
+    def bind(self, user, *, writing: bool, one_store: bool = False) -> "StoreField":
+        self.user, self.writing, self.one_store = user, writing, one_store
+        self.queryset = stores_to_pick(user)
+        return self
+
+    def clean(self, value) -> Store | None:
+        try:
+            return store_for(self.user, value, writing=self.writing, one_store=self.one_store)
+        except ValidationError as exc:
+            raise ValidationError(exc.error_dict["store"]) from None
+
+
+def _store_id(requested: Store | int | str | None) -> int | None:
+    """The id named by `requested` (a store, an id, the query string's text), None for none."""
+    if requested is None:
+        return None
+    if isinstance(requested, Store):
+        return requested.pk
+    text = str(requested).strip()
+    if isinstance(requested, bool) or not (text.isascii() and text.isdigit()):
+        if not text:
+            return None
+        raise _refused(_("门店须为门店编号（整数），而不是“%(value)s”。") % {"value": text[:20]},
+                       "invalid_store")
+    value = int(text)
+    if not 1 <= value <= MAX_ID:
+        raise _refused(_("没有编号为 %(id)s 的门店。") % {"id": text[:20]}, "unknown_store")
+    return value
+
+
+def _refused(message: str, code: str) -> ValidationError:
+    return ValidationError({"store": ValidationError(message, code=code)})

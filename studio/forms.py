@@ -4,6 +4,7 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.forms.renderers import TemplatesSetting
 
 from .errors import DomainError
 
@@ -34,6 +35,15 @@ class LocalDateTimeInput(forms.DateTimeInput):
         super().__init__(attrs=attrs, format="%Y-%m-%dT%H:%M")
 
 
+class DateInput(forms.DateInput):
+    """A browser date picker: it reads only ISO values, whatever the UI language."""
+
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs=attrs, format="%Y-%m-%d")
+
+
 class CheckInput(forms.CheckboxInput):
     def __init__(self, attrs=None):
         super().__init__(attrs={"class": "form-check-input", **(attrs or {})})
@@ -42,3 +52,14 @@ class CheckInput(forms.CheckboxInput):
 class RadioInput(forms.RadioSelect):
     def __init__(self, attrs=None, choices=()):
         super().__init__(attrs={"class": "form-check-input", **(attrs or {})}, choices=choices)
+
+
+class StudioFormRenderer(TemplatesSetting):
+    """The project's form renderer (settings.FORM_RENDERER): a form renders through
+    templates/components/form.html and each field through templates/components/field.html, so that
+    `{{ form }}`, `{{ field.as_field_group }}` and a page's `{% include "components/field.html" %}`
+    all give the same markup. Templates come from TEMPLATES (TemplatesSetting), so the components
+    can use the project's template tags."""
+
+    form_template_name = "components/form.html"
+    field_template_name = "components/field.html"

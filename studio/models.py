@@ -137,7 +137,7 @@ class ImportStatus(models.TextChoices):
 
 
 class ImportJob(models.Model):
-    """An uploaded customer sheet on its way in (orders.imports): the worker parses it in a
+    """An uploaded customer sheet on its way in (imports.services): the worker parses it in a
     child process under memory and time limits and previews each row, its uploader confirms,
     the worker imports the valid rows in one transaction. The job is the truth: a lost message
     is re-sent by the sweep, a redelivered one finds the job taken and does nothing. Only its

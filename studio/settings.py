@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.forms",  # its templates, for the project's form renderer (FORM_RENDERER below)
     "rest_framework",
     "rest_framework.authtoken",
     "django_filters",
@@ -45,10 +46,13 @@ INSTALLED_APPS = [
     "staff",
     "customers",
     "orders",
+    "frontdesk",
+    "imports",
     "membership",
     "callbacks",
     "complaints",
     "dashboards",
+    "devtools",
 ]
 
 MIDDLEWARE = [
@@ -66,6 +70,7 @@ MIDDLEWARE = [
     # Last, as axes asks: turns a locked-out login into the lockout page (429).
     "axes.middleware.AxesMiddleware",
     "studio.db_errors.DatabaseErrorMiddleware",  # a failing database: 503 with a message, not a trace
+    "studio.middleware.BadInputMiddleware",  # a page's ValidationError: 400 with the message
 ]
 
 ROOT_URLCONF = "studio.urls"
@@ -91,6 +96,9 @@ TEMPLATES = [
         },
     },
 ]
+# Every form field renders through templates/components/field.html (Bootstrap classes, label,
+# help text, errors): {{ form }}, {{ field.as_field_group }} and the pages' includes alike.
+FORM_RENDERER = "studio.forms.StudioFormRenderer"
 
 # --- Database -------------------------------------------------------------------------------
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'studio.sqlite3'}")}
@@ -244,7 +252,7 @@ CELERY_BEAT_SCHEDULE: dict = {
                         "schedule": crontab(hour=10, minute=0)},
     "sweep-walkouts": {"task": "callbacks.tasks.sweep_walkouts_task", "schedule": 300.0},
     "sweep-export-jobs": {"task": "studio.tasks.sweep_export_jobs_task", "schedule": 120.0},
-    "sweep-import-jobs": {"task": "orders.import_tasks.sweep_import_jobs_task", "schedule": 60.0},
+    "sweep-import-jobs": {"task": "imports.tasks.sweep_import_jobs_task", "schedule": 60.0},
     # Nightly: stages whose copy of their customer's specialist drifted (orders.services).
     "repair-stage-specialists": {"task": "orders.tasks.repair_stage_specialists_task",
                                  "schedule": crontab(hour=3, minute=10)},

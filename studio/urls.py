@@ -8,6 +8,7 @@ from rest_framework.authtoken.views import obtain_auth_token
 
 from complaints import views as complaint_views
 from dashboards import views as dashboard_views
+from staff import views as staff_views
 from staff.apis import MeApi
 
 from . import views
@@ -30,11 +31,12 @@ class LoginView(auth_views.LoginView):
 api_patterns = [
     path("auth/token/", obtain_auth_token, name="token"),
     path("me/", MeApi.as_view(), name="me"),
+    path("", include("customers.api_urls")),
     path("", include("orders.api_urls")),
     path("", include("callbacks.api_urls")),
     path("", include("complaints.api_urls")),
     path("", include("membership.api_urls")),
-    path("", include("orders.frontdesk.api_urls")),
+    path("", include("frontdesk.api_urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
 ]
@@ -42,7 +44,7 @@ api_patterns = [
 urlpatterns = [
     path("", dashboard_views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
-    path("outbox/", views.sms_outbox, name="sms_outbox"),
+    path("outbox/", staff_views.sms_outbox, name="sms_outbox"),
     path("exports/", views.export_jobs, name="export_jobs"),
     path("exports/<int:pk>/", views.export_job, name="export_job"),
     path("exports/<int:pk>/status", views.export_job_status, name="export_job_status"),
@@ -51,13 +53,13 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
-    path("customers/import/", include("orders.import_urls")),
+    path("customers/import/", include("imports.urls")),
     path("", include("orders.urls")),
     path("callbacks/", include("callbacks.urls")),
     path("complaints/", include("complaints.urls")),
     path("dashboards/", include("dashboards.urls")),
     path("members/", include("membership.urls")),
-    path("desk/", include("orders.frontdesk.urls")),
+    path("desk/", include("frontdesk.urls")),
     path("complain/", complaint_views.public_complaint, name="public_complaint"),
     path("api/", include((api_patterns, "api"))),
 ]

@@ -1,17 +1,15 @@
-"""Kernel pages: the health check, the SMS outbox and the export jobs."""
+"""Kernel pages: the health check and the export jobs."""
 from django.conf import settings
-from django.contrib.auth.decorators import login_required, permission_required
+from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from staff.scoping import scope_for
-
 from .exports import XLSX_CONTENT_TYPE
 from .health import broker_state, database_state
-from .models import ExportJob, ExportStatus, SmsMessage, SmsStatus
+from .models import ExportJob, ExportStatus
 from .pagination import paginate
 
 
@@ -25,20 +23,6 @@ def healthz(request: HttpRequest) -> JsonResponse:
     body = {"status": "ok" if healthy and broker == "ok" else ("degraded" if healthy else "down"),
             "database": database, "broker": broker}
     return JsonResponse(body, status=200 if healthy else 503)
-
-
-@login_required
-@permission_required("studio.view_smsmessage", raise_exception=True)
-def sms_outbox(request: HttpRequest) -> HttpResponse:
-    """The SMS outbox: every message with its delivery status, for the viewer's store(s)."""
-    messages_ = scope_for(request.user).apply(SmsMessage.objects.all(), store_field="store_id",
-                                              owner_field=None)
-    status = request.GET.get("status", "")
-    if status in SmsStatus.values:
-        messages_ = messages_.filter(status=status)
-    return render(request, "sms_outbox.html", {
-        "page": paginate(request, messages_.select_related("created_by")),
-        "statuses": SmsStatus.choices, "status": status})
 
 
 # ---- export jobs: the progress page of a large export and its download ------------------------

@@ -5,6 +5,7 @@ import sys
 import uuid
 
 import pytest
+import time_machine
 from django.conf import settings as django_settings
 from django.db import connection
 from django.utils import translation
@@ -12,7 +13,21 @@ from django.utils import translation
 from orders.services import order_create
 from staff.models import Role
 
+from .clock import ENVIRONMENT_VARIABLE, parse_clock
 from .factories import CustomerFactory, PackageFactory, StaffMemberFactory, StoreFactory
+
+
+@pytest.fixture(autouse=True)
+def _clock_from_the_environment(request):
+    """STUDIO_TEST_CLOCK=23:30 (today's local date) or "2026-12-31 23:50": each test marked
+    `clock` runs with the clock travelled there, ticking (tests/clock.py). Defined first, so that
+    it starts before the other fixtures build their rows."""
+    spec = os.environ.get(ENVIRONMENT_VARIABLE, "").strip()
+    if not spec or request.node.get_closest_marker("clock") is None:
+        yield
+        return
+    with time_machine.travel(parse_clock(spec), tick=True):
+        yield
 
 
 @pytest.fixture(autouse=True)

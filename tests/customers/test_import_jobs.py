@@ -16,9 +16,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from customers.models import Customer
-from orders import import_reader, imports
-from orders.import_tasks import import_apply_task, import_preview_task, sweep_import_jobs_task
-from orders.imports import import_folder, import_job_apply, import_job_preview, import_jobs_sweep
+from imports import reader as import_reader
+from imports import services as imports
+from imports.services import import_folder, import_job_apply, import_job_preview, import_jobs_sweep
+from imports.tasks import import_apply_task, import_preview_task, sweep_import_jobs_task
 from orders.models import Order, Package
 from studio.models import AuditAction, AuditEntry, ImportJob, ImportStatus
 
@@ -370,10 +371,10 @@ def test_the_sweep_fails_abandoned_jobs_and_forgets_old_files(world, front_desk)
 
 def test_the_beat_schedule_runs_the_sweep(settings):
     entries = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
-    assert "orders.import_tasks.sweep_import_jobs_task" in entries
+    assert "imports.tasks.sweep_import_jobs_task" in entries
     from studio.celery import app
 
-    assert "orders.import_tasks.sweep_import_jobs_task" in app.tasks
+    assert "imports.tasks.sweep_import_jobs_task" in app.tasks
 
 
 def test_the_reader_prints_the_rows_as_text(tmp_path):

@@ -19,7 +19,7 @@ from django.utils import timezone
 from openpyxl import Workbook, load_workbook
 
 from customers.models import Customer, SourceChannel, Title
-from orders.imports import (
+from imports.services import (
     MAX_FILE_BYTES,
     MAX_ROWS,
     REJECTED_HEADERS,

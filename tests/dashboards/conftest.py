@@ -27,7 +27,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from orders.frontdesk.flowcards import flow_card_create
+from frontdesk.flowcards import flow_card_create
 from orders.models import Order
 from orders.services import order_cancel, order_create, payment_record, stage_complete
 from staff.models import Department, DepartmentKind, Role

@@ -8,7 +8,7 @@ from django.utils import timezone
 from playwright.sync_api import Page
 
 from customers.models import Customer
-from studio.management.commands.seed_demo import demo_modules
+from devtools.demo import demo_modules
 
 pytestmark = pytest.mark.e2e
 
@@ -34,7 +34,7 @@ def whole_demo(demo) -> None:
     """The rest of the demo studio (callbacks, complaints, members): the charts have data."""
     now = timezone.now()
     for module in demo_modules():
-        if module.__name__ != "orders.demo":
+        if module.__name__ != "devtools.demo.orders":
             module.demo_seed(now=now)
 
 

@@ -10,28 +10,30 @@ from django.utils import timezone
 
 from callbacks.models import CallbackPurpose, CallbackStatus, CallbackTask
 from customers.models import Customer, Title
-from orders.frontdesk.schedule import booking_create
-from orders.models import (
+from frontdesk.models import (
     Booking,
     BookingChange,
     BookingStatus,
     FlowCard,
-    Order,
-    OrderStage,
-    OrderStatus,
-    Package,
     PerformanceCredit,
     ProductionItem,
     ProductionStatus,
     Rework,
     ReworkStatus,
     ScheduleSettings,
-    StageEvent,
-    StageKind,
-    StageStatus,
     WalkOut,
     WalkOutReason,
     WalkOutStatus,
+)
+from frontdesk.schedule import booking_create
+from orders.models import (
+    Order,
+    OrderStage,
+    OrderStatus,
+    Package,
+    StageEvent,
+    StageKind,
+    StageStatus,
 )
 from orders.services import order_create, stage_complete
 from staff.models import Role, Store, User

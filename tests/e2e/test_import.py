@@ -23,7 +23,7 @@ from openpyxl import Workbook, load_workbook
 from playwright.sync_api import expect
 
 from customers.models import Customer
-from orders import imports
+from imports import services as imports
 from orders.models import Order, Payment
 from staff.models import User
 from studio.models import ImportJob, ImportStatus

@@ -13,16 +13,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from orders.frontdesk.flowcards import flow_card_create, rework_decide, rework_request
-from orders.frontdesk.production import (
-    pickup_sms_key,
-    production_arrive,
-    production_item_add,
-    production_send,
-    walkout_record,
-)
-from orders.frontdesk.schedule import booking_cancel, booking_create, booking_move
-from orders.models import (
+from frontdesk.flowcards import flow_card_create, rework_decide, rework_request
+from frontdesk.models import (
     Booking,
     BookingStatus,
     FlowCard,
@@ -33,12 +25,19 @@ from orders.models import (
     ProductKind,
     Rework,
     ReworkStatus,
-    StageKind,
-    StageStatus,
     WalkOut,
     WalkOutReason,
     WalkOutStatus,
 )
+from frontdesk.production import (
+    pickup_sms_key,
+    production_arrive,
+    production_item_add,
+    production_send,
+    walkout_record,
+)
+from frontdesk.schedule import booking_cancel, booking_create, booking_move
+from orders.models import StageKind, StageStatus
 from orders.services import order_create, stage_complete
 from staff.models import Role
 from studio.models import SmsMessage, SmsStatus

@@ -4,8 +4,9 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from orders.frontdesk.schedule import booking_cancel, booking_create
-from orders.models import BookingStatus, StageKind
+from frontdesk.models import BookingStatus
+from frontdesk.schedule import booking_cancel, booking_create
+from orders.models import StageKind
 from orders.services import stage_complete
 from studio.errors import DomainError
 

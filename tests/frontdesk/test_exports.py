@@ -13,17 +13,17 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from orders.frontdesk.flowcards import rework_request
-from orders.frontdesk.production import production_item_add, walkout_record
-from orders.frontdesk.schedule import booking_cancel, booking_create
-from orders.models import (
+from frontdesk.flowcards import rework_request
+from frontdesk.models import (
     ProductionItem,
     ProductionStatus,
     ProductKind,
     ReworkStatus,
-    StageKind,
     WalkOutReason,
 )
+from frontdesk.production import production_item_add, walkout_record
+from frontdesk.schedule import booking_cancel, booking_create
+from orders.models import StageKind
 from orders.services import order_create, stage_complete
 from staff.models import Role
 from studio.models import AuditAction, AuditEntry
@@ -330,7 +330,7 @@ def test_the_walkout_list_exports_with_its_filters(client, front_desk, walkouts)
 
 def test_the_walkout_export_masks_mobiles_without_the_reveal_permission(client, staff_of,
                                                                         walkouts):
-    viewer = _restricted(staff_of, "orders.view_walkout")
+    viewer = _restricted(staff_of, "frontdesk.view_walkout")
     client.force_login(viewer)
     rows = _rows(client.get(reverse("frontdesk:walkouts"), {"export": "xlsx"}))
     assert _column(rows, "手机号") == ["139****1111", "139****2222"]

@@ -14,7 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from openpyxl import load_workbook
 
-from orders.frontdesk.flowcards import (
+from frontdesk.flowcards import (
     credit_split,
     flow_card_create,
     flow_cards_list_for_handover,
@@ -25,15 +25,8 @@ from orders.frontdesk.flowcards import (
     rework_done,
     rework_request,
 )
-from orders.models import (
-    FlowCard,
-    PerformanceCredit,
-    Rework,
-    ReworkStatus,
-    ScheduleSettings,
-    StageKind,
-    StageStatus,
-)
+from frontdesk.models import FlowCard, PerformanceCredit, Rework, ReworkStatus, ScheduleSettings
+from orders.models import StageKind, StageStatus
 from orders.services import order_cancel, order_create, stage_complete
 from staff.models import Role
 from studio.errors import DomainError, TransitionNotAllowed

@@ -7,7 +7,8 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
-from orders.frontdesk.production import (
+from frontdesk.models import ProductionItem, ProductionStatus, ProductKind
+from frontdesk.production import (
     pickup_sms_key,
     production_arrive,
     production_item_add,
@@ -17,12 +18,7 @@ from orders.frontdesk.production import (
     production_qc,
     production_send,
 )
-from orders.models import (
-    ProductionItem,
-    ProductionStatus,
-    ProductKind,
-    StageKind,
-)
+from orders.models import StageKind
 from orders.services import order_cancel, order_create, stage_complete
 from staff.models import Role
 from studio.errors import DomainError, TransitionNotAllowed

@@ -13,7 +13,7 @@ from django.utils import timezone
 from callbacks.models import CallbackPurpose, CallbackTask
 from callbacks.reminders import greetings_queue, reminders_queue_for_tomorrow
 from callbacks.tasks import queue_greetings_task, queue_reminders_task
-from orders.frontdesk.schedule import booking_cancel, booking_create
+from frontdesk.schedule import booking_cancel, booking_create
 from orders.models import StageKind
 from orders.services import order_cancel, order_create
 from staff.models import Role

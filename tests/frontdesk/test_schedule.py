@@ -11,7 +11,15 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from orders.frontdesk.schedule import (
+from frontdesk.models import (
+    Booking,
+    BookingStatus,
+    Gown,
+    GownCondition,
+    OutdoorLocation,
+    ScheduleSettings,
+)
+from frontdesk.schedule import (
     booking_cancel,
     booking_conflicts,
     booking_create,
@@ -25,19 +33,7 @@ from orders.frontdesk.schedule import (
     gown_selection_record,
     location_save,
 )
-from orders.models import (
-    Booking,
-    BookingStatus,
-    Gown,
-    GownCondition,
-    OrderStatus,
-    OutdoorLocation,
-    ScheduleSettings,
-    StageEvent,
-    StageEventAction,
-    StageKind,
-    StageStatus,
-)
+from orders.models import OrderStatus, StageEvent, StageEventAction, StageKind, StageStatus
 from orders.services import order_cancel, order_create, payment_record
 from staff.models import Role
 from studio.errors import DomainError

@@ -14,13 +14,14 @@ from callbacks.quiet_hours import is_quiet, parse_periods
 from callbacks.tasks import sweep_walkouts_task
 from callbacks.walkouts import walkouts_sweep
 from customers.models import ContactTime, Customer, SourceChannel
-from orders.frontdesk.production import (
+from frontdesk.models import WalkOut, WalkOutReason, WalkOutStatus
+from frontdesk.production import (
     visitor_report,
     walkout_convert,
     walkout_record,
     walkouts_list_for_walkouts,
 )
-from orders.models import Order, WalkOut, WalkOutReason, WalkOutStatus
+from orders.models import Order
 from orders.services import order_cancel, order_create
 from staff.models import Role
 from studio.errors import DomainError

@@ -15,8 +15,8 @@ from membership.services import member_card_issue, points_adjust
 from orders.services import order_create
 from tests.factories import CustomerFactory
 
-PROJECT_APPS = ("studio", "staff", "customers", "orders", "membership", "callbacks", "complaints",
-                "dashboards")
+PROJECT_APPS = ("studio", "staff", "customers", "orders", "frontdesk", "imports", "membership",
+                "callbacks", "complaints", "dashboards")
 
 
 @pytest.fixture

@@ -14,10 +14,10 @@ from callbacks.services import callbacks_create_for_stage
 from complaints.models import Complaint
 from complaints.services import complaint_register
 from customers.models import Customer
+from frontdesk.production import walkout_record
+from frontdesk.schedule import booking_create
+from imports.services import _job_path, import_folder, import_job_confirm, import_job_preview
 from membership.models import MemberAccount, MemberCard, PointsEntry
-from orders.frontdesk.production import walkout_record
-from orders.frontdesk.schedule import booking_create
-from orders.imports import _job_path, import_folder, import_job_confirm, import_job_preview
 from orders.models import OrderStage, StageKind
 from orders.services import payment_record, stage_complete, stage_schedule
 from studio.models import ExportJob, ImportJob, SmsMessage
@@ -75,7 +75,7 @@ def _export_lost(world):
 
 
 def _import_upload(world) -> ImportJob:
-    """An uploaded customer sheet waiting for the worker (orders.imports), its file on disk."""
+    """An uploaded customer sheet waiting for the worker (imports.services), its file on disk."""
     from io import BytesIO
 
     from openpyxl import Workbook
@@ -214,9 +214,9 @@ CASES: dict[str, Case] = {
     "studio.tasks.sweep_export_jobs_task": Case(_export_lost),
     "orders.tasks.find_late_stages_task": Case(_late_stage),
     "orders.tasks.repair_stage_specialists_task": Case(_specialist_drifted),
-    "orders.import_tasks.import_preview_task": Case(_import_to_preview),
-    "orders.import_tasks.import_apply_task": Case(_import_to_apply),
-    "orders.import_tasks.sweep_import_jobs_task": Case(_import_lost),
+    "imports.tasks.import_preview_task": Case(_import_to_preview),
+    "imports.tasks.import_apply_task": Case(_import_to_apply),
+    "imports.tasks.sweep_import_jobs_task": Case(_import_lost),
     "membership.tasks.expire_points_task": Case(_points_expired),
     "membership.tasks.expire_member_cards_task": Case(_card_expired),
     "membership.tasks.sweep_member_payments_task": Case(_member_payment_missed),

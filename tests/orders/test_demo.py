@@ -3,7 +3,7 @@ import pytest
 from django.core.management import call_command
 
 from customers.models import Customer
-from orders.demo import DEMO_LOGINS, DEMO_PASSWORD
+from devtools.demo.orders import DEMO_LOGINS, DEMO_PASSWORD
 from orders.models import Order, OrderStage, Payment
 from staff.models import StaffMember
 

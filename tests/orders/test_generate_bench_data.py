@@ -11,7 +11,15 @@ from django.utils import timezone
 
 from customers.models import Customer
 from customers.validators import MOBILE_RE
-from orders.models import Order, OrderStage, OrderStatus, Payment, PaymentKind, StageEvent, StageStatus
+from orders.models import (
+    Order,
+    OrderStage,
+    OrderStatus,
+    Payment,
+    PaymentKind,
+    StageEvent,
+    StageStatus,
+)
 from staff.models import Role, StaffMember, Store, User
 
 pytestmark = pytest.mark.django_db

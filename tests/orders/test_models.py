@@ -4,13 +4,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from orders.models import (
-    STAGE_TRANSITIONS,
-    OrderStage,
-    Package,
-    StageKind,
-    StageStatus,
-)
+from orders.models import STAGE_TRANSITIONS, OrderStage, Package, StageKind, StageStatus
 from studio.errors import TransitionNotAllowed
 
 NOW = datetime(2026, 11, 26, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))

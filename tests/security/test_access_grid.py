@@ -48,12 +48,13 @@ from complaints.services import (
     complaint_propose,
     complaint_register,
 )
+from frontdesk.flowcards import flow_card_create, rework_request
+from frontdesk.models import Gown, OutdoorLocation
+from frontdesk.production import production_item_add, walkout_record
+from frontdesk.schedule import booking_create
 from membership.models import ReferralCashback, Segment
 from membership.services import member_card_issue
-from orders.frontdesk.flowcards import flow_card_create, rework_request
-from orders.frontdesk.production import production_item_add, walkout_record
-from orders.frontdesk.schedule import booking_create
-from orders.models import Gown, LateFollowUp, OutdoorLocation, StageKind
+from orders.models import LateFollowUp, StageKind
 from orders.services import order_create, stage_complete
 from staff.models import Department, DepartmentKind, Role
 from studio.models import ExportJob, ExportStatus, ImportJob, ImportStatus
@@ -228,9 +229,9 @@ class World:
         return job
 
     def import_job(self, owner) -> ImportJob:
-        """A finished import job of `owner`'s, with its rows on disk as orders.imports keeps
+        """A finished import job of `owner`'s, with its rows on disk as imports.services keeps
         them, into the owner's store."""
-        from orders import imports
+        from imports import services as imports
 
         profile = getattr(owner, "staff_profile", None)
         job = ImportJob.objects.create(
@@ -429,39 +430,39 @@ GRID: list[Row] = [
     Row("membership:cashback_paid", by_pk("membership:cashback_paid", "cashback"),
         "membership.change_referralcashback", method="post"),
     # --- front desk: schedule -----------------------------------------------------------------
-    Row("frontdesk:book", stage_pk("frontdesk:book", StageKind.SHOOT), "orders.add_booking"),
-    Row("frontdesk:booking", by_pk("frontdesk:booking", "booking"), "orders.view_booking",
+    Row("frontdesk:book", stage_pk("frontdesk:book", StageKind.SHOOT), "frontdesk.add_booking"),
+    Row("frontdesk:booking", by_pk("frontdesk:booking", "booking"), "frontdesk.view_booking",
         mode="store"),
-    Row("frontdesk:move", by_pk("frontdesk:move", "booking"), "orders.change_booking",
+    Row("frontdesk:move", by_pk("frontdesk:move", "booking"), "frontdesk.change_booking",
         mode="store", method="post", data={"starts_at": SOON}),
-    Row("frontdesk:cancel", by_pk("frontdesk:cancel", "booking"), "orders.change_booking",
+    Row("frontdesk:cancel", by_pk("frontdesk:cancel", "booking"), "frontdesk.change_booking",
         mode="store", method="post", data={"reason": "客户改期"}),
-    Row("frontdesk:gown_pick", by_pk("frontdesk:gown_pick", "booking"), "orders.change_booking",
+    Row("frontdesk:gown_pick", by_pk("frontdesk:gown_pick", "booking"), "frontdesk.change_booking",
         mode="store", method="post", data={"note": ""}),
-    Row("frontdesk:person", photographer_pk, "orders.view_booking", mode="staff",
+    Row("frontdesk:person", photographer_pk, "frontdesk.view_booking", mode="staff",
         targets=STORES),
-    Row("frontdesk:gown_edit", by_pk("frontdesk:gown_edit", "gown"), "orders.change_gown",
+    Row("frontdesk:gown_edit", by_pk("frontdesk:gown_edit", "gown"), "frontdesk.change_gown",
         mode="store", targets=STORES),
-    Row("frontdesk:gown_photo", by_pk("frontdesk:gown_photo", "gown"), "orders.view_gown",
+    Row("frontdesk:gown_photo", by_pk("frontdesk:gown_photo", "gown"), "frontdesk.view_gown",
         mode="store", targets=STORES),
     Row("frontdesk:location_edit", by_pk("frontdesk:location_edit", "location"),
-        "orders.change_outdoorlocation", mode="store", targets=STORES),
+        "frontdesk.change_outdoorlocation", mode="store", targets=STORES),
     # --- front desk: flow cards and reworks -----------------------------------------------------
-    Row("frontdesk:flowcard_new", order_pk("frontdesk:flowcard_new"), "orders.add_flowcard"),
-    Row("frontdesk:rework_new", shot_order_pk("frontdesk:rework_new"), "orders.add_rework"),
-    Row("frontdesk:rework", by_pk("frontdesk:rework", "rework"), "orders.view_rework"),
+    Row("frontdesk:flowcard_new", order_pk("frontdesk:flowcard_new"), "frontdesk.add_flowcard"),
+    Row("frontdesk:rework_new", shot_order_pk("frontdesk:rework_new"), "frontdesk.add_rework"),
+    Row("frontdesk:rework", by_pk("frontdesk:rework", "rework"), "frontdesk.view_rework"),
     Row("frontdesk:rework_decide", by_pk("frontdesk:rework_decide", "rework"),
-        "orders.approve_rework", method="post", data={"approve": "1", "note": ""}),
-    Row("frontdesk:rework_done", by_pk("frontdesk:rework_done", "rework"), "orders.change_rework",
+        "frontdesk.approve_rework", method="post", data={"approve": "1", "note": ""}),
+    Row("frontdesk:rework_done", by_pk("frontdesk:rework_done", "rework"), "frontdesk.change_rework",
         method="post"),
     # --- front desk: production and walk-outs -------------------------------------------------
     Row("frontdesk:production_order", order_pk("frontdesk:production_order"),
-        "orders.view_productionitem"),
+        "frontdesk.view_productionitem"),
     Row("frontdesk:production_item", by_pk("frontdesk:production_item", "product"),
-        "orders.view_productionitem"),
+        "frontdesk.view_productionitem"),
     Row("frontdesk:production_item", by_pk("frontdesk:production_item", "product"),
-        "orders.change_productionitem", method="post", data={"action": "arrive"}, label="post"),
-    Row("frontdesk:walkout", by_pk("frontdesk:walkout", "walkout"), "orders.view_walkout"),
+        "frontdesk.change_productionitem", method="post", data={"action": "arrive"}, label="post"),
+    Row("frontdesk:walkout", by_pk("frontdesk:walkout", "walkout"), "frontdesk.view_walkout"),
     # --- export jobs and import uploads: their owner's alone ----------------------------------
     Row("export_job", export_job_url("export_job"), None, mode="owner", targets=OWNED),
     Row("export_job_status", export_job_url("export_job_status"), None, mode="owner",
@@ -527,30 +528,30 @@ GRID: list[Row] = [
         "membership.change_membercard", api=True, method="post", data={"reason": "退卡"}),
     Row("api:segment-customers", by_pk("api:segment-customers", "segment", "segment_id"),
         "membership.view_segment", api=True, mode="store", targets=STORES),
-    Row("api:booking-detail", by_pk("api:booking-detail", "booking"), "orders.view_booking",
+    Row("api:booking-detail", by_pk("api:booking-detail", "booking"), "frontdesk.view_booking",
         api=True, mode="store"),
     Row("api:booking-move", by_pk("api:booking-move", "booking", "booking_id"),
-        "orders.change_booking", api=True, mode="store", method="post",
+        "frontdesk.change_booking", api=True, mode="store", method="post",
         data={"starts_at": SOON}),
     Row("api:booking-cancel", by_pk("api:booking-cancel", "booking", "booking_id"),
-        "orders.change_booking", api=True, mode="store", method="post",
+        "frontdesk.change_booking", api=True, mode="store", method="post",
         data={"reason": "客户改期"}),
     Row("api:rework-decide", by_pk("api:rework-decide", "rework", "rework_id"),
-        "orders.approve_rework", api=True, method="post", data={"approve": True}),
+        "frontdesk.approve_rework", api=True, method="post", data={"approve": True}),
     Row("api:rework-done", by_pk("api:rework-done", "rework", "rework_id"),
-        "orders.change_rework", api=True, method="post", data={}),
+        "frontdesk.change_rework", api=True, method="post", data={}),
     Row("api:production-item-send", by_pk("api:production-item-send", "product", "item_id"),
-        "orders.change_productionitem", api=True, method="post", data={}),
+        "frontdesk.change_productionitem", api=True, method="post", data={}),
     Row("api:production-item-arrive", by_pk("api:production-item-arrive", "product", "item_id"),
-        "orders.change_productionitem", api=True, method="post", data={}),
+        "frontdesk.change_productionitem", api=True, method="post", data={}),
     Row("api:production-item-qc", by_pk("api:production-item-qc", "product", "item_id"),
-        "orders.change_productionitem", api=True, method="post", data={"passed": True}),
+        "frontdesk.change_productionitem", api=True, method="post", data={"passed": True}),
     Row("api:production-item-pickup", by_pk("api:production-item-pickup", "product", "item_id"),
-        "orders.change_productionitem", api=True, method="post", data={"picked_up_by": "本人"}),
+        "frontdesk.change_productionitem", api=True, method="post", data={"picked_up_by": "本人"}),
     Row("api:walkout-convert", by_pk("api:walkout-convert", "walkout", "walkout_id"),
-        "orders.change_walkout", api=True, method="post", data={"order": MISSING}),
+        "frontdesk.change_walkout", api=True, method="post", data={"order": MISSING}),
     Row("api:walkout-give-up", by_pk("api:walkout-give-up", "walkout", "walkout_id"),
-        "orders.change_walkout", api=True, method="post", data={"note": "已在别家拍摄"}),
+        "frontdesk.change_walkout", api=True, method="post", data={"note": "已在别家拍摄"}),
 ]
 
 # Paths with a converter that are not object ids of the back office, and why.

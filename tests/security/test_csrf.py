@@ -102,11 +102,11 @@ def urls(route: str, *, every_value: bool = True) -> list[str]:
 @pytest.fixture
 def studio(db) -> None:
     """The demo studio, small: every page has something to show."""
-    from studio.management.commands.seed_demo import demo_modules
+    from devtools.demo import demo_modules
 
     now = timezone.now()
     for module in demo_modules():
-        if module.__name__ == "orders.demo":
+        if module.__name__ == "devtools.demo.orders":
             module.demo_seed(customers_per_store=4, now=now)
         else:
             module.demo_seed(now=now)

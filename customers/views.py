@@ -1,0 +1,49 @@
+"""Customer pages that need nothing above customers: the list (search, export, hand-over to a
+specialist) and a note on a customer's file. The customer's file itself shows their orders and
+lives with them (orders.views.customer_detail); the URL names stay in the `orders` namespace."""
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from staff.selectors import specialists_assignable_by
+from studio.exports import export_list
+from studio.pagination import paginate
+
+from .exports import customer_list_filtered
+from .selectors import customers_visible_to
+from .services import customer_add_note
+
+
+@login_required
+@permission_required("customers.view_customer", raise_exception=True)
+def customer_list(request: HttpRequest) -> HttpResponse:
+    """Find a customer by name or mobile; the supervisor's view of who is unassigned."""
+    if request.GET.get("export") == "xlsx":
+        return export_list(request, "customers")
+    customers = customer_list_filtered(request.user, request.GET)
+    page = paginate(request, customers.select_related("assigned_to", "store"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "customers/customer_list.html", {
+        "page": page, "q": request.GET.get("q", "").strip(), "query": query.urlencode(),
+        "reveal": request.user.has_perm("customers.view_full_mobile"),
+        "specialists": specialists_assignable_by(request.user) if request.user.has_perm(
+            "customers.assign_customer") else [],
+    })
+
+
+@login_required
+@require_POST
+@permission_required("customers.change_customer", raise_exception=True)
+def customer_note(request: HttpRequest, pk: int) -> HttpResponse:
+    customer = get_object_or_404(customers_visible_to(request.user), pk=pk)
+    try:
+        customer_add_note(customer=customer, by=request.user, text=request.POST.get("text", ""))
+        messages.success(request, _("备注已保存。"))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return redirect("orders:customer", pk=customer.pk)

@@ -1,0 +1,12 @@
+"""The demo studio, one module per app, seeded in layer order (orders' demo seeds the front
+desk's, which builds on its orders). Each module has `demo_seed(now=...) -> dict` and may have
+`demo_present() -> bool`; everything goes through the apps' own services, so the demo obeys
+every rule the staff do."""
+from importlib import import_module
+from types import ModuleType
+
+DEMO_MODULES = ("orders", "membership", "callbacks", "complaints")
+
+
+def demo_modules() -> list[ModuleType]:
+    return [import_module(f"{__name__}.{name}") for name in DEMO_MODULES]

@@ -1,0 +1,591 @@
+"""API of the front desk: the schedule's bookings (book, move, cancel, with their history), the
+SMS outbox, flow cards with their performance credits, rework, production items (one endpoint
+per step) and walk-outs. The pages export these lists to .xlsx; the API gives the data.
+
+Every queryset starts from the front desk's scoped selectors (`bookings_visible_to`,
+`flow_cards_visible_to`, `reworks_visible_to`, `production_visible_to`, `walkouts_visible_to`;
+the outbox from the user's store scope), so out-of-scope ids answer 404 and a photographer sees
+only their own bookings. Each action needs its permission (403 otherwise) and calls its
+service; studio.api.exception_handler turns their ValidationError into 400 (a booking conflict
+names every clash by field) and a refusal of the current state (DomainError,
+TransitionNotAllowed) into 409.
+"""
+
+import django_filters as filters
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, prefetch_related_objects
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import generics, serializers, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from orders.models import StageKind
+from staff.filters import StoreFilter
+from staff.scoping import scope_for, store_for
+from studio.api import validated_body
+from studio.filters import IdFilter
+from studio.models import SmsMessage, SmsStatus
+from studio.permissions import HasRequiredPerm, ReadOrWritePerm
+
+from .flowcards import (
+    flow_card_create,
+    flow_cards_visible_to,
+    rework_decide,
+    rework_done,
+    rework_request,
+    reworks_list_for_desk,
+    reworks_visible_to,
+)
+from .models import (
+    Booking,
+    BookingChange,
+    BookingStatus,
+    FlowCard,
+    PerformanceCredit,
+    ProductionItem,
+    ProductionStatus,
+    ProductKind,
+    Rework,
+    ReworkStatus,
+    WalkOut,
+    WalkOutReason,
+    WalkOutStatus,
+)
+from .production import (
+    production_arrive,
+    production_item_add,
+    production_late,
+    production_list_for_production,
+    production_pickup,
+    production_qc,
+    production_send,
+    production_visible_to,
+    walkout_convert,
+    walkout_give_up,
+    walkout_record,
+    walkouts_list_for_walkouts,
+    walkouts_visible_to,
+)
+from .schedule import (
+    BOOKABLE_KINDS,
+    KEEP,
+    booking_cancel,
+    booking_create,
+    booking_for_page,
+    booking_move,
+    bookings_visible_to,
+    day_bounds,
+    gown_lines,
+)
+from .serializers import (
+    BookingCancelInputSerializer,
+    BookingCreateInputSerializer,
+    BookingDetailSerializer,
+    BookingMoveInputSerializer,
+    BookingSerializer,
+    FlowCardCreateInputSerializer,
+    FlowCardSerializer,
+    ProductionItemAddInputSerializer,
+    ProductionItemSerializer,
+    ProductionPickupInputSerializer,
+    ProductionQcInputSerializer,
+    ProductionSendInputSerializer,
+    ReworkDecideInputSerializer,
+    ReworkRequestInputSerializer,
+    ReworkSerializer,
+    SmsMessageSerializer,
+    WalkOutConvertInputSerializer,
+    WalkOutGiveUpInputSerializer,
+    WalkOutRecordInputSerializer,
+    WalkOutSerializer,
+)
+
+
+def _path(name: str) -> OpenApiParameter:
+    return OpenApiParameter(name, OpenApiTypes.INT, OpenApiParameter.PATH)
+
+
+# --- Bookings (档期) --------------------------------------------------------------------------------
+
+class BookingFilter(filters.FilterSet):
+    start = filters.DateFilter(method="filter_start", help_text="开始日期 ≥（YYYY-MM-DD，当地时间）")
+    end = filters.DateFilter(method="filter_end", help_text="开始日期 ≤（YYYY-MM-DD，当地时间）")
+    store = StoreFilter(field_name="store_id")  # useful to a GM; others see one store
+    person = IdFilter(method="filter_person", help_text="摄影师或化妆师（用户 id）")
+    kind = filters.ChoiceFilter(field_name="stage__kind",
+                                choices=[(k, StageKind(k).label) for k in BOOKABLE_KINDS])
+    status = filters.ChoiceFilter(choices=BookingStatus.choices)
+
+    class Meta:
+        model = Booking
+        fields: list[str] = []
+
+    # Days are local days (DESIGN principle 5): the schedule's own bounds.
+    def filter_start(self, queryset, name, value):
+        return queryset.filter(starts_at__gte=day_bounds(value)[0])
+
+    def filter_end(self, queryset, name, value):
+        return queryset.filter(starts_at__lt=day_bounds(value)[1])
+
+    def filter_person(self, queryset, name, value):
+        return queryset.filter(Q(photographer_id=value) | Q(makeup_artist_id=value))
+
+
+def _bookings(request: Request) -> QuerySet[Booking]:
+    """Bookings with everything the list reads: three queries whatever the page size."""
+    return (bookings_visible_to(request.user)
+            .select_related("stage__order__customer", "stage__order__package", "store",
+                            "photographer", "makeup_artist", "location", "created_by")
+            .prefetch_related("gowns")
+            .order_by("starts_at", "pk"))
+
+
+def _booking_detail(request: Request, pk: int) -> Booking:
+    """One booking as its page reads it (booking_for_page), with its history and gown lines."""
+    try:
+        booking = booking_for_page(request.user, pk)
+    except Booking.DoesNotExist:
+        raise Http404 from None
+    prefetch_related_objects([booking], Prefetch(
+        "changes", queryset=BookingChange.objects.select_related("by").order_by("at", "pk")))
+    booking.gown_lines = gown_lines(gowns=booking.gowns.all(),
+                                    package_id=booking.stage.order.package_id)
+    return booking
+
+
+def _booking_response(request: Request, booking: Booking, code: int = status.HTTP_200_OK) -> Response:
+    return Response(BookingDetailSerializer(_booking_detail(request, booking.pk),
+                                            context={"request": request}).data, status=code)
+
+
+@extend_schema_view(
+    get=extend_schema(summary="档期：按日期、门店、摄影师/化妆师、服务阶段查询（摄影师、化妆师只看自己的）"),
+    post=extend_schema(request=BookingCreateInputSerializer,
+                       responses={201: BookingDetailSerializer},
+                       summary="预约档期：人员、门店容量、礼服、外景点冲突时拒绝（400，写明冲突）"),
+)
+class BookingListApi(ReadOrWritePerm, generics.ListAPIView):
+    permission_classes = [HasRequiredPerm]
+    read_perm = "frontdesk.view_booking"
+    write_perm = "frontdesk.add_booking"
+    serializer_class = BookingSerializer
+    filterset_class = BookingFilter
+
+    def get_queryset(self) -> QuerySet[Booking]:
+        return _bookings(self.request)
+
+    def post(self, request: Request) -> Response:
+        data = validated_body(BookingCreateInputSerializer, request)
+        booking = booking_create(
+            stage=data["stage"], by=request.user, starts_at=data["starts_at"],
+            ends_at=data.get("ends_at"), photographer=data.get("photographer"),
+            makeup_artist=data.get("makeup_artist"),
+            requested_by_customer=data["requested_by_customer"], location=data.get("location"),
+            gowns=data.get("gowns", []), note=data["note"])
+        return _booking_response(request, booking, status.HTTP_201_CREATED)
+
+
+@extend_schema_view(get=extend_schema(summary="一个档期：人员、礼服（含于套系/加选）、变更记录"))
+class BookingDetailApi(generics.RetrieveAPIView):
+    permission_classes = [HasRequiredPerm]
+    required_perm = "frontdesk.view_booking"
+    serializer_class = BookingDetailSerializer
+
+    def get_queryset(self) -> QuerySet[Booking]:
+        return bookings_visible_to(self.request.user)  # for the schema; get_object reads
+
+    def get_object(self) -> Booking:
+        return _booking_detail(self.request, self.kwargs["pk"])
+
+
+BOOKING_IN_PATH = _path("booking_id")
+
+
+def _visible_booking(request: Request, booking_id: int) -> Booking:
+    return get_object_or_404(bookings_visible_to(request.user).select_related("stage"),
+                             pk=booking_id)
+
+
+class BookingMoveApi(APIView):
+    permission_classes = [HasRequiredPerm]
+    required_perm = "frontdesk.change_booking"
+
+    @extend_schema(parameters=[BOOKING_IN_PATH], request=BookingMoveInputSerializer,
+                   responses=BookingDetailSerializer,
+                   summary="改期（或更换人员、外景点、礼服）：保留原时间的记录；客户指定的人员不能更换")
+    def post(self, request: Request, booking_id: int) -> Response:
+        booking = _visible_booking(request, booking_id)
+        data = validated_body(BookingMoveInputSerializer, request)
+        # booking_create refuses people on a fitting or a selection and the page's move form
+        # has no such fields, but booking_move would take them: refuse them here, in the words
+        # of booking_create (the rule belongs in booking_move).
+        if booking.stage.kind != StageKind.SHOOT and (data.get("photographer")
+                                                     or data.get("makeup_artist")):
+            raise ValidationError({"photographer": _("只有拍摄需要安排摄影师和化妆师。")})
+        # What the body leaves out stays as booked (KEEP); a null clears it.
+        kept = {name: data.get(name, KEEP)
+                for name in ("photographer", "makeup_artist", "location", "gowns")}
+        booking = booking_move(booking=booking, by=request.user, starts_at=data["starts_at"],
+                               ends_at=data.get("ends_at"), note=data["note"], **kept)
+        return _booking_response(request, booking)
+
+
+class BookingCancelApi(APIView):
+    permission_classes = [HasRequiredPerm]
+    required_perm = "frontdesk.change_booking"
+
+    @extend_schema(parameters=[BOOKING_IN_PATH], request=BookingCancelInputSerializer,
+                   responses=BookingDetailSerializer,
+                   summary="取消档期：须写原因；人员、礼服、外景点随之释放")
+    def post(self, request: Request, booking_id: int) -> Response:
+        booking = _visible_booking(request, booking_id)
+        data = validated_body(BookingCancelInputSerializer, request)
+        booking = booking_cancel(booking=booking, by=request.user, reason=data["reason"])
+        return _booking_response(request, booking)
+
+
+# --- The SMS outbox -----------------------------------------------------------------------------
+
+class SmsMessageFilter(filters.FilterSet):
+    status = filters.ChoiceFilter(choices=SmsStatus.choices)
+    purpose = filters.CharFilter(field_name="purpose", help_text="用途，如 production:pickup")
+    store = StoreFilter(field_name="store_id")  # useful to a GM; others see one store
+
+    class Meta:
+        model = SmsMessage
+        fields: list[str] = []
+
+
+@extend_schema_view(get=extend_schema(summary="短信发件箱：每条短信及其发送状态（手机号打码）"))
+class SmsMessageListApi(generics.ListAPIView):
+    permission_classes = [HasRequiredPerm]
+    required_perm = "studio.view_smsmessage"
+    serializer_class = SmsMessageSerializer
+    filterset_class = SmsMessageFilter
+
+    def get_queryset(self) -> QuerySet[SmsMessage]:
+        # By store only, as the outbox page: messages carry a store, not an assignee.
+        return (scope_for(self.request.user)
+                .apply(SmsMessage.objects.all(), store_field="store_id", owner_field=None)
+                .select_related("created_by").order_by("-created_at", "-pk"))
+
+
+# --- Flow cards (流程卡) -----------------------------------------------------------------------------
+
+class FlowCardFilter(filters.FilterSet):
+    on = filters.DateFilter(field_name="on", help_text="拍摄日期（交班：当天的流程卡）")
+    start = filters.DateFilter(field_name="on", lookup_expr="gte", help_text="拍摄日期 ≥")
+    end = filters.DateFilter(field_name="on", lookup_expr="lte", help_text="拍摄日期 ≤")
+    store = StoreFilter(field_name="store_id")  # useful to a GM; others see one store
+    order = IdFilter(field_name="order_id")
+    person = IdFilter(method="filter_person", help_text="摄影师或化妆师（用户 id）")
+
+    class Meta:
+        model = FlowCard
+        fields: list[str] = []
+
+    def filter_person(self, queryset, name, value):
+        return queryset.filter(Q(photographer_id=value) | Q(makeup_artist_id=value))
+
+
+def _flow_cards(request: Request) -> QuerySet[FlowCard]:
+    """Cards with their people and credits: three queries whatever the page size."""
+    credits = PerformanceCredit.objects.select_related("user").order_by("pk")
+    return (flow_cards_visible_to(request.user)
+            .select_related("order__customer", "order__package", "store", "photographer",
+                            "makeup_artist", "created_by")
+            .prefetch_related(Prefetch("credits", queryset=credits))
+            .order_by("-on", "-pk"))
+
+
+@extend_schema_view(
+    get=extend_schema(summary="流程卡及业绩：按日期、门店、订单、员工查询"),
+    post=extend_schema(request=FlowCardCreateInputSerializer, responses={201: FlowCardSerializer},
+                       summary="登记流程卡：按门店比例计摄影师、化妆师业绩；每次拍摄一张"),
+)
+class FlowCardListApi(ReadOrWritePerm, generics.ListAPIView):
+    permission_classes = [HasRequiredPerm]
+    read_perm = "frontdesk.view_flowcard"
+    write_perm = "frontdesk.add_flowcard"
+    serializer_class = FlowCardSerializer
+    filterset_class = FlowCardFilter
+
+    def get_queryset(self) -> QuerySet[FlowCard]:
+        return _flow_cards(self.request)
+
+    def post(self, request: Request) -> Response:
+        data = validated_body(FlowCardCreateInputSerializer, request)
+        # Completing the shoot is recording a stage: as on the page, it needs that permission.
+        if data["complete_shoot"] and not request.user.has_perm("orders.record_stage"):
+            raise PermissionDenied(_("您没有登记拍摄完成的权限。"))
+        card = flow_card_create(order=data["order"], by=request.user,
+                                photographer=data["photographer"],
+                                makeup_artist=data.get("makeup_artist"),
+                                complete_shoot=data["complete_shoot"])
+        card = _flow_cards(request).get(pk=card.pk)
+        return Response(FlowCardSerializer(card, context={"request": request}).data,
+                        status=status.HTTP_201_CREATED)
+
+
+# --- Rework (返工) -----------------------------------------------------------------------------------
+
+class ReworkFilter(filters.FilterSet):
+    status = filters.ChoiceFilter(choices=ReworkStatus.choices)
+    order = IdFilter(field_name="order_id")
+    store = StoreFilter(field_name="order__store_id")  # a GM's; others see one store
+
+    class Meta:
+        model = Rework
+        fields: list[str] = []
+
+
+@extend_schema_view(
+    get=extend_schema(summary="返工记录：待店长审批的在前"),
+    post=extend_schema(request=ReworkRequestInputSerializer, responses={201: ReworkSerializer},
+                       summary="申请返工（拍摄完成后）：写明原因和返工内容，等待店长审批"),
+)
+class ReworkListApi(ReadOrWritePerm, generics.ListAPIView):
+    permission_classes = [HasRequiredPerm]
+    read_perm = "frontdesk.view_rework"
+    write_perm = "frontdesk.add_rework"
+    serializer_class = ReworkSerializer
+    filterset_class = ReworkFilter
+
+    def get_queryset(self) -> QuerySet[Rework]:
+        # The selector joins order, customer, package, store and both people.
+        return reworks_list_for_desk(self.request.user)
+
+    def post(self, request: Request) -> Response:
+        data = validated_body(ReworkRequestInputSerializer, request)
+        rework = rework_request(order=data["order"], by=request.user, reason=data["reason"],
+                                items=data["items"])
+        return _rework_response(request, rework, status.HTTP_201_CREATED)
+
+
+REWORK_IN_PATH = _path("rework_id")
+
+
+def _visible_rework(request: Request, rework_id: int) -> Rework:
+    return get_object_or_404(reworks_visible_to(request.user), pk=rework_id)
+
+
+def _rework_response(request: Request, rework: Rework, code: int = status.HTTP_200_OK) -> Response:
+    rework = reworks_list_for_desk(request.user).get(pk=rework.pk)
+    return Response(ReworkSerializer(rework, context={"request": request}).data, status=code)
+
+
+class ReworkDecideApi(APIView):
+    permission_classes = [HasRequiredPerm]
+    required_perm = "frontdesk.approve_rework"  # the store manager (and the GM) only: 403 otherwise
+
+    @extend_schema(parameters=[REWORK_IN_PATH], request=ReworkDecideInputSerializer,
+                   responses=ReworkSerializer, summary="店长审批返工：批准或不批准（须写原因）")
+    def post(self, request: Request, rework_id: int) -> Response:
+        rework = _visible_rework(request, rework_id)
+        data = validated_body(ReworkDecideInputSerializer, request)
+        rework = rework_decide(rework=rework, by=request.user, approve=data["approve"],
+                               note=data["note"])
+        return _rework_response(request, rework)
+
+
+class ReworkDoneApi(APIView):
+    permission_classes = [HasRequiredPerm]
+    required_perm = "frontdesk.change_rework"
+
+    @extend_schema(parameters=[REWORK_IN_PATH], request=None, responses=ReworkSerializer,
+                   summary="返工完成（已批准的）")
+    def post(self, request: Request, rework_id: int) -> Response:
+        rework = rework_done(rework=_visible_rework(request, rework_id), by=request.user)
+        return _rework_response(request, rework)
+
+
+# --- Production items (催件) -------------------------------------------------------------------------
+
+class ProductionItemFilter(filters.FilterSet):
+    order = IdFilter(field_name="order_id")
+    status = filters.ChoiceFilter(choices=ProductionStatus.choices)
+    kind = filters.ChoiceFilter(choices=ProductKind.choices)
+    late = filters.BooleanFilter(field_name="is_late", help_text="在厂制作且已过预计到店日期（要催的）")
+    store = StoreFilter(field_name="order__store_id")  # a GM's; others see one store
+
+    class Meta:
+        model = ProductionItem
+        fields: list[str] = []
+
+
+def _production_items(request: Request) -> QuerySet[ProductionItem]:
+    """The 催件 list, each product flagged late by the late list's own rule: one query a page."""
+    late = production_late(request.user, today=timezone.localdate())
+    return (production_list_for_production(request.user)
+            .annotate(is_late=Exists(late.filter(pk=OuterRef("pk")))))
+
+
+def _item_response(request: Request, item: ProductionItem,
+                   code: int = status.HTTP_200_OK) -> Response:
+    item = _production_items(request).get(pk=item.pk)
+    return Response(ProductionItemSerializer(item, context={"request": request}).data, status=code)
+
+
+@extend_schema_view(
+    get=extend_schema(summary="制作产品（催件）：按订单、状态、产品、是否逾期查询"),
+    post=extend_schema(request=ProductionItemAddInputSerializer,
+                       responses={201: ProductionItemSerializer},
+                       summary="添加要催的产品（相册、相框、电子档…）"),
+)
+class ProductionItemListApi(ReadOrWritePerm, generics.ListAPIView):
+    permission_classes = [HasRequiredPerm]
+    read_perm = "frontdesk.view_productionitem"
+    write_perm = "frontdesk.add_productionitem"
+    serializer_class = ProductionItemSerializer
+    filterset_class = ProductionItemFilter
+
+    def get_queryset(self) -> QuerySet[ProductionItem]:
+        return _production_items(self.request)
+
+    def post(self, request: Request) -> Response:
+        data = validated_body(ProductionItemAddInputSerializer, request)
+        item = production_item_add(order=data["order"], by=request.user, kind=data["kind"],
+                                   quantity=data["quantity"], description=data["description"])
+        return _item_response(request, item, status.HTTP_201_CREATED)
+
+
+ITEM_IN_PATH = _path("item_id")
+
+
+class _ProductionStepApi(APIView):
+    """One step of a product; a step its status does not allow answers 409."""
+
+    permission_classes = [HasRequiredPerm]
+    required_perm = "frontdesk.change_productionitem"
+
+    def item(self, request: Request, item_id: int) -> ProductionItem:
+        return get_object_or_404(production_visible_to(request.user), pk=item_id)
+
+
+class ProductionSendApi(_ProductionStepApi):
+    @extend_schema(parameters=[ITEM_IN_PATH], request=ProductionSendInputSerializer,
+                   responses=ProductionItemSerializer,
+                   summary="送厂（质检不合格后再次送厂）：选片完成后，写预计到店日期")
+    def post(self, request: Request, item_id: int) -> Response:
+        item = self.item(request, item_id)
+        data = validated_body(ProductionSendInputSerializer, request)
+        return _item_response(request, production_send(item=item, by=request.user,
+                                                       due_on=data["due_on"]))
+
+
+class ProductionArriveApi(_ProductionStepApi):
+    @extend_schema(parameters=[ITEM_IN_PATH], request=None, responses=ProductionItemSerializer,
+                   summary="产品到店，等待质检")
+    def post(self, request: Request, item_id: int) -> Response:
+        item = self.item(request, item_id)
+        return _item_response(request, production_arrive(item=item, by=request.user))
+
+
+class ProductionQcApi(_ProductionStepApi):
+    @extend_schema(parameters=[ITEM_IN_PATH], request=ProductionQcInputSerializer,
+                   responses=ProductionItemSerializer,
+                   summary="质检：清点数量与质量；订单的产品全部合格时自动发取件短信（每单一次）")
+    def post(self, request: Request, item_id: int) -> Response:
+        item = self.item(request, item_id)
+        data = validated_body(ProductionQcInputSerializer, request)
+        return _item_response(request, production_qc(item=item, by=request.user,
+                                                     count=data["count"], passed=data["passed"],
+                                                     note=data["note"]))
+
+
+class ProductionPickupApi(_ProductionStepApi):
+    @extend_schema(parameters=[ITEM_IN_PATH], request=ProductionPickupInputSerializer,
+                   responses=ProductionItemSerializer, summary="取件（质检合格的产品）：写取件人")
+    def post(self, request: Request, item_id: int) -> Response:
+        item = self.item(request, item_id)
+        data = validated_body(ProductionPickupInputSerializer, request)
+        return _item_response(request, production_pickup(item=item, by=request.user,
+                                                         picked_up_by=data["picked_up_by"]))
+
+
+# --- Walk-outs (走单) --------------------------------------------------------------------------------
+
+class WalkOutListParamsSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=WalkOutStatus.choices, required=False)
+    reason = serializers.ChoiceField(choices=WalkOutReason.choices, required=False)
+    q = serializers.CharField(max_length=50, required=False, help_text="客户姓名或手机号包含")
+    store = serializers.IntegerField(required=False, help_text="门店（总经理可选；其他角色只有本门店）")
+
+
+@extend_schema_view(
+    get=extend_schema(parameters=[WalkOutListParamsSerializer],
+                      summary="走单：谁来过没下单、原因、是否已挽回"),
+    post=extend_schema(request=WalkOutRecordInputSerializer, responses={201: WalkOutSerializer},
+                       summary="登记走单：同门店同手机号沿用客户档案；自动安排一周内的跟进电话"),
+)
+class WalkOutListApi(ReadOrWritePerm, generics.ListAPIView):
+    permission_classes = [HasRequiredPerm]
+    read_perm = "frontdesk.view_walkout"
+    write_perm = "frontdesk.add_walkout"
+    serializer_class = WalkOutSerializer
+    queryset = WalkOut.objects.none()  # for the schema only: the selector takes the filters
+    filter_backends: list = []
+
+    def get_queryset(self) -> QuerySet[WalkOut]:
+        params = WalkOutListParamsSerializer(data=self.request.query_params)
+        params.is_valid(raise_exception=True)
+        data = params.validated_data
+        walkouts = walkouts_list_for_walkouts(self.request.user, status=data.get("status", ""),
+                                              reason=data.get("reason", ""),
+                                              q=data.get("q", "").strip())
+        store = store_for(self.request.user, data.get("store"), writing=False)
+        if store is not None:
+            walkouts = walkouts.filter(store=store)
+        return walkouts
+
+    def post(self, request: Request) -> Response:
+        data = validated_body(WalkOutRecordInputSerializer, request)
+        store = store_for(request.user, data.pop("store", None), writing=True)
+        walkout = walkout_record(store=store, by=request.user, **data)
+        return _walkout_response(request, walkout, status.HTTP_201_CREATED)
+
+
+WALKOUT_IN_PATH = _path("walkout_id")
+
+
+def _visible_walkout(request: Request, walkout_id: int) -> WalkOut:
+    return get_object_or_404(walkouts_visible_to(request.user), pk=walkout_id)
+
+
+def _walkout_response(request: Request, walkout: WalkOut, code: int = status.HTTP_200_OK) -> Response:
+    walkout = walkouts_list_for_walkouts(request.user).get(pk=walkout.pk)
+    return Response(WalkOutSerializer(walkout, context={"request": request}).data, status=code)
+
+
+class WalkOutConvertApi(APIView):
+    permission_classes = [HasRequiredPerm]
+    required_perm = "frontdesk.change_walkout"
+
+    @extend_schema(parameters=[WALKOUT_IN_PATH], request=WalkOutConvertInputSerializer,
+                   responses=WalkOutSerializer,
+                   summary="已成交：选该客户到店之后下的订单；未完成的跟进电话随之取消")
+    def post(self, request: Request, walkout_id: int) -> Response:
+        walkout = _visible_walkout(request, walkout_id)
+        data = validated_body(WalkOutConvertInputSerializer, request)
+        walkout = walkout_convert(walkout=walkout, by=request.user, order=data["order"])
+        return _walkout_response(request, walkout)
+
+
+class WalkOutGiveUpApi(APIView):
+    permission_classes = [HasRequiredPerm]
+    required_perm = "frontdesk.change_walkout"
+
+    @extend_schema(parameters=[WALKOUT_IN_PATH], request=WalkOutGiveUpInputSerializer,
+                   responses=WalkOutSerializer,
+                   summary="已流失：放弃跟进，须写原因；未完成的跟进电话随之取消")
+    def post(self, request: Request, walkout_id: int) -> Response:
+        walkout = _visible_walkout(request, walkout_id)
+        data = validated_body(WalkOutGiveUpInputSerializer, request)
+        walkout = walkout_give_up(walkout=walkout, by=request.user, note=data["note"])
+        return _walkout_response(request, walkout)
