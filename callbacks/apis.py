@@ -7,11 +7,9 @@ so out-of-scope ids answer 404. Recording a call takes its permission and input 
 their ValidationError into 400 and their DomainError into 409.
 """
 import django_filters as filters
-from django.core.exceptions import ValidationError
 from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import generics, serializers, status
@@ -19,8 +17,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from staff.models import Store
-from staff.scoping import scope_for
+from staff.filters import StoreFilter
+from staff.scoping import scope_for, store_for
 from studio.api import validated_body
 from studio.filters import IdFilter
 from studio.permissions import HasRequiredPerm, ReadOrWritePerm
@@ -49,7 +47,7 @@ from .workflow import CALLBACK_STEPS
 class CallbackFilter(filters.FilterSet):
     purpose = filters.ChoiceFilter(choices=CallbackPurpose.choices)
     assigned_to = IdFilter(field_name="assigned_to_id")
-    store = IdFilter(field_name="store_id")  # useful to a GM; others see one store
+    store = StoreFilter(field_name="store_id")  # useful to a GM; others see one store
 
     class Meta:
         model = CallbackTask
@@ -160,23 +158,11 @@ class CallbackScriptListApi(ReadOrWritePerm, generics.ListAPIView):
 
 class CampaignFilter(filters.FilterSet):
     purpose = filters.ChoiceFilter(choices=CallbackPurpose.choices)
-    store = IdFilter(field_name="store_id")  # useful to a GM; others see one store
+    store = StoreFilter(field_name="store_id")  # useful to a GM; others see one store
 
     class Meta:
         model = CallbackCampaign
         fields: list[str] = []
-
-
-def _campaign_store(user, requested: Store | None) -> Store:
-    """The store a campaign is for: a GM names it; everyone else works for their own store."""
-    scope = scope_for(user)
-    if scope.all_stores:
-        if requested is None:
-            raise ValidationError({"store": _("请选择门店。")})
-        return requested
-    if requested is not None and requested.pk != scope.store_id:
-        raise ValidationError({"store": _("只能为本门店创建回访活动。")})
-    return Store.objects.get(pk=scope.store_id)
 
 
 @extend_schema_view(
@@ -202,7 +188,7 @@ class CallbackCampaignListApi(ReadOrWritePerm, generics.ListAPIView):
         body = CallbackCampaignInputSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data
-        store = _campaign_store(request.user, data.get("store"))
+        store = store_for(request.user, data.get("store"), writing=True)
         conditions = data.get("conditions", {})
         candidates = campaign_candidates(request.user, store_id=store.pk, conditions=conditions,
                                          now=timezone.now())

@@ -13,8 +13,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from orders.selectors import stages_visible_to
-from staff.models import Role, Store
-from staff.scoping import scope_for
+from staff.models import Role
+from staff.scoping import scope_for, store_asked, store_for, stores_to_pick
 from staff.selectors import specialists_assignable_by, staff_users_in_scope
 from studio.audit import audit_record
 from studio.errors import DomainError
@@ -133,8 +133,8 @@ def distribute(request: HttpRequest) -> HttpResponse:
     """Give ticked callbacks to one specialist, or spread every unassigned one, balanced."""
     tasks = callbacks_visible_to(request.user)
     if request.POST.get("action") == "balance":
-        store = _store_of(request)
-        try:
+        try:  # a general manager names the store (?store=); nobody's tasks go to another store
+            store = store_for(request.user, store_asked(request), writing=True)
             count = callbacks_balance(tasks=tasks, store=store, by=request.user)
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
@@ -147,15 +147,6 @@ def distribute(request: HttpRequest) -> HttpResponse:
         messages.success(request, _("已将 %(n)d 个回访任务交给 %(name)s。") % {
             "n": changed, "name": to.display_name})
     return redirect(reverse("callbacks:list") + "?view=unassigned")
-
-
-def _store_of(request: HttpRequest) -> Store:
-    scope = scope_for(request.user)
-    if scope.all_stores:
-        store_id = request.POST.get("store") or request.GET.get("store")
-        stores = Store.objects.filter(is_active=True)
-        return get_object_or_404(stores, pk=store_id) if store_id else stores.first()
-    return get_object_or_404(Store, pk=scope.store_id)
 
 
 @login_required
@@ -194,7 +185,8 @@ def script_edit(request: HttpRequest, purpose: str) -> HttpResponse:
 def campaigns(request: HttpRequest) -> HttpResponse:
     """Batch callbacks (节日、店庆、促销、续卡、升级): pick customers by conditions, preview the
     count, create the tasks spread over the specialists."""
-    store = _store_of(request)
+    store = store_for(request.user, store_asked(request), writing=request.method == "POST",
+                      one_store=True)
     initial = {"segment": request.GET.get("segment")} if request.GET.get("segment") else None
     form = CampaignForm(request.POST or None, store=store, initial=initial)
     preview = None
@@ -220,8 +212,7 @@ def campaigns(request: HttpRequest) -> HttpResponse:
         .select_related("created_by")[:50]) if not scope_for(request.user).owner_id else []
     return render(request, "callbacks/campaigns.html", {
         "form": form, "preview": preview, "store": store, "campaigns": campaigns,
-        "stores": Store.objects.filter(is_active=True) if scope_for(request.user).all_stores
-        else []})
+        "stores": stores_to_pick(request.user)})
 
 
 @login_required
@@ -242,14 +233,9 @@ def summary(request: HttpRequest) -> HttpResponse:
     end = min(end, start + timedelta(days=366))
     tasks = callbacks_visible_to(request.user)
     stages = stages_visible_to(request.user)  # member coverage: services in the same scope
-    all_stores = scope_for(request.user).all_stores
-    store = None
-    if all_stores and request.GET.get("store", "").isdigit():
-        store = Store.objects.filter(pk=request.GET["store"]).first()
-        if store:
-            tasks, stages = tasks.filter(store=store), stages.filter(order__store=store)
-    elif not all_stores:
-        store = Store.objects.filter(pk=scope_for(request.user).store_id).first()
+    store = store_for(request.user, request.GET.get("store"), writing=False)
+    if store is not None:
+        tasks, stages = tasks.filter(store=store), stages.filter(order__store=store)
     data = callback_summary(tasks=tasks, stages=stages, start=start, end=end, now=timezone.now())
     if request.GET.get("export") == "xlsx":
         if not request.user.has_perm("customers.export_customer"):
@@ -260,6 +246,6 @@ def summary(request: HttpRequest) -> HttpResponse:
     query.pop("export", None)
     return render(request, "callbacks/summary.html", {
         "summary": data, "start": start, "end": end, "store": store, "query": query.urlencode(),
-        "stores": Store.objects.filter(is_active=True) if all_stores else []})
+        "stores": stores_to_pick(request.user)})
 
 
