@@ -1,9 +1,41 @@
-from django.urls import include, path
+"""URLs of the front desk's pages, under /desk/ (app "frontdesk")."""
+from django.urls import path
+
+from . import flow_views, production_views, schedule_views
 
 app_name = "frontdesk"
 
 urlpatterns = [
-    path("", include("frontdesk.schedule_urls")),
-    path("", include("frontdesk.flow_urls")),
-    path("", include("frontdesk.production_urls")),
+    # The schedule (档期): calendar, bookings, day sheet, gowns and outdoor locations.
+    path("schedule/", schedule_views.calendar, name="calendar"),
+    path("schedule/day-sheet/", schedule_views.day_sheet_page, name="day_sheet"),
+    path("schedule/book/<int:stage_pk>/", schedule_views.book, name="book"),
+    path("schedule/bookings/<int:pk>/", schedule_views.booking_page, name="booking"),
+    path("schedule/bookings/<int:pk>/move/", schedule_views.move, name="move"),
+    path("schedule/bookings/<int:pk>/cancel/", schedule_views.cancel, name="cancel"),
+    path("schedule/bookings/<int:pk>/gowns/", schedule_views.gown_pick, name="gown_pick"),
+    path("schedule/people/<int:user_pk>/", schedule_views.person, name="person"),
+    path("gowns/", schedule_views.gowns, name="gowns"),
+    path("gowns/<int:pk>/", schedule_views.gown_edit, name="gown_edit"),
+    path("gowns/<int:pk>/photo/", schedule_views.gown_photo, name="gown_photo"),
+    path("locations/", schedule_views.locations, name="locations"),
+    path("locations/<int:pk>/", schedule_views.location_edit, name="location_edit"),
+    # Flow cards, the cashier's hand-over, performance and rework.
+    path("orders/<int:pk>/flowcard/", flow_views.flowcard_new, name="flowcard_new"),
+    path("handover/", flow_views.handover, name="handover"),
+    path("performance/", flow_views.performance, name="performance"),
+    path("orders/<int:pk>/rework/", flow_views.rework_new, name="rework_new"),
+    path("reworks/", flow_views.reworks, name="reworks"),
+    path("reworks/<int:pk>/", flow_views.rework, name="rework"),
+    path("reworks/<int:pk>/decide/", flow_views.rework_decide_view, name="rework_decide"),
+    path("reworks/<int:pk>/done/", flow_views.rework_done_view, name="rework_done"),
+    # Production chasing (催件) and walk-outs (走单).
+    path("production/", production_views.production, name="production"),
+    path("production/late/", production_views.late_production, name="late_production"),
+    path("production/orders/<int:pk>/", production_views.production_order, name="production_order"),
+    path("production/items/<int:pk>/", production_views.production_item, name="production_item"),
+    path("walkouts/", production_views.walkouts, name="walkouts"),
+    path("walkouts/new/", production_views.walkout_new, name="walkout_new"),
+    path("walkouts/visitors/", production_views.visitors, name="visitors"),
+    path("walkouts/<int:pk>/", production_views.walkout, name="walkout"),
 ]
