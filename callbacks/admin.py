@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from staff.admin import ScopedAdminMixin
-from studio.admin import AppendOnlyAdminMixin
+from studio.admin import AppendOnlyAdminMixin, ReadOnlyInline
 
 from .models import CallbackCampaign, CallbackPolicy, CallbackRecord, CallbackScript, CallbackTask
 
@@ -13,15 +13,10 @@ class CallbackPolicyAdmin(ScopedAdminMixin, admin.ModelAdmin):
     autocomplete_fields = ["store"]
 
 
-class RecordInline(AppendOnlyAdminMixin, admin.TabularInline):
+class RecordInline(AppendOnlyAdminMixin, ReadOnlyInline):
     model = CallbackRecord
     fields = ["called_at", "by", "channel", "reached", "satisfaction", "score", "comments",
               "suggestions", "next_appointment_at"]
-    readonly_fields = fields
-    extra = 0
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(CallbackTask)

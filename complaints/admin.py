@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from staff.admin import ScopedAdminMixin
-from studio.admin import AppendOnlyAdminMixin
+from studio.admin import AppendOnlyAdminMixin, ReadOnlyInline
 
 from .models import (
     Complaint,
@@ -13,14 +13,9 @@ from .models import (
 )
 
 
-class SolutionInline(AppendOnlyAdminMixin, admin.TabularInline):
+class SolutionInline(AppendOnlyAdminMixin, ReadOnlyInline):
     model = ComplaintSolution
     fields = ["kind", "description", "cost", "proposed_by", "proposed_at", "is_approved"]
-    readonly_fields = fields
-    extra = 0
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
 
 
 class PenaltyInline(SolutionInline):

@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from staff.admin import ScopedAdminMixin
-from studio.admin import AppendOnlyAdminMixin
+from studio.admin import AppendOnlyAdminMixin, ReadOnlyInline
 
 from .models import (
     CardEvent,
@@ -42,20 +42,12 @@ class MembershipPolicyAdmin(ScopedAdminMixin, admin.ModelAdmin):
     autocomplete_fields = ["store"]
 
 
-class CardInline(admin.TabularInline):
+class CardInline(ReadOnlyInline):
     model = MemberCard
     fields = ["number", "status", "store", "issued_by", "issued_at", "expires_on", "ended_at",
               "end_reason"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
     show_change_link = True
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("store", "issued_by")
+    select_related = ("store", "issued_by")
 
 
 @admin.register(MemberAccount)
@@ -80,17 +72,10 @@ class MemberAccountAdmin(ScopedAdminMixin, admin.ModelAdmin):
         return False
 
 
-class CardEventInline(AppendOnlyAdminMixin, admin.TabularInline):
+class CardEventInline(AppendOnlyAdminMixin, ReadOnlyInline):
     model = CardEvent
     fields = ["at", "action", "note", "by"]
-    readonly_fields = fields
-    extra = 0
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("by")
+    select_related = ("by",)
 
 
 @admin.register(MemberCard)

@@ -7,7 +7,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from staff.admin import ScopedAdminMixin
-from studio.admin import AppendOnlyAdminMixin
+from studio.admin import AppendOnlyAdminMixin, ReadOnlyInline
 
 from .forms import PaymentForm, StageCompleteForm
 from .models import LateFollowUp, Order, OrderStage, Package, Payment, StageEvent
@@ -21,33 +21,18 @@ class PackageAdmin(admin.ModelAdmin):
     search_fields = ["name"]
 
 
-class StageInline(admin.TabularInline):
+class StageInline(ReadOnlyInline):
     model = OrderStage
     fields = ["kind", "status", "scheduled_at", "completed_at", "completed_by", "assigned_to",
               "location", "extra_amount", "picked_up_by"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
     show_change_link = True
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("completed_by", "assigned_to")
+    select_related = ("completed_by", "assigned_to")
 
 
-class PaymentInline(AppendOnlyAdminMixin, admin.TabularInline):
+class PaymentInline(AppendOnlyAdminMixin, ReadOnlyInline):
     model = Payment
     fields = ["kind", "amount", "method", "received_by", "paid_at", "note"]
-    readonly_fields = fields
-    extra = 0
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("received_by")
+    select_related = ("received_by",)
 
 
 @admin.register(Order)
