@@ -6,7 +6,6 @@ Output serializers only read; every write goes through complaints.services, whic
 from decimal import Decimal
 
 from django.db import models
-from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from callbacks.serializers import CallbackStatusField
@@ -16,7 +15,7 @@ from customers.serializers import MobileField
 from orders.models import Order
 from orders.selectors import orders_visible_to
 from staff.models import Department, Store, User
-from studio.serializers import name_of
+from studio.serializers import choice_field, name_of
 
 from .models import (
     Complaint,
@@ -30,30 +29,11 @@ from .models import (
     SolutionKind,
 )
 
-
-def _choice_field(choices: type[models.TextChoices]) -> type[serializers.ChoiceField]:
-    """A ChoiceField of `choices` whose schema enum is named after the class (ComplaintStatusEnum).
-
-    Orders, stages and callbacks have a `status`, `kind` and `channel` too: without a name of
-    its own each enum would collide with theirs (ENUM_NAME_OVERRIDES would do the same from
-    settings; this is callbacks.serializers.CallbackStatusField's trick, once per enum).
-    """
-
-    @extend_schema_field(serializers.ChoiceField(choices=choices.choices),
-                         component_name=f"{choices.__name__}Enum")
-    class Field(serializers.ChoiceField):
-        def __init__(self, **kwargs) -> None:
-            super().__init__(choices=choices.choices, **kwargs)
-
-    Field.__name__ = Field.__qualname__ = f"{choices.__name__}Field"
-    return Field
-
-
-ComplaintStatusField = _choice_field(ComplaintStatus)
-ComplaintChannelField = _choice_field(ComplaintChannel)
-ComplaintCategoryField = _choice_field(ComplaintCategory)
-SeverityField = _choice_field(Severity)
-SolutionKindField = _choice_field(SolutionKind)
+ComplaintStatusField = choice_field(ComplaintStatus)
+ComplaintChannelField = choice_field(ComplaintChannel)
+ComplaintCategoryField = choice_field(ComplaintCategory)
+SeverityField = choice_field(Severity)
+SolutionKindField = choice_field(SolutionKind)
 
 
 # --- Output -------------------------------------------------------------------------------------

@@ -6,7 +6,6 @@ flowcards, production), which decide: the people, gowns and location belong to t
 the slot is free, the step is allowed from the current state.
 """
 from django.db import models
-from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from customers.models import Title
@@ -17,7 +16,7 @@ from orders.selectors import orders_visible_to, stages_visible_to
 from staff.models import Store, User
 from staff.scoping import scope_for
 from studio.models import SmsMessage, SmsStatus
-from studio.serializers import name_of
+from studio.serializers import choice_field, name_of
 
 from .models import (
     Booking,
@@ -37,31 +36,13 @@ from .models import (
     WalkOutStatus,
 )
 
-
-def _choice_field(choices: type[models.TextChoices]) -> type[serializers.ChoiceField]:
-    """A ChoiceField of `choices` whose schema enum is named after the class (BookingStatusEnum).
-
-    Bookings, reworks, products, walk-outs and messages all have a `status` (and products and
-    stages a `kind`): without a name of its own each enum would collide with the others
-    (complaints.serializers._choice_field's trick; orders cannot import complaints)."""
-
-    @extend_schema_field(serializers.ChoiceField(choices=choices.choices),
-                         component_name=f"{choices.__name__}Enum")
-    class Field(serializers.ChoiceField):
-        def __init__(self, **kwargs) -> None:
-            super().__init__(choices=choices.choices, **kwargs)
-
-    Field.__name__ = Field.__qualname__ = f"{choices.__name__}Field"
-    return Field
-
-
-BookingStatusField = _choice_field(BookingStatus)
-SmsStatusField = _choice_field(SmsStatus)
-ReworkStatusField = _choice_field(ReworkStatus)
-ProductionStatusField = _choice_field(ProductionStatus)
-ProductKindField = _choice_field(ProductKind)
-WalkOutReasonField = _choice_field(WalkOutReason)
-WalkOutStatusField = _choice_field(WalkOutStatus)
+BookingStatusField = choice_field(BookingStatus)
+SmsStatusField = choice_field(SmsStatus)
+ReworkStatusField = choice_field(ReworkStatus)
+ProductionStatusField = choice_field(ProductionStatus)
+ProductKindField = choice_field(ProductKind)
+WalkOutReasonField = choice_field(WalkOutReason)
+WalkOutStatusField = choice_field(WalkOutStatus)
 
 
 class VisiblePrimaryKeyField(serializers.PrimaryKeyRelatedField):

@@ -7,7 +7,6 @@ Output serializers only read; every write goes through membership.services, whic
 from decimal import Decimal
 
 from django.db import models
-from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from customers.models import Customer
@@ -15,7 +14,7 @@ from customers.selectors import customers_visible_to
 from customers.serializers import MobileField
 from orders.models import StageKind
 from staff.models import Store
-from studio.serializers import name_of
+from studio.serializers import choice_field, name_of
 
 from .models import (
     CardEvent,
@@ -28,27 +27,8 @@ from .models import (
     Segment,
 )
 
-
-def _choice_field(choices: type[models.TextChoices]) -> type[serializers.ChoiceField]:
-    """A ChoiceField of `choices` whose schema enum is named after the class (CardStatusEnum).
-
-    Orders, stages, callbacks and complaints have a `status` and a `kind` too: without a name of
-    its own each enum would collide with theirs (complaints.serializers._choice_field's trick;
-    membership sits below complaints, so it cannot import it).
-    """
-
-    @extend_schema_field(serializers.ChoiceField(choices=choices.choices),
-                         component_name=f"{choices.__name__}Enum")
-    class Field(serializers.ChoiceField):
-        def __init__(self, **kwargs) -> None:
-            super().__init__(choices=choices.choices, **kwargs)
-
-    Field.__name__ = Field.__qualname__ = f"{choices.__name__}Field"
-    return Field
-
-
-CardStatusField = _choice_field(CardStatus)
-PointsKindField = _choice_field(PointsKind)
+CardStatusField = choice_field(CardStatus)
+PointsKindField = choice_field(PointsKind)
 
 
 # --- Output -------------------------------------------------------------------------------------
