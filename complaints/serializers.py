@@ -5,7 +5,6 @@ Output serializers only read; every write goes through complaints.services, whic
 """
 from decimal import Decimal
 
-from django.db import models
 from rest_framework import serializers
 
 from callbacks.serializers import CallbackStatusField
@@ -15,7 +14,7 @@ from customers.serializers import MobileField
 from orders.models import Order
 from orders.selectors import orders_visible_to
 from staff.models import Department, Store, User
-from studio.serializers import choice_field, name_of
+from studio.serializers import VisiblePrimaryKeyField, choice_field, name_of
 
 from .models import (
     Complaint,
@@ -163,17 +162,6 @@ class ComplaintStatisticsSerializer(serializers.Serializer):
 
 # --- Input: shapes only; the services check the rules -----------------------------------------
 
-class VisiblePrimaryKeyField(serializers.PrimaryKeyRelatedField):
-    """An id among the objects the requesting user may see (others read as "does not exist").
-
-    `queryset` names the model for the schema; `visible_to(user)` narrows it per request."""
-
-    def __init__(self, *, visible_to, **kwargs) -> None:
-        self.visible_to = visible_to
-        super().__init__(**kwargs)
-
-    def get_queryset(self) -> models.QuerySet:
-        return self.visible_to(self.context["request"].user)
 
 
 class ComplaintRegisterInputSerializer(serializers.Serializer):

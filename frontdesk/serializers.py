@@ -16,7 +16,7 @@ from orders.selectors import orders_visible_to, stages_visible_to
 from staff.models import Store, User
 from staff.scoping import scope_for
 from studio.models import SmsMessage, SmsStatus
-from studio.serializers import choice_field, name_of
+from studio.serializers import VisiblePrimaryKeyField, choice_field, name_of
 
 from .models import (
     Booking,
@@ -45,18 +45,6 @@ WalkOutReasonField = choice_field(WalkOutReason)
 WalkOutStatusField = choice_field(WalkOutStatus)
 
 
-class VisiblePrimaryKeyField(serializers.PrimaryKeyRelatedField):
-    """An id among the objects the requesting user may see (others read as "does not exist").
-
-    `queryset` names the model for the schema; `visible_to(user)` narrows it per request
-    (as complaints.serializers.VisiblePrimaryKeyField, which orders cannot import)."""
-
-    def __init__(self, *, visible_to, **kwargs) -> None:
-        self.visible_to = visible_to
-        super().__init__(**kwargs)
-
-    def get_queryset(self) -> models.QuerySet:
-        return self.visible_to(self.context["request"].user)
 
 
 def _in_my_stores(queryset: models.QuerySet, store_field: str):

@@ -6,7 +6,6 @@ Output serializers only read; every write goes through membership.services, whic
 """
 from decimal import Decimal
 
-from django.db import models
 from rest_framework import serializers
 
 from customers.models import Customer
@@ -14,7 +13,7 @@ from customers.selectors import customers_visible_to
 from customers.serializers import MobileField
 from orders.models import StageKind
 from staff.models import Store
-from studio.serializers import choice_field, name_of
+from studio.serializers import VisiblePrimaryKeyField, choice_field, name_of
 
 from .models import (
     CardEvent,
@@ -173,18 +172,6 @@ class SegmentCustomerSerializer(serializers.ModelSerializer):
 MAX_POINTS = 10_000_000
 
 
-class VisiblePrimaryKeyField(serializers.PrimaryKeyRelatedField):
-    """An id among the objects the requesting user may see (others read as "does not exist").
-
-    `queryset` names the model for the schema; `visible_to(user)` narrows it per request (as
-    complaints.serializers.VisiblePrimaryKeyField, which membership cannot import)."""
-
-    def __init__(self, *, visible_to, **kwargs) -> None:
-        self.visible_to = visible_to
-        super().__init__(**kwargs)
-
-    def get_queryset(self) -> models.QuerySet:
-        return self.visible_to(self.context["request"].user)
 
 
 class PointsRedeemInputSerializer(serializers.Serializer):

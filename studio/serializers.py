@@ -24,3 +24,17 @@ def choice_field(choices: type[models.TextChoices]) -> type[serializers.ChoiceFi
 
     Field.__name__ = Field.__qualname__ = f"{choices.__name__}Field"
     return Field
+
+
+class VisiblePrimaryKeyField(serializers.PrimaryKeyRelatedField):
+    """An id among the objects the requesting user may see (others read as "does not exist").
+
+    `queryset` names the model for the schema; `visible_to(user)` narrows it per request (a
+    `*_visible_to` selector), so an out-of-scope id is refused as an unknown one."""
+
+    def __init__(self, *, visible_to, **kwargs) -> None:
+        self.visible_to = visible_to
+        super().__init__(**kwargs)
+
+    def get_queryset(self) -> models.QuerySet:
+        return self.visible_to(self.context["request"].user)
