@@ -2,9 +2,10 @@
 (issue, report lost, revoke) and segments with their customers.
 
 Members start from members_visible_to(user), cards from cards_visible_to(user), segments from
-the user's store scope, so out-of-scope ids answer 404. Each action needs its permission (403
-otherwise) and calls its service; studio.api.exception_handler turns their ValidationError into
-400 and a card that has already ended (TransitionNotAllowed) into 409.
+the user's store scope, so out-of-scope ids answer 404. Each action takes its permission (403
+otherwise) and its input serializer from the step map (membership.workflow) and calls its
+service; studio.api.exception_handler turns their ValidationError into 400 and a card that has
+already ended (TransitionNotAllowed) into 409.
 """
 
 import django_filters as filters
@@ -34,16 +35,11 @@ from .models import CardEvent, CardStatus, MemberAccount, MemberCard, PointsEntr
 from .selectors import cards_visible_to, ledger_for_member, members_visible_to, segment_customers
 from .serializers import (
     MemberCardDetailSerializer,
-    MemberCardIssueInputSerializer,
-    MemberCardReportLostInputSerializer,
-    MemberCardRevokeInputSerializer,
     MemberCardSerializer,
     MemberDetailSerializer,
     MemberSerializer,
-    PointsAdjustInputSerializer,
     PointsEntrySerializer,
     PointsPostedSerializer,
-    PointsRedeemInputSerializer,
     SegmentCustomerSerializer,
     SegmentInputSerializer,
     SegmentSerializer,
@@ -56,6 +52,7 @@ from .services import (
     points_redeem,
     segment_save,
 )
+from .workflow import MEMBER_STEPS
 
 # --- Members ------------------------------------------------------------------------------------
 
@@ -148,14 +145,15 @@ def _posted(request: Request, entry: PointsEntry) -> Response:
 
 class MemberRedeemApi(APIView):
     permission_classes = [HasRequiredPerm]
-    required_perm = "membership.redeem_points"
+    step = MEMBER_STEPS["redeem"]
+    required_perm = step.permission
 
-    @extend_schema(parameters=[MEMBER_IN_PATH], request=PointsRedeemInputSerializer,
+    @extend_schema(parameters=[MEMBER_IN_PATH], request=step.serializer_class,
                    responses={201: PointsPostedSerializer},
                    summary="积分兑换（礼品、升级、折扣）：不超过余额，须写兑换内容")
     def post(self, request: Request, member_id: int) -> Response:
         account = _visible_member(request, member_id)
-        data = validated_body(PointsRedeemInputSerializer, request)
+        data = validated_body(self.step.serializer_class, request)
         entry = points_redeem(account=account, by=request.user, points=data["points"],
                               note=data["note"])
         return _posted(request, entry)
@@ -163,14 +161,15 @@ class MemberRedeemApi(APIView):
 
 class MemberAdjustApi(APIView):
     permission_classes = [HasRequiredPerm]
-    required_perm = "membership.adjust_points"
+    step = MEMBER_STEPS["adjust"]
+    required_perm = step.permission
 
-    @extend_schema(parameters=[MEMBER_IN_PATH], request=PointsAdjustInputSerializer,
+    @extend_schema(parameters=[MEMBER_IN_PATH], request=step.serializer_class,
                    responses={201: PointsPostedSerializer},
                    summary="调整积分（主管）：须写原因，不能扣成负数")
     def post(self, request: Request, member_id: int) -> Response:
         account = _visible_member(request, member_id)
-        data = validated_body(PointsAdjustInputSerializer, request)
+        data = validated_body(self.step.serializer_class, request)
         entry = points_adjust(account=account, by=request.user, points=data["points"],
                               reason=data["reason"])
         return _posted(request, entry)
@@ -207,14 +206,14 @@ def _card_detail(request: Request, card: MemberCard) -> dict:
 
 @extend_schema_view(
     get=extend_schema(summary="会员卡列表：按持卡人、卡号、状态查询"),
-    post=extend_schema(request=MemberCardIssueInputSerializer,
+    post=extend_schema(request=MEMBER_STEPS["issue"].serializer_class,
                        responses={201: MemberCardDetailSerializer},
                        summary="发放会员卡：客户成为会员（首张卡为最低等级）"),
 )
 class MemberCardListApi(ReadOrWritePerm, generics.ListAPIView):
     permission_classes = [HasRequiredPerm]
     read_perm = "membership.view_membercard"
-    write_perm = "membership.add_membercard"
+    write_perm = MEMBER_STEPS["issue"].permission
     serializer_class = MemberCardSerializer
     filterset_class = MemberCardFilter
 
@@ -222,7 +221,7 @@ class MemberCardListApi(ReadOrWritePerm, generics.ListAPIView):
         return _cards(cards_visible_to(self.request.user))
 
     def post(self, request: Request) -> Response:
-        data = validated_body(MemberCardIssueInputSerializer, request)
+        data = validated_body(MEMBER_STEPS["issue"].serializer_class, request)
         card = member_card_issue(customer=data["customer"], number=data["number"],
                                  expires_on=data.get("expires_on"), by=request.user)
         return Response(_card_detail(request, card), status=status.HTTP_201_CREATED)
@@ -248,14 +247,15 @@ def _visible_card(request: Request, card_id: int) -> MemberCard:
 
 class MemberCardReportLostApi(APIView):
     permission_classes = [HasRequiredPerm]
-    required_perm = "membership.change_membercard"
+    step = MEMBER_STEPS["lost"]
+    required_perm = step.permission
 
-    @extend_schema(parameters=[CARD_IN_PATH], request=MemberCardReportLostInputSerializer,
+    @extend_schema(parameters=[CARD_IN_PATH], request=step.serializer_class,
                    responses={201: MemberCardDetailSerializer},
                    summary="挂失补办：原卡停用，新卡号沿用原账户的积分与等级（返回新卡）")
     def post(self, request: Request, card_id: int) -> Response:
         card = _visible_card(request, card_id)
-        data = validated_body(MemberCardReportLostInputSerializer, request)
+        data = validated_body(self.step.serializer_class, request)
         try:
             new = member_card_report_lost(card=card, by=request.user,
                                           new_number=data["new_number"], reason=data["reason"])
@@ -269,14 +269,15 @@ class MemberCardReportLostApi(APIView):
 
 class MemberCardRevokeApi(APIView):
     permission_classes = [HasRequiredPerm]
-    required_perm = "membership.change_membercard"
+    step = MEMBER_STEPS["revoke"]
+    required_perm = step.permission
 
-    @extend_schema(parameters=[CARD_IN_PATH], request=MemberCardRevokeInputSerializer,
+    @extend_schema(parameters=[CARD_IN_PATH], request=step.serializer_class,
                    responses=MemberCardDetailSerializer,
                    summary="收回会员卡：须写原因；积分留在账户上")
     def post(self, request: Request, card_id: int) -> Response:
         card = _visible_card(request, card_id)
-        data = validated_body(MemberCardRevokeInputSerializer, request)
+        data = validated_body(self.step.serializer_class, request)
         card = member_card_revoke(card=card, by=request.user, reason=data["reason"])
         return Response(_card_detail(request, card))
 

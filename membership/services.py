@@ -2,14 +2,15 @@
 
 Every ledger change goes through `_post`, which locks the account, refuses what would take the
 balance below zero, spends the oldest earned points first, writes the entry with its
-idempotency key and keeps the balance in step — all in one transaction.
+idempotency key and keeps the balance in step — all in one transaction. What staff do to a card
+or to points is checked against the step map (membership.workflow) with the acting user.
 """
 import logging
 import math
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -32,6 +33,7 @@ from .models import (
     ReferralReward,
     Segment,
 )
+from .workflow import MEMBER_STEPS
 
 logger = logging.getLogger(__name__)
 SPENDING_KINDS = (PaymentKind.DEPOSIT, PaymentKind.BALANCE, PaymentKind.ADDON)
@@ -121,6 +123,7 @@ def _create_card(**fields) -> MemberCard:
 def member_card_issue(*, customer: Customer, number: str, by, expires_on: date | None = None,
                       at: datetime | None = None) -> MemberCard:
     """Issue a VIP card （发放）： the customer becomes a member, on the lowest tier at first."""
+    MEMBER_STEPS.check_permission("issue", user=by)
     at = at or timezone.now()
     number = _check_number(number)
     if expires_on is not None and expires_on < timezone.localdate(at):
@@ -128,6 +131,7 @@ def member_card_issue(*, customer: Customer, number: str, by, expires_on: date |
     account, _created = MemberAccount.objects.get_or_create(
         customer=customer, defaults={"tier": _entry_tier(), "store_id": customer.store_id})
     if MemberCard.objects.filter(account=account, status=CardStatus.ACTIVE).exists():
+        # Not CREATE but bad input on the number (400), as it always was (membership.workflow).
         raise ValidationError({"number": _("该客户已有有效的会员卡。")})
     card = _create_card(number=number, account=account, store=customer.store, issued_by=by,
                         issued_at=at, expires_on=expires_on)
@@ -142,6 +146,7 @@ def member_card_report_lost(*, card: MemberCard, by, new_number: str, reason: st
     """挂失补办： the lost card ends, a new number carries the same account (points, tier)."""
     at = timezone.now()
     card = MemberCard.objects.select_for_update().get(pk=card.pk)
+    MEMBER_STEPS.check("lost", state=card.status, user=by)
     new_number = _check_number(new_number)
     card.end(status=CardStatus.LOST, at=at, reason=reason or _("客户挂失"))
     card.save(update_fields=["status", "ended_at", "end_reason", "updated_at"])
@@ -155,10 +160,11 @@ def member_card_report_lost(*, card: MemberCard, by, new_number: str, reason: st
 @transaction.atomic
 def member_card_revoke(*, card: MemberCard, by, reason: str) -> MemberCard:
     """收回： the card ends with a reason; points stay on the account."""
-    if not (reason or "").strip():
-        raise ValidationError({"reason": _("请填写收回原因。")})
     at = timezone.now()
     card = MemberCard.objects.select_for_update().get(pk=card.pk)
+    MEMBER_STEPS.check("revoke", state=card.status, user=by)
+    if not (reason or "").strip():
+        raise ValidationError({"reason": _("请填写收回原因。")})
     card.end(status=CardStatus.REVOKED, at=at, reason=reason.strip())
     card.save(update_fields=["status", "ended_at", "end_reason", "updated_at"])
     _event(card, "revoke", by, at, note=card.end_reason)
@@ -256,11 +262,12 @@ def referral_reward_for_payment(*, payment_id: int) -> object | None:
 @transaction.atomic
 def points_redeem(*, account: MemberAccount, points: int, by, note: str) -> PointsEntry:
     """Spend points (a gift, an upgrade, a discount); never more than the balance."""
+    MEMBER_STEPS.check_permission("redeem", user=by)
     if not isinstance(points, int) or points <= 0:
         raise ValidationError({"points": _("兑换积分必须是正整数。")})
     if not (note or "").strip():
         raise ValidationError({"note": _("请填写兑换内容。")})
-    if not account.cards.filter(status=CardStatus.ACTIVE).exists():
+    if not account.cards.filter(status=CardStatus.ACTIVE).exists():  # 400 on the points, as before
         raise ValidationError({"points": _("该客户没有有效的会员卡，不能兑换积分。")})
     now = timezone.now()
     return _post(account=account, kind=PointsKind.REDEEM, points=-points, by=by, at=now,
@@ -270,8 +277,7 @@ def points_redeem(*, account: MemberAccount, points: int, by, note: str) -> Poin
 @transaction.atomic
 def points_adjust(*, account: MemberAccount, points: int, by, reason: str) -> PointsEntry:
     """A supervisor's correction, with a reason; cannot take the balance below zero."""
-    if not by.has_perm("membership.adjust_points"):
-        raise PermissionDenied(_("只有客服主管可以调整积分。"))
+    MEMBER_STEPS.check_permission("adjust", user=by)
     if not isinstance(points, int) or points == 0:
         raise ValidationError({"points": _("调整积分不能为 0。")})
     if not (reason or "").strip():

@@ -29,16 +29,10 @@ from studio.audit import audit_record
 from studio.exports import XlsxColumn, export_list, xlsx_response
 from studio.models import AuditAction
 from studio.pagination import paginate
+from studio.workflow import CREATE
 
 from .exports import card_label, member_list_filtered
-from .forms import (
-    AdjustForm,
-    IssueCardForm,
-    RedeemForm,
-    ReportLostForm,
-    RevokeForm,
-    SegmentForm,
-)
+from .forms import SegmentForm
 from .models import (
     CardEvent,
     CardStatus,
@@ -57,6 +51,7 @@ from .selectors import (
 )
 from .services import cashback_pay, segment_save
 from .statistics import membership_statistics
+from .workflow import MEMBER_STEPS
 
 CARD_ACTIONS = {
     "issue": gettext_lazy("发卡"), "upgrade": gettext_lazy("升级"), "lost": gettext_lazy("挂失"),
@@ -100,13 +95,9 @@ def _member(request: HttpRequest, pk: int) -> MemberAccount:
         "customer__store", "customer__assigned_to", "customer__referrer", "tier"), pk=pk)
 
 
-ACTIONS = {
-    # action in the URL: (its form, the permission it needs, whether it acts on the active card)
-    "redeem": (RedeemForm, "membership.redeem_points", False),
-    "adjust": (AdjustForm, "membership.adjust_points", False),
-    "lost": (ReportLostForm, "membership.change_membercard", True),
-    "revoke": (RevokeForm, "membership.change_membercard", True),
-}
+# The page's actions are the step map's (membership.workflow) but issuing, which has its own
+# page; these two act on the member's active card, the others on the account.
+ON_CARD = {"lost", "revoke"}
 ACTION_DONE = {
     "redeem": gettext_lazy("积分已兑换。"), "adjust": gettext_lazy("积分已调整。"),
     "lost": gettext_lazy("已挂失并补办新卡。"), "revoke": gettext_lazy("会员卡已收回。"),
@@ -115,8 +106,8 @@ ACTION_DONE = {
 
 def _action_forms() -> dict:
     # auto_id per form: two forms on the page both have a "points" field.
-    return {f"{name}_form": form_class(auto_id=f"{name}_%s")
-            for name, (form_class, _perm, _card) in ACTIONS.items()}
+    return {f"{step.action}_form": step.form_class(auto_id=f"{step.action}_%s")
+            for step in MEMBER_STEPS if not step.creates}
 
 
 def _tier_progress(account: MemberAccount) -> dict:
@@ -169,9 +160,13 @@ def _render_detail(request: HttpRequest, account: MemberAccount, forms: dict,
         for event in card.events.all():
             event.label = CARD_ACTIONS.get(event.action, event.action)
     page = paginate(request, ledger_for_member(account), per_page=20)
+    active_card = next((c for c in cards if c.status == CardStatus.ACTIVE), None)
+    # What the page offers: the step map's steps for the member's card (none held: CREATE).
+    actions = {step.action: step for step in MEMBER_STEPS.available(
+        state=active_card.status if active_card else CREATE, user=request.user)}
     return render(request, "membership/member_detail.html", {
         "account": account, "customer": account.customer, "cards": cards,
-        "active_card": next((c for c in cards if c.status == CardStatus.ACTIVE), None),
+        "active_card": active_card, "actions": actions,
         "page": page, "now": timezone.now(),
         "reveal": _reveal(request), "progress": _tier_progress(account),
         **_referrals(request, account), **forms,
@@ -190,19 +185,17 @@ def member_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def member_action(request: HttpRequest, pk: int, name: str) -> HttpResponse:
-    """积分兑换 / 积分调整 / 挂失补办 / 收回, each through its service; a refusal re-renders the
-    page with the form's errors (400)."""
-    if name not in ACTIONS:
-        raise Http404
+    """积分兑换 / 积分调整 / 挂失补办 / 收回, each through its service; the wrong role is 403
+    (the step map), a refusal re-renders the page with the form's errors (400)."""
+    if name not in MEMBER_STEPS or MEMBER_STEPS[name].creates:
+        raise Http404  # issuing has its own page
     account = _member(request, pk)
-    form_class, permission, on_card = ACTIONS[name]
-    if not request.user.has_perm(permission):
-        raise PermissionDenied
+    step = MEMBER_STEPS.check_permission(name, user=request.user)
     forms = _action_forms()
-    form = forms[f"{name}_form"] = form_class(request.POST, auto_id=f"{name}_%s")
+    form = forms[f"{name}_form"] = step.form_class(request.POST, auto_id=f"{name}_%s")
     if form.is_valid():
         target = {"account": account}
-        if on_card:
+        if name in ON_CARD:
             card = account.cards.filter(status=CardStatus.ACTIVE).first()
             target = {"card": card}
             if card is None:
@@ -216,7 +209,7 @@ def member_action(request: HttpRequest, pk: int, name: str) -> HttpResponse:
 # ---- issuing a card -----------------------------------------------------------------------
 
 @login_required
-@permission_required("membership.add_membercard", raise_exception=True)
+@permission_required(MEMBER_STEPS["issue"].permission, raise_exception=True)
 def issue(request: HttpRequest) -> HttpResponse:
     """发放会员卡 to a customer in scope (?customer=); without one, find the customer first."""
     customer_id = request.GET.get("customer") or request.POST.get("customer") or ""
@@ -232,7 +225,7 @@ def issue(request: HttpRequest) -> HttpResponse:
                                  pk=customer_id)
     account = members_visible_to(request.user).filter(customer=customer).first()
     active = account.cards.filter(status=CardStatus.ACTIVE).first() if account else None
-    form = IssueCardForm(request.POST or None)
+    form = MEMBER_STEPS["issue"].form_class(request.POST or None)
     if request.method == "POST" and form.is_valid():
         card = form.save(customer=customer, by=request.user)
         if card:

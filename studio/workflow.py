@@ -56,8 +56,9 @@ from django.utils.translation import gettext as _
 
 from .errors import TransitionNotAllowed
 
-# The "state" of an object that does not exist yet: a step with CREATE among its sources
-# creates one (registering a complaint, issuing a card).
+# The "state" of an object that does not exist yet: a step whose only source is CREATE creates
+# one (registering a complaint, issuing a card); beside other sources it means "also when there
+# is none" (adjusting the points of a member who holds no card).
 CREATE = None
 
 
@@ -96,7 +97,8 @@ class Step:
 
     @property
     def creates(self) -> bool:
-        return CREATE in self.sources
+        """It starts from nothing (only CREATE): registering, issuing — pages of their own."""
+        return self.sources == {CREATE}
 
     @property
     def form_class(self) -> Any:
