@@ -1,8 +1,9 @@
 """API of the customer lifecycle workspace: customers, orders, stage lists and their actions.
 
 Every queryset starts from a `*_visible_to(user)` selector, so out-of-scope ids answer 404.
-The actions call orders.services; studio.api.exception_handler turns their ValidationError
-into 400 and their DomainError into 409.
+The actions take their permission and input serializer from the step map (orders.workflow)
+and call orders.services, which check the role again; studio.api.exception_handler turns their
+PermissionDenied into 403, ValidationError into 400 and DomainError into 409.
 """
 from django.db.models import Prefetch, QuerySet
 from django.shortcuts import get_object_or_404
@@ -21,14 +22,12 @@ from .models import Order, OrderStage, Payment, StageKind
 from .selectors import orders_visible_to, stage_rows_with_people, stages_list_for_stage_list
 from .serializers import (
     OrderSerializer,
-    PaymentInputSerializer,
     PaymentSerializer,
-    StageCompleteInputSerializer,
     StageListItemSerializer,
-    StageScheduleInputSerializer,
     StageSerializer,
 )
 from .services import payment_record, stage_complete, stage_schedule
+from .workflow import ORDER_PAYMENT, STAGE_STEPS
 
 # --- Orders -------------------------------------------------------------------------------------
 
@@ -109,13 +108,14 @@ def _visible_order(request: Request, order_id: int) -> Order:
 
 class StageCompleteApi(APIView):
     permission_classes = [HasRequiredPerm]
-    required_perm = "orders.record_stage"
+    step = STAGE_STEPS["complete"]
+    required_perm = step.permission
 
-    @extend_schema(parameters=[ORDER_IN_PATH, KIND_IN_PATH], request=StageCompleteInputSerializer,
+    @extend_schema(parameters=[ORDER_IN_PATH, KIND_IN_PATH], request=step.serializer_class,
                    responses=StageSerializer, summary="登记服务阶段完成")
     def post(self, request: Request, order_id: int, kind: str) -> Response:
         order = _visible_order(request, order_id)
-        body = StageCompleteInputSerializer(data=request.data)
+        body = self.step.serializer_class(data=request.data)
         body.is_valid(raise_exception=True)
         stage = stage_complete(order=order, kind=kind, by=request.user, **body.validated_data)
         return Response(StageSerializer(stage, context={"request": request}).data)
@@ -123,13 +123,14 @@ class StageCompleteApi(APIView):
 
 class StageScheduleApi(APIView):
     permission_classes = [HasRequiredPerm]
-    required_perm = "orders.record_stage"
+    step = STAGE_STEPS["schedule"]
+    required_perm = step.permission
 
-    @extend_schema(parameters=[ORDER_IN_PATH, KIND_IN_PATH], request=StageScheduleInputSerializer,
+    @extend_schema(parameters=[ORDER_IN_PATH, KIND_IN_PATH], request=step.serializer_class,
                    responses=StageSerializer, summary="预约/改期服务阶段")
     def post(self, request: Request, order_id: int, kind: str) -> Response:
         order = _visible_order(request, order_id)
-        body = StageScheduleInputSerializer(data=request.data)
+        body = self.step.serializer_class(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data
         stage = stage_schedule(order=order, kind=kind, at=data["scheduled_at"], by=request.user,
@@ -139,16 +140,17 @@ class StageScheduleApi(APIView):
 
 class PaymentCreateApi(APIView):
     permission_classes = [HasRequiredPerm]
-    required_perm = "orders.take_payment"
+    step = ORDER_PAYMENT
+    required_perm = step.permission
 
     @extend_schema(parameters=[ORDER_IN_PATH, OpenApiParameter(
                        "Idempotency-Key", str, OpenApiParameter.HEADER, required=False,
                        description="同一键重复提交只记一次收款")],
-                   request=PaymentInputSerializer, responses={201: PaymentSerializer},
+                   request=step.serializer_class, responses={201: PaymentSerializer},
                    summary="收款/退款")
     def post(self, request: Request, order_id: int) -> Response:
         order = _visible_order(request, order_id)
-        body = PaymentInputSerializer(data=request.data)
+        body = self.step.serializer_class(data=request.data)
         body.is_valid(raise_exception=True)
         key = request.headers.get("Idempotency-Key", "").strip()[:60]
         payment = payment_record(order=order, received_by=request.user, **body.validated_data,

@@ -1,8 +1,10 @@
 """Writes for orders: creation, payments and every stage change go through here.
 
-Each service locks the order row, checks the rule, writes the change and its history row, and
-announces it on commit. Bad input raises ValidationError (400); a refused move raises a
-DomainError (409). Either way nothing is saved.
+Each service checks the acting user's role through the step map (orders.workflow: `by`, or
+`received_by` for a payment; None is the system), locks the order row, checks the rule, writes
+the change and its history row, and announces it on commit. The wrong role raises
+PermissionDenied (403), bad input ValidationError (400), a refused move a DomainError (409).
+Either way nothing is saved.
 """
 from collections.abc import Iterable
 from datetime import datetime
@@ -34,6 +36,7 @@ from .models import (
     StageStatus,
 )
 from .signals import payment_recorded, stage_completed, stage_completing
+from .workflow import ORDER_CANCEL, ORDER_PAYMENT, STAGE_STEPS, order_step_check
 
 
 def _lock_order(order: Order) -> Order:
@@ -97,6 +100,7 @@ def payment_record(
     """Add one entry to the order's payment ledger. A refund cannot exceed what was paid.
     With a `request_key` (the form's one-time key, the API's Idempotency-Key), a request sent
     again returns the payment it recorded the first time instead of taking the money twice."""
+    order_step_check(ORDER_PAYMENT, user=received_by)
     order = _lock_order(order)
     if request_key:
         earlier = Payment.objects.filter(request_key=request_key).first()
@@ -140,6 +144,7 @@ def stage_schedule(
     location: str | None = None, now: datetime | None = None, note: str = "",
 ) -> OrderStage:
     """Book or move a stage's time; it cannot be booked into the past. History is kept."""
+    STAGE_STEPS.check_permission("schedule", user=by)
     now = now or timezone.now()
     order = _lock_order(order)
     _require_active(order)
@@ -173,6 +178,7 @@ def stage_complete(
     Add-ons (加选) and selection spending (选片消费) raise what the customer owes. Completing
     the pickup completes the order. Announces `stage_completed` on commit.
     """
+    STAGE_STEPS.check_permission("complete", user=by)
     at = at or timezone.now()
     order = _lock_order(order)
     _require_active(order)
@@ -220,6 +226,7 @@ def stage_complete(
 @transaction.atomic
 def order_cancel(*, order: Order, by, reason: str) -> Order:
     """Cancel an order that is still running; payments stay in the ledger (refund separately)."""
+    order_step_check(ORDER_CANCEL, user=by)
     order = _lock_order(order)
     if order.status != OrderStatus.ACTIVE:
         raise TransitionNotAllowed(_("只有进行中的订单可以取消。"))

@@ -32,9 +32,9 @@ from studio.exports import export_list
 from studio.models import AuditAction
 from studio.pagination import paginate
 from studio.tables import Row
+from studio.workflow import Step
 
 from .exports import stage_list_filtered
-from .forms import PaymentForm, StageCompleteForm, StageScheduleForm
 from .models import LateFollowUp, StageKind
 from .selectors import (
     customer_page_orders,
@@ -46,6 +46,7 @@ from .selectors import (
 )
 from .services import followup_resolve
 from .tables import STAGE_COLUMNS, RowContext, stage_rows
+from .workflow import ORDER_PAYMENT, STAGE_STEPS
 
 
 def _row_context(request: HttpRequest) -> RowContext:
@@ -92,20 +93,23 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "notes": customer.notes_log.select_related("by")[:50],
         "assignments": customer.assignments.select_related("from_user", "to_user", "by")[:20],
         "reveal": user.has_perm("customers.view_full_mobile"),
-        "may_record": user.has_perm("orders.record_stage"),
-        "may_pay": user.has_perm("orders.take_payment"),
+        # The step map's: both stage steps need the same permission (orders.workflow).
+        "may_record": STAGE_STEPS["complete"].permits(user),
+        "may_pay": ORDER_PAYMENT.permits(user),
         "may_note": user.has_perm("customers.change_customer"),
-        "complete_form": StageCompleteForm(), "schedule_form": StageScheduleForm(),
-        "payment_form": PaymentForm(auto_id=False),  # one per order card: no repeated ids
+        "complete_form": STAGE_STEPS["complete"].form_class(),
+        "schedule_form": STAGE_STEPS["schedule"].form_class(),
+        "payment_form": ORDER_PAYMENT.form_class(auto_id=False),  # one per card: no repeated ids
         "payment_key": uuid.uuid4().hex,  # + the order's id: each card's one-time key
     })
 
 
-def _order_action(request: HttpRequest, pk: int, form_class, permission: str, done: str):
+def _order_action(request: HttpRequest, pk: int, step: Step, done: str):
+    """A step of the order's workflow by its form: the step's permission (403), its form."""
     order = get_object_or_404(orders_visible_to(request.user), pk=pk)
-    if not request.user.has_perm(permission):
+    if not step.permits(request.user):
         raise PermissionDenied
-    form = form_class(request.POST)
+    form = step.form_class(request.POST)
     if form.is_valid() and form.save(order=order, by=request.user):
         messages.success(request, done)
     else:  # the refusal, in words, on the customer page
@@ -118,19 +122,19 @@ def _order_action(request: HttpRequest, pk: int, form_class, permission: str, do
 @login_required
 @require_POST
 def order_stage_complete(request: HttpRequest, pk: int) -> HttpResponse:
-    return _order_action(request, pk, StageCompleteForm, "orders.record_stage", _("已登记完成。"))
+    return _order_action(request, pk, STAGE_STEPS["complete"], _("已登记完成。"))
 
 
 @login_required
 @require_POST
 def order_stage_schedule(request: HttpRequest, pk: int) -> HttpResponse:
-    return _order_action(request, pk, StageScheduleForm, "orders.record_stage", _("已保存预约。"))
+    return _order_action(request, pk, STAGE_STEPS["schedule"], _("已保存预约。"))
 
 
 @login_required
 @require_POST
 def order_payment(request: HttpRequest, pk: int) -> HttpResponse:
-    return _order_action(request, pk, PaymentForm, "orders.take_payment", _("已登记收款。"))
+    return _order_action(request, pk, ORDER_PAYMENT, _("已登记收款。"))
 
 
 @login_required
