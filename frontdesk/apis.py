@@ -32,6 +32,7 @@ from studio.api import validated_body
 from studio.filters import IdFilter
 from studio.models import SmsMessage, SmsStatus
 from studio.permissions import HasRequiredPerm, ReadOrWritePerm
+from studio.workflow import Step
 
 from .flowcards import (
     flow_card_create,
@@ -91,13 +92,7 @@ from .serializers import (
     BookingSerializer,
     FlowCardCreateInputSerializer,
     FlowCardSerializer,
-    ProductionItemAddInputSerializer,
     ProductionItemSerializer,
-    ProductionPickupInputSerializer,
-    ProductionQcInputSerializer,
-    ProductionSendInputSerializer,
-    ReworkDecideInputSerializer,
-    ReworkRequestInputSerializer,
     ReworkSerializer,
     SmsMessageSerializer,
     WalkOutConvertInputSerializer,
@@ -105,6 +100,7 @@ from .serializers import (
     WalkOutRecordInputSerializer,
     WalkOutSerializer,
 )
+from .workflow import PRODUCTION_STEPS, REWORK_STEPS
 
 
 def _path(name: str) -> OpenApiParameter:
@@ -347,13 +343,15 @@ class ReworkFilter(filters.FilterSet):
 
 @extend_schema_view(
     get=extend_schema(summary="返工记录：待店长审批的在前"),
-    post=extend_schema(request=ReworkRequestInputSerializer, responses={201: ReworkSerializer},
+    post=extend_schema(request=REWORK_STEPS["request"].serializer_class,
+                       responses={201: ReworkSerializer},
                        summary="申请返工（拍摄完成后）：写明原因和返工内容，等待店长审批"),
 )
 class ReworkListApi(ReadOrWritePerm, generics.ListAPIView):
     permission_classes = [HasRequiredPerm]
     read_perm = "frontdesk.view_rework"
-    write_perm = "frontdesk.add_rework"
+    step = REWORK_STEPS["request"]
+    write_perm = step.permission
     serializer_class = ReworkSerializer
     filterset_class = ReworkFilter
 
@@ -362,7 +360,7 @@ class ReworkListApi(ReadOrWritePerm, generics.ListAPIView):
         return reworks_list_for_desk(self.request.user)
 
     def post(self, request: Request) -> Response:
-        data = validated_body(ReworkRequestInputSerializer, request)
+        data = validated_body(self.step.serializer_class, request)
         rework = rework_request(order=data["order"], by=request.user, reason=data["reason"],
                                 items=data["items"])
         return _rework_response(request, rework, status.HTTP_201_CREATED)
@@ -382,13 +380,14 @@ def _rework_response(request: Request, rework: Rework, code: int = status.HTTP_2
 
 class ReworkDecideApi(APIView):
     permission_classes = [HasRequiredPerm]
-    required_perm = "frontdesk.approve_rework"  # the store manager (and the GM) only: 403 otherwise
+    step = REWORK_STEPS["decide"]
+    required_perm = step.permission  # the store manager (and the GM) only: 403 otherwise
 
-    @extend_schema(parameters=[REWORK_IN_PATH], request=ReworkDecideInputSerializer,
+    @extend_schema(parameters=[REWORK_IN_PATH], request=step.serializer_class,
                    responses=ReworkSerializer, summary="店长审批返工：批准或不批准（须写原因）")
     def post(self, request: Request, rework_id: int) -> Response:
         rework = _visible_rework(request, rework_id)
-        data = validated_body(ReworkDecideInputSerializer, request)
+        data = validated_body(self.step.serializer_class, request)
         rework = rework_decide(rework=rework, by=request.user, approve=data["approve"],
                                note=data["note"])
         return _rework_response(request, rework)
@@ -396,9 +395,11 @@ class ReworkDecideApi(APIView):
 
 class ReworkDoneApi(APIView):
     permission_classes = [HasRequiredPerm]
-    required_perm = "frontdesk.change_rework"
+    step = REWORK_STEPS["done"]
+    required_perm = step.permission
 
-    @extend_schema(parameters=[REWORK_IN_PATH], request=None, responses=ReworkSerializer,
+    @extend_schema(parameters=[REWORK_IN_PATH], request=step.serializer_class,
+                   responses=ReworkSerializer,
                    summary="返工完成（已批准的）")
     def post(self, request: Request, rework_id: int) -> Response:
         rework = rework_done(rework=_visible_rework(request, rework_id), by=request.user)
@@ -434,14 +435,15 @@ def _item_response(request: Request, item: ProductionItem,
 
 @extend_schema_view(
     get=extend_schema(summary="制作产品（催件）：按订单、状态、产品、是否逾期查询"),
-    post=extend_schema(request=ProductionItemAddInputSerializer,
+    post=extend_schema(request=PRODUCTION_STEPS["add"].serializer_class,
                        responses={201: ProductionItemSerializer},
                        summary="添加要催的产品（相册、相框、电子档…）"),
 )
 class ProductionItemListApi(ReadOrWritePerm, generics.ListAPIView):
     permission_classes = [HasRequiredPerm]
     read_perm = "frontdesk.view_productionitem"
-    write_perm = "frontdesk.add_productionitem"
+    step = PRODUCTION_STEPS["add"]
+    write_perm = step.permission
     serializer_class = ProductionItemSerializer
     filterset_class = ProductionItemFilter
 
@@ -449,7 +451,7 @@ class ProductionItemListApi(ReadOrWritePerm, generics.ListAPIView):
         return _production_items(self.request)
 
     def post(self, request: Request) -> Response:
-        data = validated_body(ProductionItemAddInputSerializer, request)
+        data = validated_body(self.step.serializer_class, request)
         item = production_item_add(order=data["order"], by=request.user, kind=data["kind"],
                                    quantity=data["quantity"], description=data["description"])
         return _item_response(request, item, status.HTTP_201_CREATED)
@@ -459,28 +461,38 @@ ITEM_IN_PATH = _path("item_id")
 
 
 class _ProductionStepApi(APIView):
-    """One step of a product; a step its status does not allow answers 409."""
+    """One step of a product (`step`, from the step map: its permission and its input); a step
+    its status does not allow answers 409."""
 
     permission_classes = [HasRequiredPerm]
-    required_perm = "frontdesk.change_productionitem"
+    step: Step
+
+    @property
+    def required_perm(self) -> str:
+        return self.step.permission
 
     def item(self, request: Request, item_id: int) -> ProductionItem:
         return get_object_or_404(production_visible_to(request.user), pk=item_id)
 
 
 class ProductionSendApi(_ProductionStepApi):
-    @extend_schema(parameters=[ITEM_IN_PATH], request=ProductionSendInputSerializer,
+    step = PRODUCTION_STEPS["send"]
+
+    @extend_schema(parameters=[ITEM_IN_PATH], request=step.serializer_class,
                    responses=ProductionItemSerializer,
                    summary="送厂（质检不合格后再次送厂）：选片完成后，写预计到店日期")
     def post(self, request: Request, item_id: int) -> Response:
         item = self.item(request, item_id)
-        data = validated_body(ProductionSendInputSerializer, request)
+        data = validated_body(self.step.serializer_class, request)
         return _item_response(request, production_send(item=item, by=request.user,
                                                        due_on=data["due_on"]))
 
 
 class ProductionArriveApi(_ProductionStepApi):
-    @extend_schema(parameters=[ITEM_IN_PATH], request=None, responses=ProductionItemSerializer,
+    step = PRODUCTION_STEPS["arrive"]
+
+    @extend_schema(parameters=[ITEM_IN_PATH], request=step.serializer_class,
+                   responses=ProductionItemSerializer,
                    summary="产品到店，等待质检")
     def post(self, request: Request, item_id: int) -> Response:
         item = self.item(request, item_id)
@@ -488,23 +500,27 @@ class ProductionArriveApi(_ProductionStepApi):
 
 
 class ProductionQcApi(_ProductionStepApi):
-    @extend_schema(parameters=[ITEM_IN_PATH], request=ProductionQcInputSerializer,
+    step = PRODUCTION_STEPS["qc"]
+
+    @extend_schema(parameters=[ITEM_IN_PATH], request=step.serializer_class,
                    responses=ProductionItemSerializer,
                    summary="质检：清点数量与质量；订单的产品全部合格时自动发取件短信（每单一次）")
     def post(self, request: Request, item_id: int) -> Response:
         item = self.item(request, item_id)
-        data = validated_body(ProductionQcInputSerializer, request)
+        data = validated_body(self.step.serializer_class, request)
         return _item_response(request, production_qc(item=item, by=request.user,
                                                      count=data["count"], passed=data["passed"],
                                                      note=data["note"]))
 
 
 class ProductionPickupApi(_ProductionStepApi):
-    @extend_schema(parameters=[ITEM_IN_PATH], request=ProductionPickupInputSerializer,
+    step = PRODUCTION_STEPS["pickup"]
+
+    @extend_schema(parameters=[ITEM_IN_PATH], request=step.serializer_class,
                    responses=ProductionItemSerializer, summary="取件（质检合格的产品）：写取件人")
     def post(self, request: Request, item_id: int) -> Response:
         item = self.item(request, item_id)
-        data = validated_body(ProductionPickupInputSerializer, request)
+        data = validated_body(self.step.serializer_class, request)
         return _item_response(request, production_pickup(item=item, by=request.user,
                                                          picked_up_by=data["picked_up_by"]))
 

@@ -42,6 +42,7 @@ from .flowcards import (
     staff_with_performance_visible_to,
 )
 from .models import FlowCard, Rework, ReworkStatus
+from .workflow import REWORK_STEPS
 
 
 class DateInput(forms.DateInput):
@@ -265,12 +266,12 @@ class ReworkDecideForm(ServiceFormMixin, forms.Form):
 
 
 @login_required
-@permission_required("frontdesk.add_rework", raise_exception=True)
+@permission_required(REWORK_STEPS["request"].permission, raise_exception=True)
 def rework_new(request: HttpRequest, pk: int) -> HttpResponse:
     """Ask for a rework of an order: what is redone and why; the store manager approves."""
     order = get_object_or_404(
         orders_visible_to(request.user).select_related("customer", "package"), pk=pk)
-    form = ReworkRequestForm(request.POST if request.method == "POST" else None)
+    form = REWORK_STEPS["request"].form_class(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         rework = form.save(order=order, by=request.user)
         if rework is not None:
@@ -303,13 +304,14 @@ def _rework_of(request: HttpRequest, pk: int) -> Rework:
 
 def _render_rework(request: HttpRequest, rework: Rework, *, decide_form=None,
                    status: int = 200) -> HttpResponse:
-    may_decide = (rework.status == ReworkStatus.REQUESTED
-                  and request.user.has_perm("frontdesk.approve_rework"))
+    # The steps the step map offers this user now, and only those.
+    offered = {step.action: step
+               for step in REWORK_STEPS.available(state=rework.status, user=request.user)}
     return render(request, "frontdesk/flow_rework.html", {
         "rework": rework, "active": "reworks",
-        "decide_form": (decide_form or ReworkDecideForm()) if may_decide else None,
-        "may_done": (rework.status == ReworkStatus.APPROVED
-                     and request.user.has_perm("frontdesk.change_rework")),
+        "decide_form": (decide_form or offered["decide"].form_class()) if "decide" in offered
+        else None,
+        "may_done": "done" in offered,
     }, status=status)
 
 
@@ -325,9 +327,10 @@ def rework(request: HttpRequest, pk: int) -> HttpResponse:
 def rework_decide_view(request: HttpRequest, pk: int) -> HttpResponse:
     """Approve or reject a rework: the store manager only (403 for everyone else)."""
     rework = _rework_of(request, pk)
-    if not request.user.has_perm("frontdesk.approve_rework"):
+    step = REWORK_STEPS["decide"]
+    if not step.permits(request.user):
         raise PermissionDenied
-    form = ReworkDecideForm(request.POST)
+    form = step.form_class(request.POST)
     if form.is_valid():
         decided = form.save(rework=rework, by=request.user)
         if decided is not None:
@@ -339,7 +342,7 @@ def rework_decide_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-@permission_required("frontdesk.change_rework", raise_exception=True)
+@permission_required(REWORK_STEPS["done"].permission, raise_exception=True)
 def rework_done_view(request: HttpRequest, pk: int) -> HttpResponse:
     rework = _rework_of(request, pk)
     try:

@@ -20,7 +20,9 @@ the card credits their performance （业绩） for the order:
 Rework. The front desk records a rework request on an order whose shoot is done (reason, what
 is redone); only a user holding ``frontdesk.approve_rework`` within the order's scope (the store's
 manager, the general manager) approves or rejects it, else PermissionDenied; an approved rework
-is marked done when finished. The row itself keeps who asked, who decided, when and why.
+is marked done when finished. The row itself keeps who asked, who decided, when and why. Each
+rework service checks the acting user's role and the rework's state through the step map
+(frontdesk.workflow.REWORK_STEPS); None is the system.
 """
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -38,8 +40,10 @@ from orders.services import stage_complete
 from staff.models import Role, StaffMember, User
 from staff.scoping import scope_for
 from studio.errors import DomainError
+from studio.workflow import CREATE
 
 from .models import FlowCard, PerformanceCredit, Rework, ReworkStatus, ScheduleSettings
+from .workflow import REWORK_STEPS
 
 CENT = Decimal("0.01")
 HUNDRED = Decimal(100)
@@ -171,6 +175,7 @@ def _text(value: str | None, *, field: str, message: str, limit: int | None = No
 @transaction.atomic
 def rework_request(*, order: Order, by: User, reason: str, items: str) -> Rework:
     """Ask for a rework of an order whose shoot is done; it waits for the store manager."""
+    REWORK_STEPS.check("request", state=CREATE, user=by)
     reason = _text(reason, field="reason", message=_("请填写返工原因。"))
     items = _text(items, field="items", message=_("请填写返工内容。"), limit=200)
     order = Order.objects.select_for_update().get(pk=order.pk)
@@ -192,8 +197,9 @@ def _lock_rework(rework: Rework) -> Rework:
 def rework_decide(*, rework: Rework, by: User, approve: bool, note: str = "") -> Rework:
     """The store manager approves or rejects a requested rework (a rejection says why).
     Anyone without frontdesk.approve_rework for the order's store gets PermissionDenied."""
-    if not (by.has_perm("frontdesk.approve_rework")
-            and orders_visible_to(by).filter(pk=rework.order_id).exists()):
+    step = REWORK_STEPS["decide"]
+    if by is not None and not (step.permits(by)
+                               and orders_visible_to(by).filter(pk=rework.order_id).exists()):
         raise PermissionDenied(_("只有店长可以审批返工。"))
     note = (note or "").strip()
     if len(note) > 200:
@@ -201,6 +207,7 @@ def rework_decide(*, rework: Rework, by: User, approve: bool, note: str = "") ->
     if not approve and not note:
         raise ValidationError({"note": _("不批准时请填写原因。")})
     rework = _lock_rework(rework)
+    REWORK_STEPS.check("decide", state=rework.status, user=by)
     rework.move_to(ReworkStatus.APPROVED if approve else ReworkStatus.REJECTED)
     rework.decided_by, rework.decided_at, rework.decision_note = by, timezone.now(), note
     rework.save(update_fields=["status", "decided_by", "decided_at", "decision_note",
@@ -211,7 +218,9 @@ def rework_decide(*, rework: Rework, by: User, approve: bool, note: str = "") ->
 @transaction.atomic
 def rework_done(*, rework: Rework, by: User, at: datetime | None = None) -> Rework:
     """An approved rework is finished."""
+    REWORK_STEPS.check_permission("done", user=by)
     rework = _lock_rework(rework)
+    REWORK_STEPS.check("done", state=rework.status, user=by)
     rework.move_to(ReworkStatus.DONE)
     rework.done_at = at or timezone.now()
     rework.save(update_fields=["status", "done_at", "updated_at"])

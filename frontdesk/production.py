@@ -2,7 +2,10 @@
 
 Production: each product of an order is sent to the lab with a due date, arrives, is checked
 (count and quality; a failed check sends it back) and is picked up. When the last product of an
-order passes its check the customer's pickup SMS is queued, once (dedupe key per order).
+order passes its check the customer's pickup SMS is queued, once (dedupe key per order). Each
+production service checks the acting user's role through the step map
+(frontdesk.workflow.PRODUCTION_STEPS) before it locks anything; the item's move_to refuses the
+wrong state.
 
 Walk-outs: a prospect who left without ordering is recorded with the reason; the follow-up calls
 belong to callbacks, which hears `walkout_recorded` on commit and also sweeps (DESIGN principle 1).
@@ -29,6 +32,7 @@ from staff.scoping import scope_for
 from studio.errors import DomainError
 from studio.models import SmsMessage
 from studio.sms import sms_queue
+from studio.workflow import CREATE
 
 from .models import (
     ProductionItem,
@@ -39,6 +43,7 @@ from .models import (
     WalkOutStatus,
 )
 from .signals import walkout_closed, walkout_recorded
+from .workflow import PRODUCTION_STEPS
 
 logger = logging.getLogger(__name__)
 
@@ -115,6 +120,7 @@ def _require_active(order: Order) -> None:
 def production_item_add(*, order: Order, by, kind: str, quantity: int = 1,
                         description: str = "") -> ProductionItem:
     """Add one product (album, frames, files...) to chase for an order that is not cancelled."""
+    PRODUCTION_STEPS.check("add", state=CREATE, user=by)
     order = Order.objects.select_for_update().get(pk=order.pk)
     _require_active(order)
     if kind not in ProductKind.values:
@@ -134,6 +140,7 @@ def production_send(*, item: ProductionItem, by, due_on: date,
                     now: datetime | None = None) -> ProductionItem:
     """Send a product to the lab (again, after a failed check) with the day it is due back.
     Only after photo selection is done: products are made from the selected photos."""
+    PRODUCTION_STEPS.check_permission("send", user=by)
     now = now or timezone.now()
     order, item = _lock_item(item)
     item.move_to(ProductionStatus.SENT)
@@ -152,6 +159,7 @@ def production_send(*, item: ProductionItem, by, due_on: date,
 @transaction.atomic
 def production_arrive(*, item: ProductionItem, by, now: datetime | None = None) -> ProductionItem:
     """The product is back from the lab; it waits for its check."""
+    PRODUCTION_STEPS.check_permission("arrive", user=by)
     _order, item = _lock_item(item)
     item.move_to(ProductionStatus.ARRIVED)
     item.arrived_at = now or timezone.now()
@@ -166,6 +174,7 @@ def production_qc(*, item: ProductionItem, by, count: int, passed: bool, note: s
     """Check an arrived product: count and quality. It passes only when the count matches the
     quantity ordered; a failed one needs a note and goes back to the lab (send again).
     When every product of the order has passed, the pickup SMS is queued, once per order."""
+    PRODUCTION_STEPS.check_permission("qc", user=by)
     now = now or timezone.now()
     order, item = _lock_item(item)
     note = (note or "").strip()
@@ -201,6 +210,7 @@ def _notify_pickup_if_all_passed(*, order: Order, by) -> SmsMessage | None:
 def production_pickup(*, item: ProductionItem, by, picked_up_by: str,
                       now: datetime | None = None) -> ProductionItem:
     """The customer (or whoever they sent) took a product that passed its check."""
+    PRODUCTION_STEPS.check_permission("pickup", user=by)
     _order, item = _lock_item(item)
     item.move_to(ProductionStatus.PICKED_UP)
     picked_up_by = (picked_up_by or "").strip()

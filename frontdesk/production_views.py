@@ -45,6 +45,7 @@ from .production import (
     walkout_record,
     walkouts_visible_to,
 )
+from .workflow import PRODUCTION_ITEM_STEPS, PRODUCTION_STEPS
 
 # --- Forms -------------------------------------------------------------------------------------
 
@@ -94,11 +95,13 @@ class ProductionPickupForm(ServiceFormMixin, forms.Form):
                          picked_up_by=self.cleaned_data["picked_up_by"])
 
 
-ITEM_ACTIONS: dict[str, tuple[type[forms.Form], str]] = {
-    "send": (ProductionSendForm, gettext_lazy("已送厂。")),
-    "arrive": (ProductionArriveForm, gettext_lazy("已登记到店。")),
-    "qc": (ProductionQcForm, gettext_lazy("已登记质检。")),
-    "pickup": (ProductionPickupForm, gettext_lazy("已登记取件。")),
+# What each step of a product says when done; its form and permission are the step map's
+# (frontdesk.workflow.PRODUCTION_STEPS).
+STEP_DONE: dict[str, str] = {
+    "send": gettext_lazy("已送厂。"),
+    "arrive": gettext_lazy("已登记到店。"),
+    "qc": gettext_lazy("已登记质检。"),
+    "pickup": gettext_lazy("已登记取件。"),
 }
 
 
@@ -206,21 +209,19 @@ def late_production(request: HttpRequest) -> HttpResponse:
         "page": page, "today": today, "query": ""})
 
 
-def _next_step_form(item, order: Order, today) -> forms.Form | None:
-    """The form of an item's next step, shown in its row (登记到店 has no fields)."""
-    auto_id = f"item-{item.pk}-%s"  # one form per row: ids of their own
-    if item.status in (ProductionStatus.PENDING, ProductionStatus.QC_FAILED):
-        form = ProductionSendForm(auto_id=auto_id)
+def _next_step_form(item, order: Order, today, user) -> forms.Form | None:
+    """The form of the item's next step the step map offers `user`, shown in its row (登记到店
+    has no fields); None when there is none (picked up, or not the user's to take)."""
+    steps = PRODUCTION_STEPS.available(state=item.status, user=user)
+    if not steps:
+        return None
+    step = steps[0]  # each state of a product has one step out
+    initial = {"qc": {"count": item.quantity, "passed": "yes"},
+               "pickup": {"picked_up_by": order.customer.name}}.get(step.action)
+    form = step.form_class(auto_id=f"item-{item.pk}-%s", initial=initial)  # ids of each row's own
+    if step.action == "send":
         form.fields["due_on"].widget.attrs["min"] = today.isoformat()
-        return form
-    if item.status == ProductionStatus.SENT:
-        return ProductionArriveForm(auto_id=auto_id)
-    if item.status == ProductionStatus.ARRIVED:
-        return ProductionQcForm(auto_id=auto_id, initial={"count": item.quantity, "passed": "yes"})
-    if item.status == ProductionStatus.QC_PASSED:
-        return ProductionPickupForm(auto_id=auto_id,
-                                    initial={"picked_up_by": order.customer.name})
-    return None
+    return form
 
 
 def _order_page(request: HttpRequest, order: Order, *, add_form=None, error_item=None,
@@ -228,7 +229,8 @@ def _order_page(request: HttpRequest, order: Order, *, add_form=None, error_item
     today = timezone.localdate()
     items = list(production_items_of_order(order))
     for item in items:  # each row's next step; a refused one keeps what was typed, its errors
-        item.step_form, item.error_form = _next_step_form(item, order, today), None
+        item.step_form = _next_step_form(item, order, today, request.user)
+        item.error_form = None
         if item.pk == error_item:
             if type(error_form) is type(item.step_form):
                 error_form.auto_id = item.step_form.auto_id
@@ -237,7 +239,9 @@ def _order_page(request: HttpRequest, order: Order, *, add_form=None, error_item
                 item.error_form = error_form
     return render(request, "frontdesk/production_order.html", {
         "order": order, "items": items,
-        "pickup_sms": pickup_sms_of(order), "add_form": add_form or ProductionAddForm(),
+        "pickup_sms": pickup_sms_of(order),
+        "add_form": (add_form or ProductionAddForm()) if PRODUCTION_STEPS["add"].permits(
+            request.user) else None,
         "today": today, "active": order.status != OrderStatus.CANCELLED,
     }, status=status)
 
@@ -249,9 +253,10 @@ def production_order(request: HttpRequest, pk: int) -> HttpResponse:
     order = get_object_or_404(
         orders_visible_to(request.user).select_related("customer", "package", "store"), pk=pk)
     if request.method == "POST":
-        if not request.user.has_perm("frontdesk.add_productionitem"):
+        step = PRODUCTION_STEPS["add"]
+        if not step.permits(request.user):
             raise PermissionDenied
-        form = ProductionAddForm(request.POST)
+        form = step.form_class(request.POST)
         if form.is_valid() and form.save(order=order, by=request.user):
             messages.success(request, _("已添加制作产品。"))
             return redirect("frontdesk:production_order", pk=order.pk)
@@ -268,17 +273,20 @@ def production_item(request: HttpRequest, pk: int) -> HttpResponse:
     target = reverse("frontdesk:production_order", args=[item.order_id]) + f"#item-{item.pk}"
     if request.method != "POST":
         return redirect(target)
-    if not request.user.has_perm("frontdesk.change_productionitem"):
-        raise PermissionDenied
     action = request.POST.get("action", "")
-    if action not in ITEM_ACTIONS:
+    step = next((s for s in PRODUCTION_ITEM_STEPS if s.action == action), None)
+    # The step's permission (403); an unknown action: 403 for whoever may take no step of a
+    # product, else a form error (400).
+    user = request.user
+    if not (step.permits(user) if step else any(s.permits(user) for s in PRODUCTION_ITEM_STEPS)):
+        raise PermissionDenied
+    if step is None:
         form = ProductionArriveForm(request.POST)
         form.add_error(None, _("未知的操作。"))
         return _order_page(request, item.order, error_item=item.pk, error_form=form, status=400)
-    form_class, done = ITEM_ACTIONS[action]
-    form = form_class(request.POST)
+    form = step.form_class(request.POST)
     if form.is_valid() and form.save(item=item, by=request.user):
-        messages.success(request, done)
+        messages.success(request, STEP_DONE[action])
         return redirect(target)
     return _order_page(request, item.order, error_item=item.pk, error_form=form, status=400)
 
