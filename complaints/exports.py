@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from customers.selectors import customers_search
+from staff.scoping import store_for
 from studio.exports import ListExport, XlsxColumn, register_export
 
 from .models import Complaint, ComplaintCategory, ComplaintStatus
@@ -34,8 +35,9 @@ def complaint_archive_filtered(user, params: QueryDict) -> QuerySet[Complaint]:
     if params.get("staff", "").isdigit():
         complaints = complaints.filter(Q(responsible_staff_id=params["staff"])
                                        | Q(handled_by_id=params["staff"]))
-    if params.get("store", "").isdigit():  # narrows the viewer's scope, never widens it
-        complaints = complaints.filter(store_id=params["store"])
+    store = store_for(user, params.get("store"), writing=False)  # a bad or foreign one: 400
+    if store is not None:  # narrows the viewer's scope, never widens it
+        complaints = complaints.filter(store=store)
     if params.get("valid") in ("yes", "no"):
         complaints = complaints.filter(is_valid=params["valid"] == "yes")
     if params.get("overdue") == "yes":

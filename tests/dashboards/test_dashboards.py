@@ -274,13 +274,14 @@ def test_a_supervisor_sees_their_own_store_only(client, supervisor, store, other
     client.force_login(supervisor)
     response = client.get(reverse("dashboards:supervisor"))
     assert response.context["store"] == store
-    assert client.get(reverse("dashboards:supervisor"), {"store": other_store.pk}).status_code == 404
+    # Another store's figures: refused with the reason (staff.scoping.store_for), not own store.
+    assert client.get(reverse("dashboards:supervisor"), {"store": other_store.pk}).status_code == 400
 
 
 def test_a_store_manager_sees_their_own_store_only(client, manager, store, other_store):
     client.force_login(manager)
     assert client.get(reverse("dashboards:manager")).context["store"] == store
-    assert client.get(reverse("dashboards:manager"), {"store": other_store.pk}).status_code == 404
+    assert client.get(reverse("dashboards:manager"), {"store": other_store.pk}).status_code == 400
 
 
 def test_a_general_manager_picks_any_store(client, general_manager, store, other_store):
@@ -289,7 +290,7 @@ def test_a_general_manager_picks_any_store(client, general_manager, store, other
         response = client.get(reverse(f"dashboards:{name}"), {"store": other_store.pk})
         assert response.status_code == 200 and response.context["store"] == other_store
         assert 'id="dashboard-store"' in response.content.decode()  # the store picker
-    assert client.get(reverse("dashboards:manager"), {"store": 99999}).status_code == 404
+    assert client.get(reverse("dashboards:manager"), {"store": 99999}).status_code == 400
 
 
 def test_the_supervisor_page_links_every_figure_to_its_list(client, team, supervisor):

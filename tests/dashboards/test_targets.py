@@ -285,7 +285,7 @@ def test_who_may_see_and_set_targets(client, request, march, who, view, status):
 def test_a_store_manager_cannot_open_another_stores_targets(client, march, other_manager, manager,
                                                              general_manager, other_store):
     client.force_login(manager)
-    assert client.get(reverse("dashboards:targets"), {"store": other_store.pk}).status_code == 404
+    assert client.get(reverse("dashboards:targets"), {"store": other_store.pk}).status_code == 400
     client.force_login(general_manager)
     response = client.get(reverse("dashboards:targets"), {"store": other_store.pk, "month": "2025-03"})
     assert response.status_code == 200 and "¥9,999.00" in response.content.decode()

@@ -136,8 +136,11 @@ def test_the_day_sheet_exports_the_days_bookings_of_the_store(client, front_desk
                                                               other_store):
     monday, _booked = week_bookings
     client.force_login(front_desk)
+    # Another store is refused (staff.scoping.store_for), not answered with one's own.
+    assert client.get(reverse("frontdesk:day_sheet"), {
+        "date": monday.isoformat(), "store": other_store.pk, "export": "xlsx"}).status_code == 400
     response = client.get(reverse("frontdesk:day_sheet"), {
-        "date": monday.isoformat(), "store": other_store.pk, "export": "xlsx"})
+        "date": monday.isoformat(), "export": "xlsx"})
     rows = _rows(response)
     assert rows[0][:6] == ("开始时间", "结束时间", "服务", "状态", "客户", "手机号")
     assert _names(rows) == ["张三"]  # not Sunday's, the cancelled one or the other store's

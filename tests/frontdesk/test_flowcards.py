@@ -426,7 +426,7 @@ def test_the_handover_page_takes_a_fixed_number_of_queries(
 def test_bad_handover_and_performance_input_is_reported_not_a_500(client, cashier, photographer):
     client.force_login(cashier)
     response = client.get(reverse("frontdesk:handover"), {"on": "2024-13-45", "store": "x"})
-    assert response.status_code == 200 and "is-invalid" in response.content.decode()
+    assert response.status_code == 400 and "is-invalid" in response.content.decode()
     today = timezone.localdate()
     response = client.get(reverse("frontdesk:performance"), {
         "person": photographer.pk, "start_on": today.isoformat(),

@@ -643,7 +643,7 @@ def test_a_general_manager_picks_the_store(client, general_manager, other_store)
     client.force_login(general_manager)
     response = client.get(reverse("frontdesk:calendar"), {"store": other_store.pk})
     assert response.context["store"] == other_store
-    assert client.get(reverse("frontdesk:calendar"), {"store": "abc"}).status_code == 404
+    assert client.get(reverse("frontdesk:calendar"), {"store": "abc"}).status_code == 400
 
 
 def test_a_children_package_without_gown_selection_books_a_shoot(store, front_desk):

@@ -387,5 +387,7 @@ def test_the_front_desk_pages_open(client, front_desk, store):
     client.force_login(front_desk)
     for name in ("walkouts", "walkout_new", "visitors", "production", "late_production"):
         assert client.get(reverse(f"frontdesk:{name}")).status_code == 200, name
-    # A store in the query means nothing to someone who works in one store.
-    assert client.get(reverse("frontdesk:visitors"), {"store": "999"}).status_code == 200
+    # Someone who works in one store may name it; any other store is refused on the form.
+    assert client.get(reverse("frontdesk:visitors"), {"store": store.pk}).status_code == 200
+    response = client.get(reverse("frontdesk:visitors"), {"store": "999"})
+    assert response.status_code == 400 and "只能选择您所在的门店" in response.content.decode()
