@@ -44,7 +44,8 @@ from .services import (
 # --- the store -------------------------------------------------------------------------------
 
 class ImportUploadForm(forms.Form):
-    file = forms.FileField(label=gettext_lazy("Excel 文件（.xlsx）"))
+    file = forms.FileField(label=gettext_lazy("Excel 文件（.xlsx）"), widget=forms.FileInput(attrs={
+        "accept": ".xlsx,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}))
     # The store imported into (staff.scoping.store_for): one's own; a general manager picks one.
     store = StoreField(label=gettext_lazy("导入到门店"), required=True)
 

@@ -9,6 +9,7 @@ from django.forms.boundfield import BoundWidget
 from django.template.base import Node, NodeList, token_kwargs
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 register = template.Library()
@@ -86,7 +87,8 @@ class ComponentNode(Node):
         values = {key: value.resolve(context) for key, value in self.kwargs.items()}
         for node in self.nodelist:
             if isinstance(node, SlotNode):
-                values[node.name.resolve(context)] = node.nodelist.render(context).strip()
+                # Rendered (and escaped) here: safe as it is, and still safe once stripped.
+                values[node.name.resolve(context)] = mark_safe(node.nodelist.render(context).strip())
         component = context.template.engine.get_template(
             f"components/{self.name.resolve(context)}.html")
         return component.render(context.new(values))

@@ -462,7 +462,7 @@ def test_the_upload_page_refuses_them_with_the_reason(client, front_desk, upload
     assert time.monotonic() - started < 2  # the 48 MB bomb included: nothing is inflated
     assert response.status_code == 200
     assert message in response.content.decode()
-    assert 'data-testid="file-error"' in response.content.decode()
+    assert 'data-testid="error-file"' in response.content.decode()
     assert not ImportJob.objects.exists()
     assert not import_folder().exists() or not any(import_folder().iterdir())
 
@@ -637,7 +637,7 @@ def test_a_malformed_workbook_gets_a_message_not_a_server_error(client, front_de
     page = response.content.decode()
     job = ImportJob.objects.first()
     if job is None:  # refused in the request, with the reason
-        assert 'data-testid="file-error"' in page, name
+        assert 'data-testid="error-file"' in page, name
     else:  # refused by the worker with the reason, or (a part openpyxl can do without) previewed
         assert job.status in (ImportStatus.FAILED, ImportStatus.READY), (name, job.status)
         assert ('data-testid="import-error"' in page) == (job.status == ImportStatus.FAILED), name
