@@ -3,7 +3,6 @@ specialist) and a note on a customer's file. The customer's file itself shows th
 lives with them (orders.views.customer_detail); the URL names stay in the `orders` namespace."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -14,8 +13,8 @@ from studio.exports import export_list
 from studio.pagination import paginate
 
 from .exports import customer_list_filtered
+from .forms import NoteForm
 from .selectors import customers_visible_to
-from .services import customer_add_note
 
 
 @login_required
@@ -41,9 +40,9 @@ def customer_list(request: HttpRequest) -> HttpResponse:
 @permission_required("customers.change_customer", raise_exception=True)
 def customer_note(request: HttpRequest, pk: int) -> HttpResponse:
     customer = get_object_or_404(customers_visible_to(request.user), pk=pk)
-    try:
-        customer_add_note(customer=customer, by=request.user, text=request.POST.get("text", ""))
+    form = NoteForm(request.POST)
+    if form.is_valid() and form.save(customer=customer, by=request.user):
         messages.success(request, _("备注已保存。"))
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
     return redirect("orders:customer", pk=customer.pk)

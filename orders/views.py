@@ -4,6 +4,7 @@ Every view starts from a `*_visible_to(user)` selector: what is out of the viewe
 answers 404; what their role may not do answers 403.
 """
 import uuid
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
@@ -16,6 +17,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from customers.forms import NoteForm
 from customers.models import Customer
 from customers.selectors import customers_visible_to
 from customers.services import (
@@ -35,7 +37,7 @@ from studio.tables import Row
 from studio.workflow import Step
 
 from .exports import stage_list_filtered
-from .models import LateFollowUp, StageKind
+from .models import LateFollowUp, StageKind, StageStatus
 from .selectors import (
     customer_page_orders,
     followups_list_for_specialist,
@@ -87,21 +89,44 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
         customers_visible_to(request.user).select_related("assigned_to", "store", "referrer"), pk=pk)
     audit_record(request=request, action=AuditAction.VIEW_CUSTOMER, obj=customer)
     orders = list(customer_page_orders(customer))
+    payment_key = uuid.uuid4().hex  # + the order's id: each card's one-time key
+    for order in orders:
+        _order_card_forms(order, payment_key=payment_key)
     user = request.user
     return render(request, "orders/customer_detail.html", {
         "customer": customer, "orders": orders, "now": timezone.now(),
         "notes": customer.notes_log.select_related("by")[:50],
+        "note_form": NoteForm(),
         "assignments": customer.assignments.select_related("from_user", "to_user", "by")[:20],
         "reveal": user.has_perm("customers.view_full_mobile"),
         # The step map's: both stage steps need the same permission (orders.workflow).
         "may_record": STAGE_STEPS["complete"].permits(user),
         "may_pay": ORDER_PAYMENT.permits(user),
         "may_note": user.has_perm("customers.change_customer"),
-        "complete_form": STAGE_STEPS["complete"].form_class(),
-        "schedule_form": STAGE_STEPS["schedule"].form_class(),
-        "payment_form": ORDER_PAYMENT.form_class(auto_id=False),  # one per card: no repeated ids
-        "payment_key": uuid.uuid4().hex,  # + the order's id: each card's one-time key
     })
+
+
+ORDER_CARD_FORMS = {"complete": STAGE_STEPS["complete"], "schedule": STAGE_STEPS["schedule"],
+                    "payment": ORDER_PAYMENT}
+
+
+def _order_card_forms(order, *, payment_key: str, refused: tuple[str, Any] | None = None) -> None:
+    """The forms of an order's card on the customer page (order.complete_form, .schedule_form,
+    .payment_form): ids of their own (a card per order), the stage picker offering the stages not
+    done with the current one chosen, the payment's one-time key. `refused` is (name, bound
+    form): the form whose step was refused, shown with what was typed and its errors."""
+    open_stages = [(s.kind, s.get_kind_display()) for s in order.stages.all()
+                   if s.status != StageStatus.DONE]
+    for name, step in ORDER_CARD_FORMS.items():
+        if refused is not None and refused[0] == name:
+            form = refused[1]
+            form.auto_id = f"order-{order.pk}-{name}-%s"
+        else:
+            form = step.form_class(auto_id=f"order-{order.pk}-{name}-%s", initial={
+                "kind": order.current_stage, "request_key": f"{payment_key}-{order.pk}"})
+        if name != "payment":
+            form.fields["kind"].choices = open_stages
+        setattr(order, f"{name}_form", form)
 
 
 def _order_action(request: HttpRequest, pk: int, step: Step, done: str):
