@@ -16,9 +16,9 @@ CALLBACK_STEPS = StepMap(
     transitions=CALLBACK_TRANSITIONS, labels=dict(CallbackStatus.choices),
     refusal=_("回访任务已是「%(status)s」，不能再办理。"), code="callback_closed",
     steps=[
-        Step("record", OPEN_STATUSES, None, "callbacks.add_callbackrecord", _("登记回访"),
+        Step("record", OPEN_STATUSES, None, "callbacks.add_callbackrecord", _("回访记录"),
              form="callbacks.forms.CallbackRecordForm",
              serializer="callbacks.serializers.CallbackRecordInputSerializer"),
-        Step("send_sms", OPEN_STATUSES, None, "callbacks.add_callbackrecord", _("发送短信")),
+        Step("send_sms", OPEN_STATUSES, None, "callbacks.add_callbackrecord", _("短信")),
         Step("assign", OPEN_STATUSES, None, "callbacks.distribute_callbacktask", _("分配回访任务")),
     ])
