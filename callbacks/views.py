@@ -1,6 +1,5 @@
 """Callback pages: the specialist's list, the call page (script + record form), distribution,
 scripts, campaigns and the summary report. Every view starts from callbacks_visible_to."""
-from datetime import date, timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
@@ -21,6 +20,7 @@ from studio.errors import DomainError
 from studio.exports import export_list
 from studio.models import AuditAction
 from studio.pagination import paginate
+from studio.periods import MAX_REPORT_DAYS, PeriodForm
 
 from .exports import callback_list_filtered
 from .forms import SCRIPT_FIELDS, CampaignForm, ScriptForm
@@ -219,25 +219,15 @@ def campaigns(request: HttpRequest) -> HttpResponse:
 @permission_required("callbacks.view_callback_summary", raise_exception=True)
 def summary(request: HttpRequest) -> HttpResponse:
     """《回访总结报告》 for a period and store: a page with charts, and the Excel to file."""
-    today = timezone.localdate()
-    try:
-        start = date.fromisoformat(request.GET.get("start", ""))
-    except ValueError:
-        start = today.replace(day=1)
-    try:
-        end = date.fromisoformat(request.GET.get("end", ""))
-    except ValueError:
-        end = today
-    if end < start:
-        start, end = end, start
-    end = min(end, start + timedelta(days=366))
+    period = PeriodForm(request.GET, max_days=MAX_REPORT_DAYS)
+    start, end = period.period()  # a bad date: the month so far, the form says why (400)
     tasks = callbacks_visible_to(request.user)
     stages = stages_visible_to(request.user)  # member coverage: services in the same scope
     store = store_for(request.user, request.GET.get("store"), writing=False)
     if store is not None:
         tasks, stages = tasks.filter(store=store), stages.filter(order__store=store)
     data = callback_summary(tasks=tasks, stages=stages, start=start, end=end, now=timezone.now())
-    if request.GET.get("export") == "xlsx":
+    if request.GET.get("export") == "xlsx" and not period.errors:
         if not request.user.has_perm("customers.export_customer"):
             raise PermissionDenied
         return summary_xlsx(request=request, summary=data,
@@ -246,6 +236,7 @@ def summary(request: HttpRequest) -> HttpResponse:
     query.pop("export", None)
     return render(request, "callbacks/summary.html", {
         "summary": data, "start": start, "end": end, "store": store, "query": query.urlencode(),
-        "stores": stores_to_pick(request.user)})
+        "stores": stores_to_pick(request.user), "period_form": period},
+        status=400 if period.errors else 200)
 
 

@@ -36,6 +36,7 @@ from studio.api import validated_body
 from studio.audit import audit_record
 from studio.filters import IdFilter
 from studio.models import AuditAction
+from studio.periods import PeriodForm
 from studio.permissions import HasRequiredPerm, ReadOrWritePerm
 
 from .models import Complaint, ComplaintCategory, ComplaintStatus, ImprovementMeasure
@@ -319,11 +320,8 @@ class ComplaintStatisticsApi(APIView):
     def get(self, request: Request) -> Response:
         params = ComplaintStatisticsParamsSerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
-        today = timezone.localdate()
-        start = params.validated_data.get("start", today.replace(day=1))
-        end = params.validated_data.get("end", today)
-        if end < start:
-            start, end = end, start
+        # The period as the statistics page reads it (this month so far; reversed: swapped).
+        start, end = PeriodForm(request.query_params).period_or_raise()
         # The same scope as the statistics page: a GM all stores or one; others their own.
         scope = scope_for(request.user)
         store = store_for(request.user, params.validated_data.get("store"), writing=False)

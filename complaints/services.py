@@ -19,6 +19,7 @@ from customers.models import Customer, SourceChannel, Title
 from customers.validators import validate_mobile
 from orders.models import Order
 from staff.models import Department, DepartmentKind, Role, Store
+from studio.money import ZERO, money_parse
 from studio.workflow import CREATE
 
 from .models import (
@@ -216,11 +217,8 @@ def complaint_propose(*, complaint: Complaint, by, kind: str, description: str,
     now = timezone.now()
     if kind not in SolutionKind.values:
         raise ValidationError({"kind": _("未知的方案类型。")})
-    try:
-        cost = Decimal(str(cost or 0)).quantize(Decimal("0.01"))
-    except Exception as exc:
-        raise ValidationError({"cost": _("请输入有效的金额。")}) from exc
-    if not cost.is_finite() or cost < 0:
+    cost = money_parse(cost, field="cost", blank=ZERO)
+    if cost < 0:
         raise ValidationError({"cost": _("成本不能为负数。")})
     before = complaint.status
     complaint.propose(at=now)
@@ -317,7 +315,7 @@ def complaint_implement(
         person = item.get("staff")
         if getattr(getattr(person, "staff_profile", None), "store_id", None) != complaint.store_id:
             raise ValidationError({"penalties": _("受罚人必须是本门店的员工。")})
-        amount = Decimal(str(item.get("amount") or 0))
+        amount = money_parse(item.get("amount"), field="penalties", blank=ZERO)
         if amount < 0:
             raise ValidationError({"penalties": _("罚款不能为负数。")})
         ComplaintPenalty.objects.create(

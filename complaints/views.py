@@ -1,6 +1,6 @@
 """Complaint pages: the archive, registration, one page per complaint with the form of its
 next step, the public complaint page, and the classification statistics."""
-from datetime import date, timedelta
+from datetime import timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
@@ -20,6 +20,7 @@ from studio.errors import TransitionNotAllowed
 from studio.exports import export_list
 from studio.models import AuditAction
 from studio.pagination import paginate
+from studio.periods import PeriodForm, month_parse
 
 from .exports import complaint_archive_filtered
 from .forms import PublicComplaintForm, RegisterForm
@@ -238,17 +239,8 @@ def public_complaint(request: HttpRequest) -> HttpResponse:
 @permission_required("complaints.view_complaint_statistics", raise_exception=True)
 def statistics(request: HttpRequest) -> HttpResponse:
     """《顾客投诉分类统计表》 with the month's improvement measures (L68)."""
-    today = timezone.localdate()
-    try:
-        start = date.fromisoformat(request.GET.get("start", ""))
-    except ValueError:
-        start = today.replace(day=1)
-    try:
-        end = date.fromisoformat(request.GET.get("end", ""))
-    except ValueError:
-        end = today
-    if end < start:
-        start, end = end, start
+    period = PeriodForm(request.GET)
+    start, end = period.period()  # a bad date: the month so far, the form says why (400)
     scope = scope_for(request.user)
     complaints = complaints_visible_to(request.user)
     measures = scope.apply(ImprovementMeasure.objects.all(), store_field="store_id",
@@ -258,8 +250,10 @@ def statistics(request: HttpRequest) -> HttpResponse:
     if store:
         complaints, measures = complaints.filter(store=store), measures.filter(store=store)
     if request.method == "POST":
+        month = month_parse(request.POST.get("month"))
         try:
-            month = date.fromisoformat(request.POST.get("month", "") + "-01")
+            if month is None:
+                raise ValueError
             improvement_save(store=store, month=month, text=request.POST.get("text", ""),
                              by=request.user)
             messages.success(request, _("改进对策已保存。"))
@@ -270,7 +264,7 @@ def statistics(request: HttpRequest) -> HttpResponse:
         return redirect(f"{request.path}?{request.GET.urlencode()}")
     stats = complaint_statistics(complaints=complaints, start=start, end=end,
                                  now=timezone.now(), measures=measures)
-    if request.GET.get("export") == "xlsx":
+    if request.GET.get("export") == "xlsx" and not period.errors:
         return statistics_xlsx(request=request, stats=stats,
                                store_name=store.name if store else _("全部门店"), start=start, end=end)
     query = request.GET.copy()
@@ -279,8 +273,9 @@ def statistics(request: HttpRequest) -> HttpResponse:
     measure = measures.filter(month=measure_month).first()
     return render(request, "complaints/statistics.html", {
         "stats": stats, "start": start, "end": end, "store": store, "query": query.urlencode(),
-        "stores": stores_to_pick(request.user),
-        "measure_month": measure_month, "measure_text": measure.text if measure else ""})
+        "stores": stores_to_pick(request.user), "period_form": period,
+        "measure_month": measure_month, "measure_text": measure.text if measure else ""},
+        status=400 if period.errors else 200)
 
 
 

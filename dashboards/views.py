@@ -28,6 +28,7 @@ from staff.targets import (
     targets_for_month,
 )
 from studio.errors import DomainError
+from studio.periods import month_parse
 
 from .selectors import (
     METRICS,
@@ -66,10 +67,7 @@ def _store_of(request: HttpRequest) -> Store:
 
 def _month_of(request: HttpRequest, now) -> date:
     """?month=YYYY-MM, this month by default."""
-    try:
-        return date.fromisoformat(request.GET.get("month", "") + "-01")
-    except ValueError:
-        return month_start(timezone.localdate(now))
+    return month_parse(request.GET.get("month")) or month_start(timezone.localdate(now))
 
 
 def _choices(request: HttpRequest, store: Store, month: date | None = None) -> dict:

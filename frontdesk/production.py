@@ -53,7 +53,6 @@ PICKUP_SMS = ("【{store}】{customer}，您好！您订单 #{order} 的相册�
               "欢迎您前来取件。")
 # A clock a little ahead of the server's is not a visit in the future.
 CLOCK_SKEW = timedelta(minutes=10)
-MAX_REPORT_DAYS = 366
 
 
 def pickup_sms_key(order_id: int) -> str:

@@ -22,13 +22,13 @@ from orders.models import Order, OrderStatus
 from orders.selectors import orders_visible_to
 from staff.scoping import StoreField, scope_for, store_for, stores_to_pick
 from studio.exports import XlsxColumn, XlsxSection, export_list, xlsx_report_response
-from studio.forms import DateInput, LocalDateTimeInput, RadioInput, ServiceFormMixin
+from studio.forms import LocalDateTimeInput, RadioInput, ServiceFormMixin
 from studio.pagination import paginate
+from studio.periods import MAX_REPORT_DAYS, PeriodForm
 
 from .exports import production_filtered, walkouts_filtered
 from .models import ProductionStatus, ProductKind, WalkOutReason, WalkOutStatus
 from .production import (
-    MAX_REPORT_DAYS,
     pickup_sms_of,
     production_arrive,
     production_item_add,
@@ -150,27 +150,16 @@ class WalkOutGiveUpForm(ServiceFormMixin, forms.Form):
         return self.call(walkout_give_up, walkout=walkout, by=by, note=self.cleaned_data["note"])
 
 
-class ReportPeriodForm(forms.Form):
-    start = forms.DateField(label=gettext_lazy("开始日期"), required=False, widget=DateInput())
-    end = forms.DateField(label=gettext_lazy("结束日期"), required=False, widget=DateInput())
+class ReportPeriodForm(PeriodForm):
+    """The period (studio.periods: this month so far by default, at most a year) and the store."""
+
+    max_days = MAX_REPORT_DAYS
     # A general manager's pick, every store by default; anyone else's is their own store.
     store = StoreField(label=gettext_lazy("门店"), empty_label=gettext_lazy("全部门店"))
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["store"].bind(user, writing=False)
-
-    def clean(self):
-        data = super().clean()
-        today = timezone.localdate()
-        start = data.get("start") or today.replace(day=1)
-        end = data.get("end") or today
-        if end < start:
-            raise forms.ValidationError(_("结束日期不能早于开始日期。"))
-        if (end - start).days >= MAX_REPORT_DAYS:
-            raise forms.ValidationError(_("统计区间最长 %(days)d 天。") % {"days": MAX_REPORT_DAYS})
-        data["start"], data["end"] = start, end
-        return data
 
 
 # --- Production pages --------------------------------------------------------------------------
@@ -372,12 +361,8 @@ def visitors(request: HttpRequest) -> HttpResponse:
     data.setdefault("start", today.replace(day=1).isoformat())
     data.setdefault("end", today.isoformat())
     form = ReportPeriodForm(data, user=request.user)
-    start, end = today.replace(day=1), today
-    status = 200
-    if form.is_valid():
-        start, end = form.cleaned_data["start"], form.cleaned_data["end"]
-    else:
-        status = 400
+    start, end = form.period()
+    status = 200 if form.is_valid() else 400
     store = form.cleaned_data.get("store")  # None: every store in scope (or a refused pick)
     report = visitor_report(request.user, start=start, end=end, store=store)
     store_name = store.name if store else _("全部门店")

@@ -30,7 +30,7 @@ import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from functools import partial
 from io import BytesIO
 from pathlib import Path
@@ -50,6 +50,7 @@ from staff.models import Store
 from staff.scoping import store_for
 from studio.audit import audit_log
 from studio.models import AuditAction, ImportJob, ImportStatus
+from studio.money import money_parse
 
 from . import reader as import_reader
 
@@ -107,7 +108,6 @@ _TITLE_EXTRA = {"男": Title.MR, "女": Title.MS, "家长": Title.PARENT}
 _DATE_RE = re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?$")
 _COMPACT_DATE_RE = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
 _MAX_AMOUNT = Decimal("9999999999.99")  # what Order.amount (12 digits, 2 places) holds
-_CENT = Decimal("0.01")
 
 
 # --- the file --------------------------------------------------------------------------------
@@ -319,14 +319,11 @@ def _date(text: str) -> date | None:
 
 
 def _amount(text: str) -> Decimal | None:
-    value = re.sub(r"[,\s¥元]", "", _plain(text))
     try:
-        amount = Decimal(value)
-    except InvalidOperation:
+        amount = money_parse(_plain(text), field="amount")
+    except ValidationError:
         return None
-    if not amount.is_finite() or amount < 0 or amount > _MAX_AMOUNT or amount != amount.quantize(_CENT):
-        return None
-    return amount.quantize(_CENT)
+    return amount if 0 <= amount <= _MAX_AMOUNT else None
 
 
 def _choices_zh(choices) -> dict[str, str]:

@@ -4,7 +4,6 @@ desk's actions), card issue, segments and referral cashback.
 Every query starts from a scoped selector: what is out of the viewer's scope answers 404, what
 their role may not do answers 403, bad input comes back as form errors.
 """
-from datetime import date
 from decimal import Decimal
 
 from django.contrib import messages
@@ -29,6 +28,7 @@ from studio.audit import audit_record
 from studio.exports import XlsxColumn, export_list, xlsx_response
 from studio.models import AuditAction
 from studio.pagination import paginate
+from studio.periods import PeriodForm
 from studio.workflow import CREATE
 
 from .exports import card_label, member_list_filtered
@@ -427,17 +427,8 @@ def cashback_paid(request: HttpRequest, pk: int) -> HttpResponse:
 def statistics(request: HttpRequest) -> HttpResponse:
     """Points earned, redeemed, expired and outstanding for a period; members by tier;
     referral rewards (SPEC §4)."""
-    today = timezone.localdate()
-    try:
-        start = date.fromisoformat(request.GET.get("start", ""))
-    except ValueError:
-        start = today.replace(day=1)
-    try:
-        end = date.fromisoformat(request.GET.get("end", ""))
-    except ValueError:
-        end = today
-    if end < start:
-        start, end = end, start
+    period = PeriodForm(request.GET)
+    start, end = period.period()  # a bad date: the month so far, the form says why (400)
     store = store_for(request.user, store_asked(request), writing=request.method == "POST",
                       one_store=True)
     return render(request, "membership/statistics.html", {
@@ -446,4 +437,5 @@ def statistics(request: HttpRequest) -> HttpResponse:
             entries=points_entries_visible_to(request.user).filter(store=store),
             start=start, end=end),
         "start": start, "end": end, "store": store, "active": "statistics",
-        "stores": stores_to_pick(request.user)})
+        "stores": stores_to_pick(request.user), "period_form": period},
+        status=400 if period.errors else 200)

@@ -16,6 +16,8 @@ from staff.models import Role, Store
 from staff.scoping import StoreField
 from staff.selectors import staff_users_in_scope
 from studio.exports import ListExport, XlsxColumn, register_export
+from studio.forms import DateInput
+from studio.periods import PeriodForm
 
 from .filters import StageFilter
 from .models import Payment, PaymentKind, PaymentMethod, StageKind
@@ -61,16 +63,18 @@ for _kind in StageKind.values:
 # ---- the payment ledger (收款记录): what the manager's revenue figures add up ----------------
 
 PAYMENTS_PERMISSION = "staff.view_manager_dashboard"  # who sees revenue on the dashboards
-_DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
-class PaymentFilterForm(forms.Form):
-    """Store (a general manager's choice), received between two local dates, kind, method and
-    the order's 门市顾问 (the dashboards' revenue per person)."""
+class PaymentFilterForm(PeriodForm):
+    """Store (a general manager's choice), received between two local dates (studio.periods: a
+    bound left out is no bound, reversed dates are swapped), kind, method and the order's
+    门市顾问 (the dashboards' revenue per person)."""
 
+    open_ended = True
+    field_order = ["store", "start", "end", "kind", "method", "consultant"]
     store = StoreField(label=gettext_lazy("门店"), empty_label=gettext_lazy("全部门店"))
-    start = forms.DateField(label=gettext_lazy("收款日期从"), required=False, widget=_DATE)
-    end = forms.DateField(label=gettext_lazy("收款日期至"), required=False, widget=_DATE)
+    start = forms.DateField(label=gettext_lazy("收款日期从"), required=False, widget=DateInput())
+    end = forms.DateField(label=gettext_lazy("收款日期至"), required=False, widget=DateInput())
     kind = forms.ChoiceField(label=gettext_lazy("款项"), required=False,
                              choices=[("", gettext_lazy("全部款项")), *PaymentKind.choices])
     method = forms.ChoiceField(label=gettext_lazy("支付方式"), required=False,
@@ -85,12 +89,6 @@ class PaymentFilterForm(forms.Form):
         for field in self.fields.values():
             css = "form-select" if isinstance(field, forms.ChoiceField) else "form-control"
             field.widget.attrs.setdefault("class", f"{css} {css}-sm")
-
-    def clean(self):
-        data = super().clean()
-        if data.get("start") and data.get("end") and data["end"] < data["start"]:
-            self.add_error("end", _("结束日期不能早于开始日期。"))
-        return data
 
 
 def _local_midnight(day) -> datetime:

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from customers.models import Customer
 from studio.errors import DomainError, TransitionNotAllowed
+from studio.money import money_parse
 
 from .models import (
     ZERO,
@@ -49,16 +50,6 @@ def _require_active(order: Order) -> None:
                           code="order_cancelled")
 
 
-def _money(value, field: str) -> Decimal:
-    try:
-        amount = Decimal(str(value)).quantize(Decimal("0.01"))
-    except Exception as exc:  # decimal.InvalidOperation and friends
-        raise ValidationError({field: _("请输入有效的金额。")}) from exc
-    if not amount.is_finite():
-        raise ValidationError({field: _("请输入有效的金额。")})
-    return amount
-
-
 @transaction.atomic
 def order_create(
     *, customer: Customer, package: Package, by, amount: Decimal | None = None,
@@ -68,8 +59,8 @@ def order_create(
     at = at or timezone.now()
     if not package.is_active:
         raise ValidationError({"package": _("该套系已停售。")})
-    amount = _money(package.price if amount is None else amount, "amount")
-    discount = _money(discount, "discount")
+    amount = money_parse(package.price if amount is None else amount, field="amount")
+    discount = money_parse(discount, field="discount", blank=ZERO)
     order = Order(customer=customer, store=customer.store, package=package, amount=amount,
                   discount=discount, scene=scene, consultant=consultant or by)
     order.full_clean()
@@ -111,7 +102,7 @@ def payment_record(
     _require_active(order)
     if kind not in PaymentKind.values:
         raise ValidationError({"kind": _("未知的款项类型：%(kind)s") % {"kind": kind}})
-    amount = _money(amount, "amount")
+    amount = money_parse(amount, field="amount")
     if amount <= ZERO:
         raise ValidationError({"amount": _("金额必须大于 0。")})
     if kind == PaymentKind.REFUND and amount > order.paid_total:
@@ -190,7 +181,7 @@ def stage_complete(
     if earlier is not None:
         raise TransitionNotAllowed(_("请先完成「%(earlier)s」，再登记「%(stage)s」。") % {
             "earlier": earlier.get_kind_display(), "stage": stage.get_kind_display()})
-    extra = _money(extra_amount or 0, "extra_amount")
+    extra = money_parse(extra_amount, field="extra_amount", blank=ZERO)
     if extra < ZERO:
         raise ValidationError({"extra_amount": _("金额不能为负数。")})
     if extra and kind not in (StageKind.GOWN, StageKind.SELECTION):

@@ -14,7 +14,7 @@ dashboards.selectors.target_vs_actual (staff sits below orders and does not read
 """
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -23,12 +23,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from studio.errors import DomainError
+from studio.money import ZERO, money_parse
 
 from .models import Department, MonthlyTarget, StaffMember, Store, User
 from .scoping import scope_for
 
 DEADLINE_DAY = 25  # L152: the month's targets are handed down by the 25th of the month before
-CENT = Decimal("0.01")
 
 
 @dataclass(frozen=True)
@@ -51,11 +51,8 @@ def previous_month(month: date) -> date:
 
 
 def _amount(value, name: str) -> Decimal:
-    try:
-        amount = Decimal(str(value if value not in (None, "") else 0)).quantize(CENT)
-    except (InvalidOperation, ValueError):
-        raise ValidationError({name: _("请输入有效的金额。")}) from None
-    if not amount.is_finite() or amount < 0:
+    amount = money_parse(value, field=name, blank=ZERO)
+    if amount < 0:
         raise ValidationError({name: _("目标不能为负数。")})
     return amount
 

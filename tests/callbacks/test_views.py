@@ -201,8 +201,9 @@ def test_a_specialist_has_no_summary(client, specialist):
 def test_a_bad_date_in_the_summary_falls_back_to_this_month(client, supervisor):
     client.force_login(supervisor)
     response = client.get(reverse("callbacks:summary"), {"start": "昨天", "end": "2026-13-45"})
-    assert response.status_code == 200
+    assert response.status_code == 400  # the period form says what was wrong (studio.periods)
     assert response.context["start"] == timezone.localdate().replace(day=1)
+    assert 'data-testid="form-errors"' in response.content.decode()
 
 
 def test_the_call_page_offers_to_open_a_complaint_for_the_customer(client, specialist, task):

@@ -129,11 +129,12 @@ def _text_ok(value: str, limit: int = 2000) -> bool:
 
 
 def _cost_ok(cost) -> bool:
+    # Money is exact (studio.money.money_parse): 12.345 is refused, not rounded to the fen.
     try:
-        value = Decimal(str(cost or 0)).quantize(Decimal("0.01"))
+        value = Decimal(str(cost or 0))
     except (InvalidOperation, ValueError):
         return False
-    return value.is_finite() and value >= 0
+    return value.is_finite() and value >= 0 and value == value.quantize(Decimal("0.01"))
 
 
 def _media_files() -> set[str]:
