@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 
 from orders.models import ZERO, Order, OrderStage, StageKind, StageStatus
 from orders.selectors import orders_visible_to
+from orders.workflow import STAGE_STEPS
 from staff.models import Role, User
 from staff.scoping import StoreField, scope_for
 from studio.errors import DomainError
@@ -100,7 +101,7 @@ def flowcard_new(request: HttpRequest, pk: int) -> HttpResponse:
             .select_related("photographer", "makeup_artist", "created_by")
             .prefetch_related("credits__user").first())
     shoot_done = stage.status == StageStatus.DONE
-    may_complete = request.user.has_perm("orders.record_stage")
+    may_complete = STAGE_STEPS["complete"].permits(request.user)  # the card completes the shoot
     form = None
     if card is None:
         initial = {"photographer": stage.assigned_to_id, "makeup_artist": stage.makeup_artist_id}
