@@ -34,7 +34,7 @@ from django.db.models import Case, Count, IntegerField, Q, QuerySet, Sum, Value,
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from orders.models import ZERO, Order, OrderStage, OrderStatus, StageKind, StageStatus
+from orders.models import ZERO, Order, OrderStage, StageKind, StageStatus
 from orders.selectors import orders_visible_to
 from orders.services import stage_complete
 from staff.models import Role, StaffMember, User
@@ -118,9 +118,7 @@ def flow_card_create(
     performance. The shoot must be done, unless `complete_shoot` records it done first (same
     transaction, same rules as stage_complete). One card per shoot: a second is refused."""
     order = Order.objects.select_for_update().get(pk=order.pk)
-    if order.status == OrderStatus.CANCELLED:
-        raise DomainError(_("订单 #%(pk)s 已取消，不能登记流程卡。") % {"pk": order.pk},
-                          code="order_cancelled")
+    order.ensure_active()
     try:
         stage = OrderStage.objects.get(order=order, kind=StageKind.SHOOT)
     except OrderStage.DoesNotExist:
@@ -179,9 +177,7 @@ def rework_request(*, order: Order, by: User, reason: str, items: str) -> Rework
     reason = _text(reason, field="reason", message=_("请填写返工原因。"))
     items = _text(items, field="items", message=_("请填写返工内容。"), limit=200)
     order = Order.objects.select_for_update().get(pk=order.pk)
-    if order.status == OrderStatus.CANCELLED:
-        raise DomainError(_("订单 #%(pk)s 已取消，不能申请返工。") % {"pk": order.pk},
-                          code="order_cancelled")
+    order.ensure_active()
     shot = OrderStage.objects.filter(order=order, kind=StageKind.SHOOT,
                                      status=StageStatus.DONE).exists()
     if not shot:

@@ -105,14 +105,8 @@ def _lock_item(item: ProductionItem) -> tuple[Order, ProductionItem]:
     "every product passed" decision sees the others' outcome."""
     order = Order.objects.select_for_update().select_related("customer", "store").get(
         pk=item.order_id)
-    _require_active(order)
+    order.ensure_active()
     return order, ProductionItem.objects.select_for_update().get(pk=item.pk)
-
-
-def _require_active(order: Order) -> None:
-    if order.status == OrderStatus.CANCELLED:
-        raise DomainError(_("订单 #%(pk)s 已取消，不能再办理。") % {"pk": order.pk},
-                          code="order_cancelled")
 
 
 @transaction.atomic
@@ -121,7 +115,7 @@ def production_item_add(*, order: Order, by, kind: str, quantity: int = 1,
     """Add one product (album, frames, files...) to chase for an order that is not cancelled."""
     PRODUCTION_STEPS.check("add", state=CREATE, user=by)
     order = Order.objects.select_for_update().get(pk=order.pk)
-    _require_active(order)
+    order.ensure_active()
     if kind not in ProductKind.values:
         raise ValidationError({"kind": _("请选择产品。")})
     if quantity is None or quantity < 1:

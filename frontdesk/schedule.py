@@ -251,9 +251,7 @@ def booking_create(
     store = _lock_store(stage.order.store_id)
     if stage.kind not in BOOKABLE_KINDS:
         raise DomainError(_("只有礼服挑选、拍摄和选片需要预约档期。"), code="not_bookable")
-    if stage.order.status != OrderStatus.ACTIVE:
-        raise DomainError(_("订单 #%(pk)s 不在进行中，不能预约。") % {"pk": stage.order_id},
-                          code="order_not_active")
+    stage.order.ensure_active()  # a completed order's stages are done: refused just below
     if stage.status == StageStatus.DONE:
         raise DomainError(_("「%(stage)s」已完成，不能再预约。") % {
             "stage": stage.get_kind_display()}, code="stage_done")

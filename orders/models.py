@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from customers.models import Customer
@@ -183,6 +184,14 @@ class Order(TimeStampedModel):
         if self.paid_total < self.total_due:
             return str(_("已付定金"))
         return str(_("已付清"))
+
+    def ensure_active(self) -> None:
+        """Refuse anything more on a cancelled order: its stages, bookings, payments, flow card,
+        products and reworks. A completed order still takes its balance and its products.
+        Raises TransitionNotAllowed (the page shows it, the API answers 409 order_cancelled)."""
+        if self.status == OrderStatus.CANCELLED:
+            raise TransitionNotAllowed(
+                gettext("订单 #%(pk)s 已取消，不能再办理。") % {"pk": self.pk}, code="order_cancelled")
 
 
 class Payment(models.Model):

@@ -44,12 +44,6 @@ def _lock_order(order: Order) -> Order:
     return Order.objects.select_for_update().get(pk=order.pk)
 
 
-def _require_active(order: Order) -> None:
-    if order.status == OrderStatus.CANCELLED:
-        raise DomainError(_("订单 #%(pk)s 已取消，不能再办理。") % {"pk": order.pk},
-                          code="order_cancelled")
-
-
 @transaction.atomic
 def order_create(
     *, customer: Customer, package: Package, by, amount: Decimal | None = None,
@@ -99,7 +93,7 @@ def payment_record(
             if earlier.order_id != order.pk:
                 raise ValidationError({"request_key": _("该请求编号已用于另一订单。")})
             return earlier
-    _require_active(order)
+    order.ensure_active()
     if kind not in PaymentKind.values:
         raise ValidationError({"kind": _("未知的款项类型：%(kind)s") % {"kind": kind}})
     amount = money_parse(amount, field="amount")
@@ -138,7 +132,7 @@ def stage_schedule(
     STAGE_STEPS.check_permission("schedule", user=by)
     now = now or timezone.now()
     order = _lock_order(order)
-    _require_active(order)
+    order.ensure_active()
     stage = _stage_of(order, kind)
     if at is None or at < now:
         raise ValidationError({"scheduled_at": _("预约时间不能早于现在。")})
@@ -172,7 +166,7 @@ def stage_complete(
     STAGE_STEPS.check_permission("complete", user=by)
     at = at or timezone.now()
     order = _lock_order(order)
-    _require_active(order)
+    order.ensure_active()
     stage = _stage_of(order, kind)
     before = stage.status
     stage.complete(at=at, by=by)  # refuses a stage already done
