@@ -21,7 +21,7 @@ from staff.filters import StoreFilter
 from staff.scoping import scope_for, store_for
 from studio.api import validated_body
 from studio.filters import IdFilter
-from studio.permissions import HasRequiredPerm, ReadOrWritePerm
+from studio.permissions import ReadOrWritePerm
 
 from .models import CallbackCampaign, CallbackPurpose, CallbackRecord, CallbackScript, CallbackTask
 from .selectors import (
@@ -66,7 +66,6 @@ class CallbackListParamsSerializer(serializers.Serializer):
 class CallbackListApi(generics.ListAPIView):
     """The callback list (今日回访), with the page's tabs as `view`."""
 
-    permission_classes = [HasRequiredPerm]
     required_perm = "callbacks.view_callbacktask"
     serializer_class = CallbackTaskSerializer
     filterset_class = CallbackFilter
@@ -82,7 +81,6 @@ class CallbackListApi(generics.ListAPIView):
 class CallbackDetailApi(generics.RetrieveAPIView):
     """One callback task with its calls, newest first."""
 
-    permission_classes = [HasRequiredPerm]
     required_perm = "callbacks.view_callbacktask"
     serializer_class = CallbackTaskDetailSerializer
 
@@ -98,7 +96,6 @@ TASK_IN_PATH = OpenApiParameter("task_id", OpenApiTypes.INT, OpenApiParameter.PA
 
 
 class CallbackRecordCreateApi(APIView):
-    permission_classes = [HasRequiredPerm]
     step = CALLBACK_STEPS["record"]
     required_perm = step.permission
 
@@ -132,7 +129,6 @@ class ScriptFilter(filters.FilterSet):
                        summary="保存回访话术（新增一个版本）"),
 )
 class CallbackScriptListApi(ReadOrWritePerm, generics.ListAPIView):
-    permission_classes = [HasRequiredPerm]
     read_perm = "callbacks.view_callbackscript"
     write_perm = "callbacks.add_callbackscript"
     serializer_class = CallbackScriptSerializer
@@ -172,7 +168,6 @@ class CampaignFilter(filters.FilterSet):
                        summary="创建回访活动：按条件选客户，生成回访任务并分给客服"),
 )
 class CallbackCampaignListApi(ReadOrWritePerm, generics.ListAPIView):
-    permission_classes = [HasRequiredPerm]
     read_perm = "callbacks.view_callbackcampaign"
     write_perm = "callbacks.add_callbackcampaign"
     serializer_class = CallbackCampaignSerializer

@@ -37,7 +37,7 @@ from studio.audit import audit_record
 from studio.filters import IdFilter
 from studio.models import AuditAction
 from studio.periods import PeriodForm
-from studio.permissions import HasRequiredPerm, ReadOrWritePerm
+from studio.permissions import ReadOrWritePerm
 
 from .models import Complaint, ComplaintCategory, ComplaintStatus, ImprovementMeasure
 from .selectors import complaint_page, complaints_list_for_archive, complaints_visible_to
@@ -129,7 +129,6 @@ def _detail(request: Request, complaint: Complaint, *, name: str = "", mobile: s
                        summary="登记投诉（《顾客投诉登记表》）：在您范围内的客户，或按姓名和手机号"),
 )
 class ComplaintListApi(ReadOrWritePerm, generics.ListAPIView):
-    permission_classes = [HasRequiredPerm]
     read_perm = "complaints.view_complaint"
     write_perm = COMPLAINT_STEPS["register"].permission
     serializer_class = ComplaintSerializer
@@ -154,7 +153,6 @@ class ComplaintListApi(ReadOrWritePerm, generics.ListAPIView):
 class ComplaintDetailApi(generics.RetrieveAPIView):
     """One complaint with its history, solutions and penalties."""
 
-    permission_classes = [HasRequiredPerm]
     required_perm = "complaints.view_complaint"
     serializer_class = ComplaintDetailSerializer
 
@@ -183,7 +181,6 @@ def _visible_complaint(request: Request, complaint_id: int) -> Complaint:
 
 
 class ComplaintJudgeApi(APIView):
-    permission_classes = [HasRequiredPerm]
     step = COMPLAINT_STEPS["judge"]
     required_perm = step.permission
 
@@ -201,7 +198,6 @@ class ComplaintJudgeApi(APIView):
 
 
 class ComplaintInvestigateApi(APIView):
-    permission_classes = [HasRequiredPerm]
     step = COMPLAINT_STEPS["investigate"]
     required_perm = step.permission
 
@@ -217,7 +213,6 @@ class ComplaintInvestigateApi(APIView):
 
 
 class ComplaintSolutionCreateApi(APIView):
-    permission_classes = [HasRequiredPerm]
     step = COMPLAINT_STEPS["propose"]
     required_perm = step.permission
 
@@ -235,7 +230,6 @@ class ComplaintSolutionCreateApi(APIView):
 
 
 class ComplaintApproveApi(APIView):
-    permission_classes = [HasRequiredPerm]
     step = COMPLAINT_STEPS["approve"]
     required_perm = step.permission  # the supervisor only (L64)
 
@@ -250,7 +244,6 @@ class ComplaintApproveApi(APIView):
 
 
 class ComplaintImplementApi(APIView):
-    permission_classes = [HasRequiredPerm]
     step = COMPLAINT_STEPS["implement"]
     required_perm = step.permission
 
@@ -268,7 +261,6 @@ class ComplaintImplementApi(APIView):
 
 
 class ComplaintRefuseApi(APIView):
-    permission_classes = [HasRequiredPerm]
     step = COMPLAINT_STEPS["refuse"]
     required_perm = step.permission
 
@@ -314,7 +306,6 @@ def _jsonable(value: Any) -> Any:
                summary="《顾客投诉分类统计表》：按类别、月份、责任部门、渠道、严重程度，各步骤用时，"
                        "重复投诉、补偿成本、处罚与改进对策")
 class ComplaintStatisticsApi(APIView):
-    permission_classes = [HasRequiredPerm]
     required_perm = "complaints.view_complaint_statistics"
 
     def get(self, request: Request) -> Response:

@@ -8,7 +8,6 @@ from rest_framework.request import Request
 
 from studio.audit import audit_record
 from studio.models import AuditAction
-from studio.permissions import HasRequiredPerm
 
 from .filters import CustomerFilter
 from .models import Customer
@@ -22,7 +21,6 @@ def _customers(request: Request) -> QuerySet[Customer]:
 
 
 class CustomerListApi(generics.ListAPIView):
-    permission_classes = [HasRequiredPerm]
     required_perm = "customers.view_customer"
     serializer_class = CustomerSerializer
     filterset_class = CustomerFilter
@@ -32,7 +30,6 @@ class CustomerListApi(generics.ListAPIView):
 
 
 class CustomerDetailApi(generics.RetrieveAPIView):
-    permission_classes = [HasRequiredPerm]
     required_perm = "customers.view_customer"
     serializer_class = CustomerSerializer
 

@@ -31,7 +31,7 @@ from staff.scoping import scope_for, store_for
 from studio.api import validated_body
 from studio.filters import IdFilter
 from studio.models import SmsMessage, SmsStatus
-from studio.permissions import HasRequiredPerm, ReadOrWritePerm
+from studio.permissions import ReadOrWritePerm
 from studio.workflow import Step
 
 from .flowcards import (
@@ -167,7 +167,6 @@ def _booking_response(request: Request, booking: Booking, code: int = status.HTT
                        summary="预约档期：人员、门店容量、礼服、外景点冲突时拒绝（400，写明冲突）"),
 )
 class BookingListApi(ReadOrWritePerm, generics.ListAPIView):
-    permission_classes = [HasRequiredPerm]
     read_perm = "frontdesk.view_booking"
     write_perm = "frontdesk.add_booking"
     serializer_class = BookingSerializer
@@ -189,7 +188,6 @@ class BookingListApi(ReadOrWritePerm, generics.ListAPIView):
 
 @extend_schema_view(get=extend_schema(summary="一个档期：人员、礼服（含于套系/加选）、变更记录"))
 class BookingDetailApi(generics.RetrieveAPIView):
-    permission_classes = [HasRequiredPerm]
     required_perm = "frontdesk.view_booking"
     serializer_class = BookingDetailSerializer
 
@@ -209,7 +207,6 @@ def _visible_booking(request: Request, booking_id: int) -> Booking:
 
 
 class BookingMoveApi(APIView):
-    permission_classes = [HasRequiredPerm]
     required_perm = "frontdesk.change_booking"
 
     @extend_schema(parameters=[BOOKING_IN_PATH], request=BookingMoveInputSerializer,
@@ -233,7 +230,6 @@ class BookingMoveApi(APIView):
 
 
 class BookingCancelApi(APIView):
-    permission_classes = [HasRequiredPerm]
     required_perm = "frontdesk.change_booking"
 
     @extend_schema(parameters=[BOOKING_IN_PATH], request=BookingCancelInputSerializer,
@@ -260,7 +256,6 @@ class SmsMessageFilter(filters.FilterSet):
 
 @extend_schema_view(get=extend_schema(summary="短信发件箱：每条短信及其发送状态（手机号打码）"))
 class SmsMessageListApi(generics.ListAPIView):
-    permission_classes = [HasRequiredPerm]
     required_perm = "studio.view_smsmessage"
     serializer_class = SmsMessageSerializer
     filterset_class = SmsMessageFilter
@@ -306,7 +301,6 @@ def _flow_cards(request: Request) -> QuerySet[FlowCard]:
                        summary="登记流程卡：按门店比例计摄影师、化妆师业绩；每次拍摄一张"),
 )
 class FlowCardListApi(ReadOrWritePerm, generics.ListAPIView):
-    permission_classes = [HasRequiredPerm]
     read_perm = "frontdesk.view_flowcard"
     write_perm = "frontdesk.add_flowcard"
     serializer_class = FlowCardSerializer
@@ -348,7 +342,6 @@ class ReworkFilter(filters.FilterSet):
                        summary="申请返工（拍摄完成后）：写明原因和返工内容，等待店长审批"),
 )
 class ReworkListApi(ReadOrWritePerm, generics.ListAPIView):
-    permission_classes = [HasRequiredPerm]
     read_perm = "frontdesk.view_rework"
     step = REWORK_STEPS["request"]
     write_perm = step.permission
@@ -379,7 +372,6 @@ def _rework_response(request: Request, rework: Rework, code: int = status.HTTP_2
 
 
 class ReworkDecideApi(APIView):
-    permission_classes = [HasRequiredPerm]
     step = REWORK_STEPS["decide"]
     required_perm = step.permission  # the store manager (and the GM) only: 403 otherwise
 
@@ -394,7 +386,6 @@ class ReworkDecideApi(APIView):
 
 
 class ReworkDoneApi(APIView):
-    permission_classes = [HasRequiredPerm]
     step = REWORK_STEPS["done"]
     required_perm = step.permission
 
@@ -440,7 +431,6 @@ def _item_response(request: Request, item: ProductionItem,
                        summary="添加要催的产品（相册、相框、电子档…）"),
 )
 class ProductionItemListApi(ReadOrWritePerm, generics.ListAPIView):
-    permission_classes = [HasRequiredPerm]
     read_perm = "frontdesk.view_productionitem"
     step = PRODUCTION_STEPS["add"]
     write_perm = step.permission
@@ -464,7 +454,6 @@ class _ProductionStepApi(APIView):
     """One step of a product (`step`, from the step map: its permission and its input); a step
     its status does not allow answers 409."""
 
-    permission_classes = [HasRequiredPerm]
     step: Step
 
     @property
@@ -541,7 +530,6 @@ class WalkOutListParamsSerializer(serializers.Serializer):
                        summary="登记走单：同门店同手机号沿用客户档案；自动安排一周内的跟进电话"),
 )
 class WalkOutListApi(ReadOrWritePerm, generics.ListAPIView):
-    permission_classes = [HasRequiredPerm]
     read_perm = "frontdesk.view_walkout"
     write_perm = "frontdesk.add_walkout"
     serializer_class = WalkOutSerializer
@@ -580,7 +568,6 @@ def _walkout_response(request: Request, walkout: WalkOut, code: int = status.HTT
 
 
 class WalkOutConvertApi(APIView):
-    permission_classes = [HasRequiredPerm]
     required_perm = "frontdesk.change_walkout"
 
     @extend_schema(parameters=[WALKOUT_IN_PATH], request=WalkOutConvertInputSerializer,
@@ -594,7 +581,6 @@ class WalkOutConvertApi(APIView):
 
 
 class WalkOutGiveUpApi(APIView):
-    permission_classes = [HasRequiredPerm]
     required_perm = "frontdesk.change_walkout"
 
     @extend_schema(parameters=[WALKOUT_IN_PATH], request=WalkOutGiveUpInputSerializer,

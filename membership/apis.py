@@ -29,7 +29,7 @@ from studio.api import validated_body
 from studio.audit import audit_record
 from studio.filters import IdFilter
 from studio.models import AuditAction
-from studio.permissions import HasRequiredPerm, ReadOrWritePerm
+from studio.permissions import ReadOrWritePerm
 
 from .models import CardEvent, CardStatus, MemberAccount, MemberCard, PointsEntry, Segment
 from .selectors import cards_visible_to, ledger_for_member, members_visible_to, segment_customers
@@ -86,7 +86,6 @@ def _members(request: Request) -> QuerySet[MemberAccount]:
 
 @extend_schema_view(get=extend_schema(summary="会员列表：按姓名/手机号、等级、卡状态、卡号查询"))
 class MemberListApi(generics.ListAPIView):
-    permission_classes = [HasRequiredPerm]
     required_perm = "membership.view_memberaccount"
     serializer_class = MemberSerializer
     filterset_class = MemberFilter
@@ -97,7 +96,6 @@ class MemberListApi(generics.ListAPIView):
 
 @extend_schema_view(get=extend_schema(summary="会员档案：等级、积分余额、累计消费、会员卡及其记录"))
 class MemberDetailApi(generics.RetrieveAPIView):
-    permission_classes = [HasRequiredPerm]
     required_perm = "membership.view_memberaccount"
     serializer_class = MemberDetailSerializer
 
@@ -125,7 +123,6 @@ def _visible_member(request: Request, member_id: int) -> MemberAccount:
 
 @extend_schema(parameters=[MEMBER_IN_PATH], summary="积分流水（新的在前）")
 class MemberLedgerApi(generics.ListAPIView):
-    permission_classes = [HasRequiredPerm]
     required_perm = "membership.view_pointsentry"
     serializer_class = PointsEntrySerializer
     queryset = PointsEntry.objects.none()  # for the schema only: the real one needs the member
@@ -144,7 +141,6 @@ def _posted(request: Request, entry: PointsEntry) -> Response:
 
 
 class MemberRedeemApi(APIView):
-    permission_classes = [HasRequiredPerm]
     step = MEMBER_STEPS["redeem"]
     required_perm = step.permission
 
@@ -160,7 +156,6 @@ class MemberRedeemApi(APIView):
 
 
 class MemberAdjustApi(APIView):
-    permission_classes = [HasRequiredPerm]
     step = MEMBER_STEPS["adjust"]
     required_perm = step.permission
 
@@ -211,7 +206,6 @@ def _card_detail(request: Request, card: MemberCard) -> dict:
                        summary="发放会员卡：客户成为会员（首张卡为最低等级）"),
 )
 class MemberCardListApi(ReadOrWritePerm, generics.ListAPIView):
-    permission_classes = [HasRequiredPerm]
     read_perm = "membership.view_membercard"
     write_perm = MEMBER_STEPS["issue"].permission
     serializer_class = MemberCardSerializer
@@ -229,7 +223,6 @@ class MemberCardListApi(ReadOrWritePerm, generics.ListAPIView):
 
 @extend_schema_view(get=extend_schema(summary="一张会员卡及其记录"))
 class MemberCardDetailApi(generics.RetrieveAPIView):
-    permission_classes = [HasRequiredPerm]
     required_perm = "membership.view_membercard"
     serializer_class = MemberCardDetailSerializer
 
@@ -246,7 +239,6 @@ def _visible_card(request: Request, card_id: int) -> MemberCard:
 
 
 class MemberCardReportLostApi(APIView):
-    permission_classes = [HasRequiredPerm]
     step = MEMBER_STEPS["lost"]
     required_perm = step.permission
 
@@ -268,7 +260,6 @@ class MemberCardReportLostApi(APIView):
 
 
 class MemberCardRevokeApi(APIView):
-    permission_classes = [HasRequiredPerm]
     step = MEMBER_STEPS["revoke"]
     required_perm = step.permission
 
@@ -306,7 +297,6 @@ def _segments(request: Request) -> QuerySet[Segment]:
                        summary="保存客户分组（按条件分类老客户）：新名称创建（201），同名更新（200）"),
 )
 class SegmentListApi(ReadOrWritePerm, generics.ListAPIView):
-    permission_classes = [HasRequiredPerm]
     read_perm = "membership.view_segment"
     write_perm = "membership.add_segment"
     serializer_class = SegmentSerializer
@@ -334,7 +324,6 @@ SEGMENT_IN_PATH = OpenApiParameter("segment_id", OpenApiTypes.INT, OpenApiParame
 @extend_schema(parameters=[SEGMENT_IN_PATH],
                summary="分组内的客户（按分组条件，当下计算；无完整手机号权限时手机号打码）")
 class SegmentCustomerListApi(generics.ListAPIView):
-    permission_classes = [HasRequiredPerm]
     required_perm = "membership.view_segment"
     serializer_class = SegmentCustomerSerializer
     queryset = Customer.objects.none()  # for the schema only: the real one needs the segment

@@ -15,6 +15,8 @@ class MeSerializer(serializers.Serializer):
 
 
 class MeApi(APIView):
+    required_perm = None  # every active staff member may ask who they are
+
     @extend_schema(responses=MeSerializer, summary="当前登录员工")
     def get(self, request):
         user = request.user

@@ -14,10 +14,14 @@ class IsActiveStaff(permissions.BasePermission):
 
 
 class HasRequiredPerm(IsActiveStaff):
-    """Active staff who also hold the view's `required_perm` (403 otherwise)."""
+    """The API's default permission: active staff who also hold the view's `required_perm`
+    (403 otherwise). Every view says what it needs: `required_perm = None` opens it to all
+    active staff, and a view that says nothing is refused (fail closed)."""
 
     def has_permission(self, request, view) -> bool:
-        return super().has_permission(request, view) and request.user.has_perm(view.required_perm)
+        if not super().has_permission(request, view) or not hasattr(view, "required_perm"):
+            return False
+        return view.required_perm is None or request.user.has_perm(view.required_perm)
 
 
 class ReadOrWritePerm:

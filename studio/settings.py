@@ -165,7 +165,7 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["studio.permissions.IsActiveStaff"],
+    "DEFAULT_PERMISSION_CLASSES": ["studio.permissions.HasRequiredPerm"],
     "DEFAULT_PAGINATION_CLASS": "studio.api.Pagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
