@@ -39,9 +39,19 @@ def customer_list(request: HttpRequest) -> HttpResponse:
 @require_POST
 @permission_required("customers.change_customer", raise_exception=True)
 def customer_note(request: HttpRequest, pk: int) -> HttpResponse:
+    """A note on the customer's file. htmx (the customer page with JavaScript) gets the notes
+    card back in place: the note added, or the form with why not (400); a plain POST the message
+    and the customer page."""
     customer = get_object_or_404(customers_visible_to(request.user), pk=pk)
     form = NoteForm(request.POST)
-    if form.is_valid() and form.save(customer=customer, by=request.user):
+    saved = form.is_valid() and bool(form.save(customer=customer, by=request.user))
+    if request.htmx:
+        return render(request, "customers/customer_notes.html", {
+            "customer": customer, "notes": customer.notes_log.select_related("by")[:50],
+            "note_form": NoteForm() if saved else form, "may_note": True,
+            "done": _("备注已保存。") if saved else "",
+        }, status=200 if saved else 400)
+    if saved:
         messages.success(request, _("备注已保存。"))
     else:
         messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))

@@ -303,13 +303,15 @@ def _rework_of(request: HttpRequest, pk: int) -> Rework:
         pk=pk)
 
 
-def _render_rework(request: HttpRequest, rework: Rework, *, decide_form=None,
+def _render_rework(request: HttpRequest, rework: Rework, *, decide_form=None, done: str = "",
                    status: int = 200) -> HttpResponse:
-    # The steps the step map offers this user now, and only those.
+    # The steps the step map offers this user now, and only those. htmx gets the record's part
+    # of the page (the decision answered in place), anyone else the page.
     offered = {step.action: step
                for step in REWORK_STEPS.available(state=rework.status, user=request.user)}
-    return render(request, "frontdesk/flow_rework.html", {
-        "rework": rework, "active": "reworks",
+    template = "frontdesk/flow_rework.html" + ("#rework" if request.htmx else "")
+    return render(request, template, {
+        "rework": rework, "active": "reworks", "done": done,
         "decide_form": (decide_form or offered["decide"].form_class()) if "decide" in offered
         else None,
         "may_done": "done" in offered,
@@ -332,13 +334,16 @@ def rework_decide_view(request: HttpRequest, pk: int) -> HttpResponse:
     if not step.permits(request.user):
         raise PermissionDenied
     form = step.form_class(request.POST)
-    if form.is_valid():
-        decided = form.save(rework=rework, by=request.user)
-        if decided is not None:
-            messages.success(request, _("已批准返工。") if decided.status == ReworkStatus.APPROVED
-                             else _("已不批准返工。"))
-            return redirect("frontdesk:rework", pk=rework.pk)
-    return _render_rework(request, rework, decide_form=form)
+    valid = form.is_valid()
+    decided = form.save(rework=rework, by=request.user) if valid else None
+    if decided is None:  # the form again with why (htmx: 400 its own checks, 409 the service)
+        return _render_rework(request, rework, decide_form=form,
+                              status=(409 if valid else 400) if request.htmx else 200)
+    done = _("已批准返工。") if decided.status == ReworkStatus.APPROVED else _("已不批准返工。")
+    if request.htmx:  # the record as it now stands, in place
+        return _render_rework(request, _rework_of(request, pk), done=done)
+    messages.success(request, done)
+    return redirect("frontdesk:rework", pk=rework.pk)
 
 
 @login_required

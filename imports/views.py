@@ -25,6 +25,7 @@ from django.views.decorators.http import require_GET, require_POST
 from staff.scoping import StoreField, scope_for, store_for
 from studio.audit import client_ip
 from studio.exports import XlsxColumn, xlsx_response
+from studio.htmx import render_page_or_partial
 from studio.models import ImportJob, ImportStatus
 
 from .services import (
@@ -96,11 +97,13 @@ def import_upload(request: HttpRequest) -> HttpResponse:
     })
 
 
+@never_cache  # the job as it stands, asked for again every second while the worker has it
 @login_required
 @permission_required("customers.add_customer", raise_exception=True)
 def import_job(request: HttpRequest, pk: int) -> HttpResponse:
-    """The job: its progress while the worker has it (the page refreshes itself), then the
-    preview with each row's errors and the confirm button, then the result; or why it failed."""
+    """The job: its progress while the worker has it (the page asks for the job again every
+    second: htmx, answered with the page's job part alone), then the preview with each row's
+    errors and the confirm button, then the result; or why it failed."""
     job = _own_job(request, pk)
     context: dict[str, Any] = {"job": job, "summary": job.summary}
     state = import_job_state(job) if job.status in (ImportStatus.READY, ImportStatus.DONE) else None
@@ -115,7 +118,7 @@ def import_job(request: HttpRequest, pk: int) -> HttpResponse:
             "more_valid": max(job.summary.get("valid", 0) - len(state["valid"]), 0),
             "more_rejected": max(len(rejected) - PREVIEW_ROWS, 0),
         })
-    return render(request, "imports/import_job.html", context)
+    return render_page_or_partial(request, "imports/import_job.html", "job", context)
 
 
 def _display(row: dict[str, Any]) -> dict[str, Any]:
@@ -131,7 +134,7 @@ def _display(row: dict[str, Any]) -> dict[str, Any]:
 @require_GET
 @permission_required("customers.add_customer", raise_exception=True)
 def import_job_status(request: HttpRequest, pk: int) -> JsonResponse:
-    """What the waiting page polls: it reloads itself when the status changes."""
+    """The job's status as JSON, for a script (the page itself polls import_job with htmx)."""
     job = _own_job(request, pk)
     return JsonResponse({"status": job.status, "status_label": job.get_status_display(),
                          "running": job.is_running, "error": job.error})

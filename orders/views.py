@@ -11,6 +11,7 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -130,18 +131,46 @@ def _order_card_forms(order, *, payment_key: str, refused: tuple[str, Any] | Non
 
 
 def _order_action(request: HttpRequest, pk: int, step: Step, done: str):
-    """A step of the order's workflow by its form: the step's permission (403), its form."""
+    """A step of the order's workflow by its form: the step's permission (403), its form.
+    htmx (the customer page with JavaScript) gets the order's card back in place; a plain POST
+    the message and the customer page, at the order."""
     order = get_object_or_404(orders_visible_to(request.user), pk=pk)
     if not step.permits(request.user):
         raise PermissionDenied
     form = step.form_class(request.POST)
-    if form.is_valid() and form.save(order=order, by=request.user):
+    valid = form.is_valid()
+    saved = valid and bool(form.save(order=order, by=request.user))
+    if request.htmx:  # 400: the form's own checks refused it; 409: the service did
+        return _order_card(request, order, step, done=done if saved else "",
+                           refused=None if saved else form,
+                           status=200 if saved else 409 if valid else 400)
+    if saved:
         messages.success(request, done)
     else:  # the refusal, in words, on the customer page
         for field, errors in form.errors.items():
             label = form.fields[field].label if field in form.fields else ""
             messages.error(request, f"{label}{':' if label else ''}{' '.join(errors)}")
     return redirect(reverse("orders:customer", args=[order.customer_id]) + f"#order-{order.pk}")
+
+
+def _order_card(request: HttpRequest, order, step: Step, *, done: str, refused,
+                status: int) -> HttpResponse:
+    """The order's card of the customer page (its partial), read again as the page reads it: the
+    step done with a line saying so, or the refused form with what was typed and its errors.
+    A payment done also sends the membership card (out of band): the points it earned."""
+    customer = order.customer
+    card = customer_page_orders(customer).get(pk=order.pk)
+    name = next(key for key, card_step in ORDER_CARD_FORMS.items() if card_step is step)
+    _order_card_forms(card, payment_key=uuid.uuid4().hex,
+                      refused=(name, refused) if refused is not None else None)
+    context = {"customer": customer, "order": card, "done": done, "now": timezone.now(),
+               "may_record": STAGE_STEPS["complete"].permits(request.user),
+               "may_pay": ORDER_PAYMENT.permits(request.user)}
+    html = render_to_string("orders/customer_detail.html#order_card", context, request)
+    if step is ORDER_PAYMENT and done:
+        html += render_to_string("orders/customer_detail.html#membership_summary",
+                                 {**context, "oob": True}, request)
+    return HttpResponse(html, status=status)
 
 
 @login_required
@@ -198,16 +227,27 @@ def followup_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def followup_done(request: HttpRequest, pk: int) -> HttpResponse:
-    followup = get_object_or_404(
-        LateFollowUp.objects.filter(stage__in=orders_visible_to(request.user).values("stages")),
-        pk=pk)
+    """Record how a late follow-up went. htmx (the list with JavaScript) gets the row back in
+    place: done, or the reason it was refused (400: no note; 409: no longer open); a plain POST
+    the message and the list."""
+    followups = LateFollowUp.objects.filter(
+        stage__in=orders_visible_to(request.user).values("stages"))
+    followup = get_object_or_404(followups, pk=pk)
+    error, status = "", 200
     try:
         followup_resolve(followup=followup, by=request.user, note=request.POST.get("note", ""))
-        messages.success(request, _("跟进结果已记录。"))
     except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
+        error, status = " ".join(exc.messages), 400
     except DomainError as exc:
-        messages.error(request, exc.message)
+        error, status = exc.message, 409
+    if request.htmx:
+        row = followups.select_related("stage__order__customer", "assigned_to", "resolved_by")
+        return render(request, "orders/followup_list.html#followup_row",
+                      {"f": row.get(pk=pk), "error": error}, status=status)
+    if error:
+        messages.error(request, error)
+    else:
+        messages.success(request, _("跟进结果已记录。"))
     return redirect("orders:followups")
 
 

@@ -9,6 +9,7 @@ from django.views.decorators.http import require_GET
 
 from .exports import XLSX_CONTENT_TYPE
 from .health import broker_state, database_state
+from .htmx import render_page_or_partial
 from .models import ExportJob, ExportStatus
 from .pagination import paginate
 
@@ -40,10 +41,13 @@ def export_jobs(request: HttpRequest) -> HttpResponse:
         "keep_days": settings.EXPORT_KEEP_DAYS})
 
 
+@never_cache  # its progress, asked for again every second
 @login_required
 def export_job(request: HttpRequest, pk: int) -> HttpResponse:
-    """A large export's progress bar; the download link appears when the file is written."""
-    return render(request, "studio/export_job.html", {"job": _own_job(request, pk)})
+    """A large export's progress bar; the download link appears when the file is written. The
+    page's card polls this URL with htmx while the worker has the job: it gets the card alone."""
+    return render_page_or_partial(request, "studio/export_job.html", "job",
+                                  {"job": _own_job(request, pk)})
 
 
 @never_cache

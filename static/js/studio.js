@@ -2,6 +2,9 @@
 // handler: the Content-Security-Policy runs scripts from our own files only.
 //   <select data-autosubmit>        submits its form when the choice changes
 //   <button data-confirm="text">    asks first; the click is cancelled unless confirmed
+// and what htmx could not do at all (no permission, a server error, the network down): the words
+// of <body data-htmx-error> at the top of the page. A refused action (400, 409) comes back as its
+// form with the errors and is swapped in like any answer (htmx-config in base.html).
 (function () {
   "use strict";
 
@@ -11,6 +14,20 @@
       field.form.submit();
     }
   });
+
+  function htmxFailed() {
+    var main = document.querySelector("main");
+    var text = document.body.getAttribute("data-htmx-error");
+    if (!main || !text || main.querySelector("[data-testid=htmx-error]")) { return; }
+    var alert = document.createElement("div");
+    alert.className = "alert alert-danger";
+    alert.setAttribute("role", "alert");
+    alert.setAttribute("data-testid", "htmx-error");
+    alert.textContent = text;
+    main.insertBefore(alert, main.firstChild);
+  }
+  document.addEventListener("htmx:responseError", htmxFailed);
+  document.addEventListener("htmx:sendError", htmxFailed);
 
   document.addEventListener("click", function (event) {
     var trigger = event.target.closest ? event.target.closest("[data-confirm]") : null;

@@ -223,7 +223,9 @@ def test_flow_card_after_the_shoot_credits_photographer_and_makeup_artist_in_the
     assert not ScheduleSettings.objects.filter(store__code="S01").exists()  # the 60/40 default
     order = _order_at("顾清禾", "16600000201", StageKind.SHOOT, discount=Decimal("200"))
     photographer, makeup = _store_staff(Role.PHOTOGRAPHER), _store_staff(Role.MAKEUP_ARTIST)
-    starts = timezone.now() - timedelta(hours=3)
+    # Shot yesterday 10:00-14:00: in the past and inside one day whatever the hour (three hours
+    # before now, the slot crossed midnight every evening from 21:00 and was refused).
+    starts = _local(timezone.localdate() - timedelta(days=1), 10)
     shoot = order.stages.get(kind=StageKind.SHOOT)
     booking_create(stage=shoot, starts_at=starts, by=_front(), photographer=photographer,
                    makeup_artist=makeup, now=starts - timedelta(days=2))
@@ -330,10 +332,13 @@ def test_front_desk_asks_for_a_rework_and_only_the_store_manager_approves_it(
         row.get_by_role("link", name="重拍外景一组").click()
     decide = page.get_by_test_id("decide-form")
     decide.get_by_label("审批意见").fill("同意重拍，费用由门店承担")
-    with page.expect_navigation():
-        decide.get_by_role("button", name="批准返工").click()
+    page.evaluate("window.__samePage = true")  # gone if the page were loaded again
+    with page.expect_response(lambda r: r.url.endswith(f"/desk/reworks/{rework.pk}/decide/")):
+        decide.get_by_role("button", name="批准返工").click()  # htmx: the record, in place
 
-    assert "已批准返工。" in page.locator(MESSAGES).inner_text()
+    page.get_by_test_id("rework-done").wait_for()
+    assert page.get_by_test_id("rework-done").inner_text() == "已批准返工。"
+    assert page.evaluate("window.__samePage === true")
     assert page.get_by_test_id("rework-status").inner_text() == "返工中"
     decision = page.get_by_test_id("rework-decision").inner_text()
     assert manager.display_name in decision and "批准" in decision

@@ -7,8 +7,9 @@ customers are in the front desk's store; the sheet of rejected rows downloads wi
 In tests Celery runs eagerly, so the worker's steps would be done before the job's page loads.
 Here each step the server hands to the worker is held instead, and the test releases it (through
 the real enqueue, the task then running eagerly in the test's thread) once the browser has shown
-the waiting page and polled the job's status at least once: the page's static/js/import-job.js
-is what brings the preview and the result on screen.
+the waiting page and polled the job at least once: the page's part that asks for itself every
+second (htmx, hx-trigger="every 1s") is what brings the preview and the result on screen, with
+no reload of the page.
 """
 import re
 from collections.abc import Iterator
@@ -99,13 +100,15 @@ def held_steps(monkeypatch) -> Iterator[HeldSteps]:
 
 
 def _status_polls(page, live_server) -> list[dict]:
-    """Record every answer of the job's status URL (what import-job.js polls)."""
+    """Record the job's status in every answer to the page's htmx polls of the job's URL."""
     seen: list[dict] = []
-    pattern = re.compile(rf"^{re.escape(live_server.url)}/customers/import/\d+/status$")
+    pattern = re.compile(rf"^{re.escape(live_server.url)}/customers/import/\d+/$")
 
     def on_response(response) -> None:
-        if pattern.match(response.url) and response.ok:
-            seen.append(response.json())
+        if (pattern.match(response.url) and response.ok
+                and response.request.headers.get("hx-request") == "true"):
+            status = re.search(r'data-testid="import-job" data-status="(\w+)"', response.text())
+            seen.append({"status": status[1] if status else None})
 
     page.on("response", on_response)
     return seen
@@ -187,6 +190,7 @@ def test_front_desk_imports_customers_from_excel_and_downloads_the_rejected_rows
     expect(page.get_by_role("progressbar", name="导入进度")).to_be_visible()
     expect(page.get_by_text("正在后台读取并检查文件，完成后本页自动显示预览。")).to_be_visible()
     expect(page.get_by_role("heading", name=f"导入客户 · {store.name}")).to_be_visible()
+    page.evaluate("window.__samePage = true")  # gone if the page reloads
     _wait_for_poll(page, polls, "queued")
 
     # --- the worker previews it; the page shows the preview by itself ---
@@ -196,6 +200,7 @@ def test_front_desk_imports_customers_from_excel_and_downloads_the_rejected_rows
     expect(page.get_by_role("heading", name=f"导入客户 · 预览 · {store.name}")).to_be_visible(
         timeout=POLL_WAIT_MS)
     assert page.url == f"{live_server.url}/customers/import/{job.pk}/"
+    assert page.evaluate("window.__samePage === true")  # swapped in place, not reloaded
     expect(page).to_have_title(re.compile("导入客户 · 预览"))
     expect(page.get_by_test_id("import-summary")).to_have_text(
         "可导入 3 行（其中 1 行同时建订单），不能导入 3 行。")

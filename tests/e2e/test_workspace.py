@@ -131,10 +131,12 @@ def test_specialist_filters_shoots_by_location_and_records_the_shoot_done(login,
 
     form = page.locator(f"#order-{order.pk} [data-testid=complete-form]")
     assert form.locator("select[name=kind]").input_value() == StageKind.SHOOT  # the current stage
-    with page.expect_navigation():
-        form.get_by_role("button", name="登记完成").click()
+    with page.expect_response(lambda r: r.url.endswith(f"/orders/{order.pk}/stages/complete/")):
+        form.get_by_role("button", name="登记完成").click()  # htmx: the order's card, in place
 
-    assert "已登记完成。" in page.locator(MESSAGES).inner_text()
+    done = page.locator(f"#order-{order.pk}").get_by_test_id("order-done")
+    done.wait_for()
+    assert done.inner_text() == "已登记完成。"
     shoot_item = page.locator(f'#order-{order.pk} li[data-stage="shoot"]')
     assert shoot_item.get_by_test_id("stage-status").inner_text() == "已完成"
     screenshot("workspace-customer-recorded")
@@ -157,13 +159,18 @@ def test_recording_pickup_before_selection_is_refused_and_changes_nothing(login,
     form = page.locator(f"#order-{order.pk} [data-testid=complete-form]")
     form.locator("select[name=kind]").select_option(StageKind.PICKUP)
     form.get_by_label("取件人").fill(order.customer.name)
-    with page.expect_navigation():
-        form.get_by_role("button", name="登记完成").click()
+    with page.expect_response(lambda r: r.url.endswith(f"/orders/{order.pk}/stages/complete/")) \
+            as answer:
+        form.get_by_role("button", name="登记完成").click()  # htmx: the card, with the refusal
 
-    assert page.url == f"{live_server.url}/customers/{order.customer_id}/#order-{order.pk}"
-    error = page.locator(f"{MESSAGES}.alert-danger").inner_text()
+    assert answer.value.status == 409
+    assert page.url == f"{live_server.url}/customers/{order.customer_id}/"  # no page change
+    errors = page.locator(f"#order-{order.pk} [data-testid=complete-form] [data-testid=form-errors]")
+    errors.wait_for()
+    error = errors.inner_text()
     assert "请先完成" in error
     assert "选片" in error
+    assert page.locator(f"#order-{order.pk}").get_by_test_id("order-done").count() == 0
     assert page.locator(f"{MESSAGES}.alert-success").count() == 0
     pickup_item = page.locator(f'#order-{order.pk} li[data-stage="pickup"]')
     assert pickup_item.get_by_test_id("stage-status").inner_text() != "已完成"
