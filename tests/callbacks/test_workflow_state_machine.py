@@ -207,7 +207,7 @@ class CallbackWorkflow(RuleBasedStateMachine):
     def cancel_order(self, which):
         order = self.w.orders[which % len(self.w.orders)]
         try:
-            order_cancel(order=order, by=self.w.callers["supervisor"], reason="客户取消")
+            order_cancel(order=order, by=self.w.callers["desk"], reason="客户取消")
         except REFUSALS:
             pass
 
