@@ -124,7 +124,7 @@ def production_item_add(*, order: Order, by, kind: str, quantity: int = 1,
                           description=(description or "").strip())
     item.full_clean(exclude=["order"])
     item.save()
-    logger.info("production item %s added to order %s by %s", item.pk, order.pk, by.pk)
+    logger.info("production item %s added to order %s by %s", item.pk, order.pk, getattr(by, "pk", None))
     return item
 
 
@@ -145,7 +145,7 @@ def production_send(*, item: ProductionItem, by, due_on: date,
         raise ValidationError({"due_on": _("预计到店日期不能早于今天。")})
     item.sent_at, item.due_on, item.arrived_at = now, due_on, None
     item.save(update_fields=["status", "sent_at", "due_on", "arrived_at", "updated_at"])
-    logger.info("production item %s sent, due %s, by %s", item.pk, due_on, by.pk)
+    logger.info("production item %s sent, due %s, by %s", item.pk, due_on, getattr(by, "pk", None))
     return item
 
 
@@ -157,7 +157,7 @@ def production_arrive(*, item: ProductionItem, by, now: datetime | None = None) 
     item.move_to(ProductionStatus.ARRIVED)
     item.arrived_at = now or timezone.now()
     item.save(update_fields=["status", "arrived_at", "updated_at"])
-    logger.info("production item %s arrived, by %s", item.pk, by.pk)
+    logger.info("production item %s arrived, by %s", item.pk, getattr(by, "pk", None))
     return item
 
 
@@ -182,7 +182,7 @@ def production_qc(*, item: ProductionItem, by, count: int, passed: bool, note: s
         raise ValidationError({"note": _("不合格时请说明问题，以便返厂重做。")})
     item.qc_count, item.qc_note, item.qc_by, item.qc_at = count, note[:200], by, now
     item.save(update_fields=["status", "qc_count", "qc_note", "qc_by", "qc_at", "updated_at"])
-    logger.info("production item %s checked %s by %s", item.pk, item.status, by.pk)
+    logger.info("production item %s checked %s by %s", item.pk, item.status, getattr(by, "pk", None))
     if passed:
         _notify_pickup_if_all_passed(order=order, by=by)
     return item
@@ -212,7 +212,7 @@ def production_pickup(*, item: ProductionItem, by, picked_up_by: str,
     item.picked_up_by, item.picked_up_at = picked_up_by[:64], now or timezone.now()
     item.save(update_fields=["status", "picked_up_by", "picked_up_at", "updated_at"])
     logger.info("production item %s picked up by %s, recorded by %s", item.pk, picked_up_by,
-                by.pk)
+                getattr(by, "pk", None))
     return item
 
 
@@ -310,7 +310,7 @@ def walkout_convert(*, walkout: WalkOut, by, order: Order, now: datetime | None 
     walkout.status, walkout.converted_order = WalkOutStatus.CONVERTED, order
     walkout.closed_at = now or timezone.now()
     walkout.save(update_fields=["status", "converted_order", "closed_at", "updated_at"])
-    logger.info("walkout %s converted to order %s by %s", walkout.pk, order.pk, by.pk)
+    logger.info("walkout %s converted to order %s by %s", walkout.pk, order.pk, getattr(by, "pk", None))
     transaction.on_commit(partial(walkout_closed.send, sender=WalkOut, walkout_id=walkout.pk,
                                   status=walkout.status))
     return walkout
@@ -326,7 +326,7 @@ def walkout_give_up(*, walkout: WalkOut, by, note: str, now: datetime | None = N
     walkout.status, walkout.closed_at = WalkOutStatus.LOST, now or timezone.now()
     walkout.reason_note = (f"{walkout.reason_note}；{note}" if walkout.reason_note else note)[:200]
     walkout.save(update_fields=["status", "closed_at", "reason_note", "updated_at"])
-    logger.info("walkout %s given up by %s", walkout.pk, by.pk)
+    logger.info("walkout %s given up by %s", walkout.pk, getattr(by, "pk", None))
     transaction.on_commit(partial(walkout_closed.send, sender=WalkOut, walkout_id=walkout.pk,
                                   status=walkout.status))
     return walkout
