@@ -22,8 +22,7 @@ from staff.models import Role, StaffMember
 from studio.sms import sms_queue
 
 from .models import CallbackPolicy, CallbackPurpose, CallbackTask
-from .quiet_hours import latest_allowed_before
-from .services import PREFERRED_WINDOWS, policy_for
+from .services import callback_due_at, callback_task_build, policy_for
 
 REMINDER_KINDS = (StageKind.SHOOT, StageKind.SELECTION)
 # Greet shoots at most a week ahead; closer than two days the evening reminder does the job.
@@ -93,7 +92,7 @@ def _reminder_due_at(booking: Booking, *, now: datetime, policy: CallbackPolicy)
     """Call the evening before, outside the customer's quiet hours; at worst right away."""
     tonight = _local_midnight(timezone.localtime(now).date() + timedelta(days=1)) - timedelta(minutes=1)
     deadline = min(booking.starts_at - timedelta(hours=1), tonight)
-    return latest_allowed_before(deadline, not_before=now, quiet=policy.quiet_periods)
+    return callback_due_at(triggered_at=now, policy=policy, deadline=deadline, not_before=now)
 
 
 def reminders_queue_for_tomorrow(*, now: datetime) -> dict[str, int]:
@@ -121,9 +120,9 @@ def reminders_queue_for_tomorrow(*, now: datetime) -> dict[str, int]:
             if booking.stage_id in called:
                 continue
             policy = policies.setdefault(booking.store_id, policy_for(booking.store_id))
-            tasks.append(CallbackTask(
-                customer=customer, store_id=booking.store_id, purpose=CallbackPurpose.REMINDER,
-                stage=booking.stage, assigned_to_id=duty[booking.pk], triggered_at=now,
+            tasks.append(callback_task_build(
+                customer=customer, purpose=CallbackPurpose.REMINDER, stage=booking.stage,
+                assigned_to_id=duty[booking.pk], triggered_at=now, policy=policy,
                 due_at=_reminder_due_at(booking, now=now, policy=policy)))
         # A concurrent run may have inserted some since: the unique constraint drops those.
         CallbackTask.objects.bulk_create(tasks, ignore_conflicts=True)
@@ -148,11 +147,9 @@ def greetings_queue(*, now: datetime) -> int:
         customer = booking.stage.order.customer
         policy = policies.setdefault(booking.store_id, policy_for(booking.store_id))
         deadline = min(now + timedelta(days=policy.due_days), booking.starts_at - timedelta(days=1))
-        tasks.append(CallbackTask(
-            customer=customer, store_id=booking.store_id, purpose=CallbackPurpose.GREETING,
-            stage=booking.stage, assigned_to_id=duty[booking.pk], triggered_at=now,
-            due_at=latest_allowed_before(deadline, not_before=now, quiet=policy.quiet_periods,
-                                         window=PREFERRED_WINDOWS.get(
-                                             customer.preferred_contact_time))))
+        tasks.append(callback_task_build(
+            customer=customer, purpose=CallbackPurpose.GREETING, stage=booking.stage,
+            assigned_to_id=duty[booking.pk], triggered_at=now, policy=policy,
+            deadline=deadline, not_before=now))
     CallbackTask.objects.bulk_create(tasks, ignore_conflicts=True)  # a concurrent run: dropped
     return len(tasks)

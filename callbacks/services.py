@@ -4,6 +4,7 @@ is checked against the step map (callbacks.workflow) with the acting user."""
 import logging
 from collections.abc import Iterable
 from datetime import datetime, time, timedelta
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -11,8 +12,9 @@ from django.db.models import Count, Max, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from customers.models import ContactTime
+from customers.models import ContactTime, Customer
 from customers.services import SpecialistLoad, assignment_propose
+from frontdesk.models import WalkOut
 from orders.models import OrderStage, OrderStatus, StageKind, StageStatus
 from staff.models import Role, StaffMember
 from studio.sms import sms_queue
@@ -54,13 +56,64 @@ def policy_for(store_id: int) -> CallbackPolicy:
 
 
 def callback_due_at(*, triggered_at: datetime, policy: CallbackPolicy,
-                    contact_time: str = ContactTime.ANY) -> datetime:
-    """Within `due_days` of the trigger, never in quiet hours, in the customer's preferred
-    window where one fits (L30: 三天之内完成回访, 避免在客户休息时打扰客户)."""
-    deadline = triggered_at + timedelta(days=policy.due_days)
-    return latest_allowed_before(deadline, not_before=triggered_at + timedelta(hours=1),
+                    contact_time: str = ContactTime.ANY, deadline: datetime | None = None,
+                    not_before: datetime | None = None) -> datetime:
+    """The latest minute by `deadline` (`due_days` after the trigger by default) and after
+    `not_before` (an hour after the trigger by default), never in the store's quiet hours, in the
+    customer's preferred window where one fits (L30: 三天之内完成回访, 避免在客户休息时打扰客户)."""
+    deadline = deadline or triggered_at + timedelta(days=policy.due_days)
+    return latest_allowed_before(deadline,
+                                 not_before=not_before or triggered_at + timedelta(hours=1),
                                  quiet=policy.quiet_periods,
                                  window=PREFERRED_WINDOWS.get(contact_time))
+
+
+# What each purpose is about: the row a task of that purpose must point at (None: nothing).
+PURPOSE_SUBJECT: dict[str, str | None] = {
+    CallbackPurpose.POST_SERVICE: "stage", CallbackPurpose.REMINDER: "stage",
+    CallbackPurpose.GREETING: "stage", CallbackPurpose.WALKOUT: "walkout",
+    CallbackPurpose.HOLIDAY: "campaign", CallbackPurpose.ANNIVERSARY: "campaign",
+    CallbackPurpose.PROMOTION: "campaign", CallbackPurpose.RENEWAL: "campaign",
+    CallbackPurpose.UPGRADE: "campaign", CallbackPurpose.COMPLAINT: None,
+}
+THE_CUSTOMERS_SPECIALIST = object()  # callback_task_build's default owner
+
+
+def callback_task_build(
+    *, customer: Customer, purpose: str, triggered_at: datetime, policy: CallbackPolicy,
+    deadline: datetime | None = None, not_before: datetime | None = None,
+    contact_time: str | None = None, due_at: datetime | None = None,
+    assigned_to_id: Any = THE_CUSTOMERS_SPECIALIST, stage: OrderStage | None = None,
+    walkout: WalkOut | None = None, sequence: int = 1, campaign: CallbackCampaign | None = None,
+) -> CallbackTask:
+    """An unsaved task: the one place a callback's rules live, for callback_task_create and
+    the bulk creators (after services, campaigns, walk-outs, reminders). It is the customer's
+    store's; the customer's specialist calls unless the caller names someone (the campaign's
+    balance, the duty front desk, the walk-out's consultant); it is due by callback_due_at
+    (outside quiet hours, in the customer's contact window unless `contact_time` says otherwise;
+    `due_at` only when the caller computed it so for many customers at once); and it points at
+    what its purpose is about (a stage, a walk-out, a campaign)."""
+    subjects = {"stage": stage, "walkout": walkout, "campaign": campaign}
+    if purpose not in PURPOSE_SUBJECT or any(
+            (name == PURPOSE_SUBJECT[purpose]) != (row is not None) for name, row in subjects.items()):
+        raise ValidationError({"purpose": _("回访用途与关联的服务、走单或活动不符。")})
+    if due_at is None:
+        contact = customer.preferred_contact_time if contact_time is None else contact_time
+        due_at = callback_due_at(triggered_at=triggered_at, policy=policy, contact_time=contact,
+                                 deadline=deadline, not_before=not_before)
+    if assigned_to_id is THE_CUSTOMERS_SPECIALIST:
+        assigned_to_id = customer.assigned_to_id
+    return CallbackTask(customer=customer, store_id=customer.store_id, purpose=purpose,
+                        stage=stage, walkout=walkout, sequence=sequence, campaign=campaign,
+                        assigned_to_id=assigned_to_id, triggered_at=triggered_at, due_at=due_at)
+
+
+def callback_task_create(**kwargs: Any) -> CallbackTask:
+    """The one way a single callback task is made (a complaint's follow-up call): built by
+    callback_task_build with its arguments, then saved."""
+    task = callback_task_build(**kwargs)
+    task.save()
+    return task
 
 
 def _post_service_tasks(stages: Iterable[OrderStage]) -> list[CallbackTask]:
@@ -69,11 +122,9 @@ def _post_service_tasks(stages: Iterable[OrderStage]) -> list[CallbackTask]:
     for stage in stages:
         customer = stage.order.customer
         policy = policies.setdefault(customer.store_id, policy_for(customer.store_id))
-        tasks.append(CallbackTask(
-            customer=customer, store_id=customer.store_id, purpose=CallbackPurpose.POST_SERVICE,
-            stage=stage, assigned_to_id=customer.assigned_to_id, triggered_at=stage.completed_at,
-            due_at=callback_due_at(triggered_at=stage.completed_at, policy=policy,
-                                   contact_time=customer.preferred_contact_time)))
+        tasks.append(callback_task_build(
+            customer=customer, purpose=CallbackPurpose.POST_SERVICE, stage=stage,
+            triggered_at=stage.completed_at, policy=policy))
     return tasks
 
 
@@ -196,7 +247,8 @@ def campaign_create(*, name: str, purpose: str, store, customers, by,
         raise ValidationError({"name": _("请填写活动名称。")})
     if purpose not in CallbackPurpose.values or purpose == CallbackPurpose.POST_SERVICE:
         raise ValidationError({"purpose": _("请选择活动回访的用途。")})
-    customer_list = list(customers.filter(store=store).only("pk", "preferred_contact_time"))
+    customer_list = list(customers.filter(store=store).only(
+        "pk", "store_id", "assigned_to_id", "preferred_contact_time"))
     if not customer_list:
         raise ValidationError({"conditions": _("没有符合条件的客户。")})
     campaign = CallbackCampaign.objects.create(name=name.strip(), purpose=purpose, store=store,
@@ -209,9 +261,9 @@ def campaign_create(*, name: str, purpose: str, store, customers, by,
     due = {time: callback_due_at(triggered_at=now, policy=policy, contact_time=time)
            for time in {c.preferred_contact_time for c in customer_list}}
     tasks = CallbackTask.objects.bulk_create([
-        CallbackTask(customer_id=c.pk, store=store, purpose=purpose, campaign=campaign,
-                     assigned_to_id=owner[c.pk], triggered_at=now,
-                     due_at=due[c.preferred_contact_time])
+        callback_task_build(customer=c, purpose=purpose, campaign=campaign, triggered_at=now,
+                            policy=policy, due_at=due[c.preferred_contact_time],
+                            assigned_to_id=owner[c.pk])
         for c in customer_list], batch_size=2000, ignore_conflicts=True)
     campaign.tasks_created = len(tasks)
     campaign.save(update_fields=["tasks_created"])

@@ -22,8 +22,7 @@ from frontdesk.signals import walkout_closed, walkout_recorded
 from orders.models import Order, OrderStatus
 
 from .models import CallbackPolicy, CallbackPurpose, CallbackStatus, CallbackTask
-from .quiet_hours import latest_allowed_before
-from .services import PREFERRED_WINDOWS, policy_for
+from .services import callback_due_at, callback_task_build, policy_for
 
 logger = logging.getLogger(__name__)
 
@@ -39,10 +38,9 @@ def walkout_followup_due_at(*, visited_at: datetime, days: int, policy: Callback
     hours, in the preferred contact window where one fits that day."""
     day = timezone.localdate(visited_at) + timedelta(days=days)
     day_start = timezone.make_aware(datetime.combine(day, time.min))
-    return latest_allowed_before(day_start + timedelta(days=1) - timedelta(minutes=1),
-                                 not_before=max(day_start, visited_at + timedelta(hours=1)),
-                                 quiet=policy.quiet_periods,
-                                 window=PREFERRED_WINDOWS.get(contact_time))
+    return callback_due_at(triggered_at=visited_at, policy=policy, contact_time=contact_time,
+                           deadline=day_start + timedelta(days=1) - timedelta(minutes=1),
+                           not_before=max(day_start, visited_at + timedelta(hours=1)))
 
 
 def _followup_tasks(walkouts: Iterable[WalkOut]) -> list[CallbackTask]:
@@ -54,10 +52,10 @@ def _followup_tasks(walkouts: Iterable[WalkOut]) -> list[CallbackTask]:
         # The consultant who received the prospect calls them; else their specialist, if any.
         owner = walkout.consultant_id or customer.assigned_to_id
         for sequence, days in FOLLOWUP_DAYS:
-            tasks.append(CallbackTask(
-                customer=customer, store_id=walkout.store_id, purpose=CallbackPurpose.WALKOUT,
-                walkout=walkout, sequence=sequence, assigned_to_id=owner,
-                triggered_at=walkout.visited_at,
+            tasks.append(callback_task_build(
+                customer=customer, purpose=CallbackPurpose.WALKOUT, walkout=walkout,
+                sequence=sequence, assigned_to_id=owner, triggered_at=walkout.visited_at,
+                policy=policy,
                 due_at=walkout_followup_due_at(visited_at=walkout.visited_at, days=days,
                                                policy=policy,
                                                contact_time=customer.preferred_contact_time)))

@@ -13,8 +13,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from callbacks.models import CallbackPurpose, CallbackTask
-from callbacks.services import callback_due_at, policy_for
+from callbacks.models import CallbackPurpose
+from callbacks.services import callback_task_create, policy_for
 from customers.models import Customer, SourceChannel, Title
 from customers.validators import validate_mobile
 from orders.models import Order
@@ -322,13 +322,9 @@ def complaint_implement(
             complaint=complaint, staff=person, amount=amount, recorded_by=by,
             is_department_head=bool(item.get("is_department_head")),
             description=_clean_text(item.get("description", ""), "penalties", limit=200))
-    policy = policy_for(complaint.store_id)
-    complaint.followup_task = CallbackTask.objects.create(
-        customer=complaint.customer, store_id=complaint.store_id,
-        purpose=CallbackPurpose.COMPLAINT, assigned_to=complaint.customer.assigned_to,
-        triggered_at=now, due_at=callback_due_at(
-            triggered_at=now, policy=policy,
-            contact_time=complaint.customer.preferred_contact_time))
+    complaint.followup_task = callback_task_create(
+        customer=complaint.customer, purpose=CallbackPurpose.COMPLAINT, triggered_at=now,
+        policy=policy_for(complaint.store_id))
     # Closed: no step is left, so no deadline and no escalation (as for a rejected complaint).
     complaint.step_due_at, complaint.escalation_level, complaint.escalated_at = None, 0, None
     # The customer's signature goes to storage last: a refused call must leave no file behind.
