@@ -6,14 +6,13 @@ and call orders.services, which check the role again; studio.api.exception_handl
 PermissionDenied into 403, ValidationError into 400 and DomainError into 409.
 """
 from django.db.models import Prefetch, QuerySet
-from django.shortcuts import get_object_or_404
 from django_filters.utils import translate_validation
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import generics, serializers, status
+from rest_framework import generics, serializers
 from rest_framework.request import Request
-from rest_framework.response import Response
-from rest_framework.views import APIView
+
+from studio.api_views import ObjectActionApi, ScopedListApi
 
 from .filters import OrderFilter, StageFilter
 from .models import Order, OrderStage, Payment, StageKind
@@ -29,9 +28,9 @@ from .workflow import ORDER_PAYMENT, STAGE_STEPS
 
 # --- Orders -------------------------------------------------------------------------------------
 
-def _orders(request: Request) -> QuerySet[Order]:
+def _orders(user) -> QuerySet[Order]:
     """Orders with everything the serializer reads: four queries whatever the page size."""
-    return (orders_visible_to(request.user)
+    return (orders_visible_to(user)
             .select_related("customer", "package")
             .prefetch_related(
                 Prefetch("stages", queryset=OrderStage.objects.select_related("assigned_to")
@@ -40,13 +39,11 @@ def _orders(request: Request) -> QuerySet[Order]:
             .order_by("-created_at", "-pk"))
 
 
-class OrderListApi(generics.ListAPIView):
+class OrderListApi(ScopedListApi):
     required_perm = "orders.view_order"
     serializer_class = OrderSerializer
     filterset_class = OrderFilter
-
-    def get_queryset(self) -> QuerySet[Order]:
-        return _orders(self.request)
+    selector = _orders
 
 
 class OrderDetailApi(generics.RetrieveAPIView):
@@ -54,7 +51,7 @@ class OrderDetailApi(generics.RetrieveAPIView):
     serializer_class = OrderSerializer
 
     def get_queryset(self) -> QuerySet[Order]:
-        return _orders(self.request)
+        return _orders(self.request.user)
 
 
 # --- Stage lists --------------------------------------------------------------------------------
@@ -94,58 +91,43 @@ class StageListApi(generics.ListAPIView):
 # --- Actions on one order -----------------------------------------------------------------------
 
 KIND_IN_PATH = OpenApiParameter("kind", OpenApiTypes.STR, OpenApiParameter.PATH, enum=StageKind.values)
-ORDER_IN_PATH = OpenApiParameter("order_id", OpenApiTypes.INT, OpenApiParameter.PATH)
 
 
-def _visible_order(request: Request, order_id: int) -> Order:
-    return get_object_or_404(orders_visible_to(request.user), pk=order_id)
+class _OrderActionApi(ObjectActionApi):
+    visible_to = orders_visible_to
+    lookup_url_kwarg = "order_id"
 
 
-class StageCompleteApi(APIView):
+class StageCompleteApi(_OrderActionApi):
     step = STAGE_STEPS["complete"]
-    required_perm = step.permission
+    parameters = [KIND_IN_PATH]
+    output_serializer = StageSerializer
+    summary = "登记服务阶段完成"
 
-    @extend_schema(parameters=[ORDER_IN_PATH, KIND_IN_PATH], request=step.serializer_class,
-                   responses=StageSerializer, summary="登记服务阶段完成")
-    def post(self, request: Request, order_id: int, kind: str) -> Response:
-        order = _visible_order(request, order_id)
-        body = self.step.serializer_class(data=request.data)
-        body.is_valid(raise_exception=True)
-        stage = stage_complete(order=order, kind=kind, by=request.user, **body.validated_data)
-        return Response(StageSerializer(stage, context={"request": request}).data)
+    def act(self, request: Request, order: Order, data: dict) -> OrderStage:
+        return stage_complete(order=order, kind=self.kwargs["kind"], by=request.user, **data)
 
 
-class StageScheduleApi(APIView):
+class StageScheduleApi(_OrderActionApi):
     step = STAGE_STEPS["schedule"]
-    required_perm = step.permission
+    parameters = [KIND_IN_PATH]
+    output_serializer = StageSerializer
+    summary = "预约/改期服务阶段"
 
-    @extend_schema(parameters=[ORDER_IN_PATH, KIND_IN_PATH], request=step.serializer_class,
-                   responses=StageSerializer, summary="预约/改期服务阶段")
-    def post(self, request: Request, order_id: int, kind: str) -> Response:
-        order = _visible_order(request, order_id)
-        body = self.step.serializer_class(data=request.data)
-        body.is_valid(raise_exception=True)
-        data = body.validated_data
-        stage = stage_schedule(order=order, kind=kind, at=data["scheduled_at"], by=request.user,
-                               note=data["note"])
-        return Response(StageSerializer(stage, context={"request": request}).data)
+    def act(self, request: Request, order: Order, data: dict) -> OrderStage:
+        return stage_schedule(order=order, kind=self.kwargs["kind"], at=data["scheduled_at"],
+                              by=request.user, note=data["note"])
 
 
-class PaymentCreateApi(APIView):
+class PaymentCreateApi(_OrderActionApi):
     step = ORDER_PAYMENT
-    required_perm = step.permission
+    parameters = [OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, required=False,
+                                   description="同一键重复提交只记一次收款")]
+    output_serializer = PaymentSerializer
+    created = True
+    summary = "收款/退款"
 
-    @extend_schema(parameters=[ORDER_IN_PATH, OpenApiParameter(
-                       "Idempotency-Key", str, OpenApiParameter.HEADER, required=False,
-                       description="同一键重复提交只记一次收款")],
-                   request=step.serializer_class, responses={201: PaymentSerializer},
-                   summary="收款/退款")
-    def post(self, request: Request, order_id: int) -> Response:
-        order = _visible_order(request, order_id)
-        body = self.step.serializer_class(data=request.data)
-        body.is_valid(raise_exception=True)
+    def act(self, request: Request, order: Order, data: dict) -> Payment:
         key = request.headers.get("Idempotency-Key", "").strip()[:60]
-        payment = payment_record(order=order, received_by=request.user, **body.validated_data,
-                                 request_key=f"api:{request.user.pk}:{key}" if key else None)
-        return Response(PaymentSerializer(payment, context={"request": request}).data,
-                        status=status.HTTP_201_CREATED)
+        return payment_record(order=order, received_by=request.user, **data,
+                              request_key=f"api:{request.user.pk}:{key}" if key else None)

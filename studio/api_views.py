@@ -1,0 +1,119 @@
+"""The two shapes most API endpoints take, for every app's apis.py (the kernel knows no app:
+selectors and serializers are given to it as class attributes).
+
+- `ScopedListApi`: a list that starts from a selector of the user (`selector = orders_for_list`),
+  with its filterset and pagination; a POST to it answers with the row it made (`self.row(obj)`).
+- `ObjectActionApi`: a POST on one object the user may see. A subclass declares `visible_to`
+  (its `*_visible_to` selector: an id out of scope answers 404), `lookup_url_kwarg` (the id in
+  the path), `step` (the step map's permission and input serializer) or `required_perm` and
+  `input_serializer`, `output_serializer`, `reread` (the list's selector with its joins, when the
+  answer is a row of the list), `summary`, and implements only `act(request, obj, data)`. Its
+  OpenAPI operation (path id, request, response, summary) is built from those declarations.
+
+Apart from studio.api because DRF imports studio.api.Pagination while it defines its generic
+views: a module that imports rest_framework.generics cannot be the one that defines it.
+The classes are documented in comments, not docstrings: drf-spectacular reads a view's
+docstring, up its bases, as the operation's description in the public schema.
+"""
+from collections.abc import Callable, Sequence
+from inspect import isfunction
+from typing import Any
+
+from django.db.models import Model, QuerySet
+from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import generics, serializers, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from .api import validated_body
+from .workflow import Step
+
+# A selector: the user's queryset of a model (`orders_visible_to(user)`, a list's own selector).
+Selector = Callable[[Any], QuerySet]
+
+
+def path_id(name: str) -> OpenApiParameter:
+    """The schema of an integer id in the URL's path (`order_id`)."""
+    return OpenApiParameter(name, OpenApiTypes.INT, OpenApiParameter.PATH)
+
+
+def _keep_plain(cls: type, *names: str) -> None:
+    """Selectors given as class attributes stay plain functions of the user, not methods."""
+    for name in names:
+        if isfunction(cls.__dict__.get(name)):
+            setattr(cls, name, staticmethod(cls.__dict__[name]))
+
+
+# ScopedListApi: a list of what the user may see, `selector(user)` (a `*_visible_to` selector or
+# the list's own, with the joins its serializer reads). The subclass declares `required_perm` (or
+# ReadOrWritePerm's two), `serializer_class`, `filterset_class` and `selector`; a POST to the list
+# answers `self.row(obj)`: what it made, re-read through the selector as a row of the list.
+class ScopedListApi(generics.ListAPIView):
+    selector: Selector
+
+    def __init_subclass__(cls, **kwargs) -> None:
+        super().__init_subclass__(**kwargs)
+        _keep_plain(cls, "selector")
+
+    def get_queryset(self) -> QuerySet:
+        return self.selector(self.request.user)
+
+    def row(self, obj: Model, code: int = status.HTTP_201_CREATED) -> Response:
+        obj = self.selector(self.request.user).get(pk=obj.pk)
+        return Response(self.get_serializer(obj).data, status=code)
+
+
+# ObjectActionApi: a POST on one object the user may see (see the module's docstring). `post`
+# finds the object through `visible_to` (404 out of scope), checks the body with the input
+# serializer (400 with field errors; none when the step takes no input), calls `act`, and answers
+# `output_serializer` of what `act` returns, re-read through `reread` when it is given (a
+# subclass may override `output` for another re-reading), with 201 when `created`. What `act`
+# refuses, studio.api.exception_handler answers: 403, 400 or 409. A base of several endpoints
+# declares what they share and no `summary`: only a class with a `summary` gets an operation.
+class ObjectActionApi(APIView):
+    visible_to: Selector
+    lookup_url_kwarg: str
+    step: Step | None = None
+    input_serializer: type[serializers.Serializer] | None = None  # the step's, if there is a step
+    output_serializer: type[serializers.Serializer]
+    reread: Selector | None = None
+    created: bool = False
+    summary: str
+    parameters: Sequence[OpenApiParameter] = ()  # besides the id in the path
+
+    def __init_subclass__(cls, **kwargs) -> None:
+        super().__init_subclass__(**kwargs)
+        _keep_plain(cls, "visible_to", "reread")
+        if cls.step is not None:
+            if "required_perm" not in cls.__dict__:
+                cls.required_perm = cls.step.permission
+            if "input_serializer" not in cls.__dict__:
+                cls.input_serializer = cls.step.serializer_class
+        if "summary" in cls.__dict__:
+            extend_schema_view(post=extend_schema(
+                parameters=[path_id(cls.lookup_url_kwarg), *cls.parameters],
+                request=cls.input_serializer,
+                responses={cls.answer_status(): cls.output_serializer},
+                summary=cls.summary))(cls)
+
+    @classmethod
+    def answer_status(cls) -> int:
+        return status.HTTP_201_CREATED if cls.created else status.HTTP_200_OK
+
+    def post(self, request: Request, **kwargs) -> Response:
+        obj = get_object_or_404(self.visible_to(request.user), pk=kwargs[self.lookup_url_kwarg])
+        data = validated_body(self.input_serializer, request) if self.input_serializer else {}
+        result = self.act(request, obj, data)
+        return Response(self.output_serializer(self.output(result), context={"request": request}).data,
+                        status=self.answer_status())
+
+    def act(self, request: Request, obj: Model, data: dict) -> Any:
+        raise NotImplementedError
+
+    def output(self, result: Any) -> Any:
+        if self.reread is None:
+            return result
+        return self.reread(self.request.user).get(pk=result.pk)
