@@ -3,9 +3,8 @@
 Every queryset starts from `customers_visible_to(user)`, so out-of-scope ids answer 404.
 """
 from django.db.models import QuerySet
-from rest_framework import generics
-from rest_framework.request import Request
 
+from studio.api_views import ScopedDetailApi, ScopedListApi
 from studio.audit import audit_record
 from studio.models import AuditAction
 
@@ -15,26 +14,22 @@ from .selectors import customers_visible_to
 from .serializers import CustomerSerializer
 
 
-def _customers(request: Request) -> QuerySet[Customer]:
-    return (customers_visible_to(request.user).select_related("assigned_to", "store")
+def _customers(user) -> QuerySet[Customer]:
+    return (customers_visible_to(user).select_related("assigned_to", "store")
             .order_by("-created_at", "-pk"))
 
 
-class CustomerListApi(generics.ListAPIView):
+class CustomerListApi(ScopedListApi):
     required_perm = "customers.view_customer"
     serializer_class = CustomerSerializer
     filterset_class = CustomerFilter
-
-    def get_queryset(self) -> QuerySet[Customer]:
-        return _customers(self.request)
+    selector = _customers
 
 
-class CustomerDetailApi(generics.RetrieveAPIView):
+class CustomerDetailApi(ScopedDetailApi):
     required_perm = "customers.view_customer"
     serializer_class = CustomerSerializer
-
-    def get_queryset(self) -> QuerySet[Customer]:
-        return _customers(self.request)
+    selector = _customers
 
     def get_object(self) -> Customer:
         customer = super().get_object()

@@ -12,7 +12,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, serializers
 from rest_framework.request import Request
 
-from studio.api_views import ObjectActionApi, ScopedListApi
+from studio.api_views import ObjectActionApi, ScopedDetailApi, ScopedListApi
 
 from .filters import OrderFilter, StageFilter
 from .models import Order, OrderStage, Payment, StageKind
@@ -46,12 +46,10 @@ class OrderListApi(ScopedListApi):
     selector = _orders
 
 
-class OrderDetailApi(generics.RetrieveAPIView):
+class OrderDetailApi(ScopedDetailApi):
     required_perm = "orders.view_order"
     serializer_class = OrderSerializer
-
-    def get_queryset(self) -> QuerySet[Order]:
-        return _orders(self.request.user)
+    selector = _orders
 
 
 # --- Stage lists --------------------------------------------------------------------------------

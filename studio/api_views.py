@@ -3,6 +3,7 @@ selectors and serializers are given to it as class attributes).
 
 - `ScopedListApi`: a list that starts from a selector of the user (`selector = orders_for_list`),
   with its filterset and pagination; a POST to it answers with the row it made (`self.row(obj)`).
+  `ScopedDetailApi`: one object found through its selector (404 out of scope).
 - `ObjectActionApi`: a POST on one object the user may see. A subclass declares `visible_to`
   (its `*_visible_to` selector: an id out of scope answers 404), `lookup_url_kwarg` (the id in
   the path), `step` (the step map's permission and input serializer) or `required_perm` and
@@ -47,11 +48,9 @@ def _keep_plain(cls: type, *names: str) -> None:
             setattr(cls, name, staticmethod(cls.__dict__[name]))
 
 
-# ScopedListApi: a list of what the user may see, `selector(user)` (a `*_visible_to` selector or
-# the list's own, with the joins its serializer reads). The subclass declares `required_perm` (or
-# ReadOrWritePerm's two), `serializer_class`, `filterset_class` and `selector`; a POST to the list
-# answers `self.row(obj)`: what it made, re-read through the selector as a row of the list.
-class ScopedListApi(generics.ListAPIView):
+# A view whose queryset is `selector(user)`: a `*_visible_to` selector or the list's own, with
+# the joins its serializer reads.
+class _Scoped(generics.GenericAPIView):
     selector: Selector
 
     def __init_subclass__(cls, **kwargs) -> None:
@@ -61,9 +60,19 @@ class ScopedListApi(generics.ListAPIView):
     def get_queryset(self) -> QuerySet:
         return self.selector(self.request.user)
 
+
+# ScopedListApi: a list of what the user may see. The subclass declares `required_perm` (or
+# ReadOrWritePerm's two), `serializer_class`, `filterset_class` and `selector`; a POST to the list
+# answers `self.row(obj)`: what it made, re-read through the selector as a row of the list.
+class ScopedListApi(_Scoped, generics.ListAPIView):
     def row(self, obj: Model, code: int = status.HTTP_201_CREATED) -> Response:
         obj = self.selector(self.request.user).get(pk=obj.pk)
         return Response(self.get_serializer(obj).data, status=code)
+
+
+# ScopedDetailApi: one object the user may see, by the `pk` in the path (404 out of scope).
+class ScopedDetailApi(_Scoped, generics.RetrieveAPIView):
+    pass
 
 
 # ObjectActionApi: a POST on one object the user may see (see the module's docstring). `post`
