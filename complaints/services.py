@@ -16,9 +16,9 @@ from django.utils.translation import gettext as _
 from callbacks.models import CallbackPurpose
 from callbacks.services import callback_task_create, policy_for
 from customers.models import Customer, SourceChannel, Title
-from customers.validators import validate_mobile
+from customers.services import customer_find_or_create
 from orders.models import Order
-from staff.models import Department, DepartmentKind, Role, Store
+from staff.models import Department, DepartmentKind, Store
 from studio.money import ZERO, money_parse
 from studio.workflow import CREATE
 
@@ -92,23 +92,16 @@ def _clean_text(value: str, field: str, *, required: bool = True, limit: int = M
 
 def _customer_for(*, store: Store, customer: Customer | None, name: str, mobile: str, by,
                   title: str = Title.MS) -> Customer:
-    """The complainant: the given customer, the store's customer with that mobile, or a new
-    one — looked after by the specialist who registered them, so it stays in their scope."""
+    """The complainant: the given customer, else the store's customer with that mobile or a new
+    one (customers.services.customer_find_or_create: looked after by the specialist who
+    registered them, so it stays in their scope)."""
     if customer is not None:
         if customer.store_id != store.pk:
             raise ValidationError({"customer": _("投诉人不是本门店的客户。")})
         return customer
-    try:
-        validate_mobile(mobile)
-    except ValidationError as exc:
-        raise ValidationError({"mobile": exc.messages}) from exc
-    name = _clean_text(name, "name", limit=64)
-    existing = Customer.objects.filter(store=store, mobile=mobile).first()
-    registrar = getattr(by, "staff_profile", None)
-    owner = by if registrar and registrar.role == Role.SPECIALIST else None
-    return existing or Customer.objects.create(
-        store=store, name=name, mobile=mobile, source=SourceChannel.OTHER, assigned_to=owner,
-        title=title if title in Title.values else Title.MS)
+    person, _created = customer_find_or_create(store=store, mobile=mobile, name=name, by=by,
+                                               title=title, source=SourceChannel.OTHER)
+    return person
 
 
 @transaction.atomic

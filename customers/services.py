@@ -1,15 +1,66 @@
-"""Writes for customers: notes and (re)assignment to specialists, each leaving a trace."""
+"""Writes for customers: a new customer, notes and (re)assignment to specialists, each leaving
+a trace."""
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from staff.models import Role, StaffMember, User
+from staff.models import Role, StaffMember, Store, User
 
-from .models import Customer, CustomerAssignment, CustomerNote
+from .models import Customer, CustomerAssignment, CustomerNote, SourceChannel, Title
 from .signals import customers_reassigned
+from .validators import validate_mobile
+
+NAME_LIMIT = 64  # Customer.name
+
+
+def customer_build(*, store: Store, mobile: str, name: str, by: User | None,
+                   title: str = Title.MS, source: str = SourceChannel.OTHER,
+                   **fields: Any) -> Customer:
+    """An unsaved new customer of `store`: the rules of a new customer in one place, for
+    customer_find_or_create and the import's bulk path. A valid mobile (customers.validators),
+    a name of at most 64 characters, a known title (女士 when left blank); looked after by `by`
+    when they are a specialist (so the customer stays in their scope), else by nobody yet."""
+    mobile, name, title = (mobile or "").strip(), (name or "").strip(), title or Title.MS
+    errors: dict[str, list[str]] = {}
+    try:
+        validate_mobile(mobile)
+    except ValidationError as exc:
+        errors["mobile"] = exc.messages
+    if not name:
+        errors["name"] = [_("请填写客户姓名。")]
+    elif len(name) > NAME_LIMIT:
+        errors["name"] = [_("姓名最多 %(n)d 个字。") % {"n": NAME_LIMIT}]
+    if title not in Title.values:
+        errors["title"] = [_("请选择称呼。")]
+    if errors:
+        raise ValidationError(errors)
+    profile = getattr(by, "staff_profile", None)
+    owner = by if profile is not None and profile.role == Role.SPECIALIST else None
+    return Customer(store=store, mobile=mobile, name=name, title=title, source=source,
+                    assigned_to=owner, **fields)
+
+
+def customer_find_or_create(*, store: Store, mobile: str, name: str, by: User | None,
+                            title: str = Title.MS, source: str = SourceChannel.OTHER,
+                            **fields: Any) -> tuple[Customer, bool]:
+    """(customer, created): the store's customer with this mobile (one customer per mobile per
+    store, whatever name was given), else a new one (customer_build) saved. The name and mobile
+    are checked either way; two desks saving the same new mobile at once get the same customer."""
+    new = customer_build(store=store, mobile=mobile, name=name, by=by, title=title,
+                         source=source, **fields)
+    existing = Customer.objects.filter(store=store, mobile=new.mobile).first()
+    if existing is not None:
+        return existing, False
+    try:
+        with transaction.atomic():  # a savepoint: the unique (store, mobile) may be taken meanwhile
+            new.save()
+    except IntegrityError:
+        return Customer.objects.get(store=store, mobile=new.mobile), False
+    return new, True
 
 
 def customer_add_note(*, customer: Customer, by, text: str) -> CustomerNote:

@@ -24,8 +24,8 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from customers.models import Customer, SourceChannel, Title
-from customers.validators import validate_mobile
+from customers.models import SourceChannel, Title
+from customers.services import customer_find_or_create
 from orders.models import Order, OrderStage, OrderStatus, StageKind, StageStatus
 from staff.models import Store
 from staff.scoping import scope_for
@@ -251,19 +251,17 @@ def walkout_record(*, store: Store, by, name: str, mobile: str, title: str = Tit
                    reason: str, reason_note: str = "", visited_at: datetime,
                    now: datetime | None = None) -> WalkOut:
     """Record a prospect who left without ordering. Their file is the store's customer with
-    that mobile, or a new walk-in customer assigned to nobody. Announces `walkout_recorded`
-    on commit (callbacks schedules the week of follow-up calls)."""
+    that mobile, or a new walk-in customer (customers.services.customer_find_or_create: looked
+    after by nobody yet, as the front desk records it). Announces `walkout_recorded` on commit
+    (callbacks schedules the week of follow-up calls)."""
     now = now or timezone.now()
-    name, mobile = (name or "").strip(), (mobile or "").strip()
-    errors: dict[str, str] = {}
-    if not name:
-        errors["name"] = _("请填写客户姓名。")
-    try:
-        validate_mobile(mobile)
+    errors: dict[str, list[str] | str] = {}
+    try:  # bad input is reported whole; a customer made meanwhile is rolled back with the rest
+        customer, _created = customer_find_or_create(
+            store=store, mobile=mobile, name=name, by=by, title=title,
+            source=SourceChannel.WALK_IN)
     except ValidationError as exc:
-        errors["mobile"] = exc.messages[0]
-    if title not in Title.values:
-        errors["title"] = _("请选择称呼。")
+        errors.update(exc.message_dict)
     if reason not in WalkOutReason.values:
         errors["reason"] = _("请选择流失原因。")
     elif reason == WalkOutReason.OTHER and not (reason_note or "").strip():
@@ -274,10 +272,6 @@ def walkout_record(*, store: Store, by, name: str, mobile: str, title: str = Tit
         errors["visited_at"] = _("到店时间不能晚于现在。")
     if errors:
         raise ValidationError(errors)
-    customer, _created = Customer.objects.get_or_create(
-        store=store, mobile=mobile,
-        defaults={"name": name[:64], "title": title, "source": SourceChannel.WALK_IN,
-                  "assigned_to": None})
     day = timezone.localdate(visited_at)
     day_start = timezone.make_aware(datetime.combine(day, time.min))
     if WalkOut.objects.filter(customer=customer, visited_at__gte=day_start,

@@ -38,11 +38,13 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from customers.models import Customer, SourceChannel, Title
+from customers.selectors import customer_mobiles_taken
+from customers.services import customer_build
 from customers.validators import MOBILE_RE
 from orders.models import Order, Package, PaymentKind
 from orders.services import order_create, payment_record
@@ -350,17 +352,6 @@ def _normalised_name(text: str) -> str:
     return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
 
 
-def _existing_mobiles(store: Store, mobiles: Iterable[str]) -> set[str]:
-    """The mobiles already customers of `store`: one query per ~1,000 mobiles on SQLite (its
-    limit on query parameters), one in all on PostgreSQL."""
-    mobiles, found = list(mobiles), set()
-    step = (connection.features.max_query_params or 65535) - 1
-    for i in range(0, len(mobiles), step):
-        found |= set(Customer.objects.filter(store=store, mobile__in=mobiles[i:i + step])
-                     .values_list("mobile", flat=True))
-    return found
-
-
 def import_rows_validate(*, rows: Sequence[ImportRow], store: Store, may_order: bool = True
                          ) -> list[ImportRow]:
     """Give each row its errors, or its customer (built, unsaved) and order when valid.
@@ -434,17 +425,18 @@ def import_rows_validate(*, rows: Sequence[ImportRow], store: Store, may_order: 
         if not row.errors:
             source, source_note = _source(v.get("source", ""), sources)
             notes = "\n".join(filter(None, [v.get("notes", ""), source_note]))
-            row.customer = Customer(
-                store=store, name=name, mobile=mobile, title=titles.get(title, Title.MS),
-                wechat=v.get("wechat", ""), source=source, notes=notes,
-                wedding_on=dates.get("wedding_on"), child_birthday_on=dates.get("child_birthday_on"))
-            try:  # the model's own rules, as a net under the checks above; no queries
+            try:  # a new customer's rules (customers), then the model's, as a net; no queries
+                row.customer = customer_build(
+                    store=store, name=name, mobile=mobile, by=None,
+                    title=titles.get(title, Title.MS), source=source, wechat=v.get("wechat", ""),
+                    notes=notes, wedding_on=dates.get("wedding_on"),
+                    child_birthday_on=dates.get("child_birthday_on"))
                 row.customer.full_clean(exclude=["store", "referrer", "assigned_to"],
                                         validate_unique=False, validate_constraints=False)
             except ValidationError as exc:
                 row.errors.extend(exc.messages)
                 row.customer = None
-    taken = _existing_mobiles(store, mobiles.values())
+    taken = customer_mobiles_taken(store, mobiles.values())
     for row in rows:
         if mobiles.get(row.number) in taken:
             row.errors.append(_("本门店已有使用该手机号的客户"))
@@ -520,7 +512,7 @@ def customers_import(*, rows: Sequence[ImportRow], store: Store, by) -> ImportRe
     if not rows:
         raise ValidationError(_("没有可以导入的行。"), code="nothing")
     # Re-checked here: a customer added since the rows were validated must not fail half-way.
-    taken = _existing_mobiles(store, (row.customer.mobile for row in rows))
+    taken = customer_mobiles_taken(store, (row.customer.mobile for row in rows))
     for row in rows:
         if row.customer.mobile in taken:
             raise ValidationError(_("第 %(row)d 行：本门店已有使用该手机号的客户。本次未导入任何数据。") % {
