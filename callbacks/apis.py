@@ -8,18 +8,16 @@ their ValidationError into 400 and their DomainError into 409.
 """
 import django_filters as filters
 from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
-from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import generics, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from staff.filters import StoreFilter
 from staff.scoping import scope_for, store_for
 from studio.api import validated_body
+from studio.api_views import ObjectActionApi, ScopedDetailApi, ScopedListApi
 from studio.filters import IdFilter
 from studio.permissions import ReadOrWritePerm
 
@@ -78,37 +76,34 @@ class CallbackListApi(generics.ListAPIView):
                                             now=timezone.now())
 
 
-class CallbackDetailApi(generics.RetrieveAPIView):
+def _tasks_with_calls(user) -> QuerySet[CallbackTask]:
+    return (callbacks_visible_to(user)
+            .select_related("customer", "stage__order__package", "assigned_to", "campaign", "store")
+            .prefetch_related(Prefetch("records", queryset=CallbackRecord.objects
+                                       .select_related("by", "script"))))
+
+
+class CallbackDetailApi(ScopedDetailApi):
     """One callback task with its calls, newest first."""
 
     required_perm = "callbacks.view_callbacktask"
     serializer_class = CallbackTaskDetailSerializer
-
-    def get_queryset(self) -> QuerySet[CallbackTask]:
-        return (callbacks_visible_to(self.request.user)
-                .select_related("customer", "stage__order__package", "assigned_to", "campaign",
-                                "store")
-                .prefetch_related(Prefetch("records", queryset=CallbackRecord.objects
-                                           .select_related("by", "script"))))
+    selector = _tasks_with_calls
 
 
-TASK_IN_PATH = OpenApiParameter("task_id", OpenApiTypes.INT, OpenApiParameter.PATH)
-
-
-class CallbackRecordCreateApi(APIView):
+class CallbackRecordCreateApi(ObjectActionApi):
+    visible_to = callbacks_visible_to
+    lookup_url_kwarg = "task_id"
     step = CALLBACK_STEPS["record"]
-    required_perm = step.permission
+    output_serializer = CallbackRecordCreatedSerializer
+    created = True
+    summary = "登记一次回访"
 
-    @extend_schema(parameters=[TASK_IN_PATH], request=step.serializer_class,
-                   responses={201: CallbackRecordCreatedSerializer}, summary="登记一次回访")
-    def post(self, request: Request, task_id: int) -> Response:
-        task = get_object_or_404(callbacks_visible_to(request.user), pk=task_id)
+    def act(self, request: Request, task: CallbackTask, data: dict) -> dict:
         record = callback_record(task=task, by=request.user, script=script_latest(task.purpose),
-                                 **validated_body(self.step.serializer_class, request))
+                                 **data)
         # record.task is the row the service locked and moved on: its new status and due time.
-        return Response(CallbackRecordCreatedSerializer(
-            {"record": record, "task": record.task}, context={"request": request}).data,
-            status=status.HTTP_201_CREATED)
+        return {"record": record, "task": record.task}
 
 
 # --- Scripts ------------------------------------------------------------------------------------
@@ -143,11 +138,8 @@ class CallbackScriptListApi(ReadOrWritePerm, generics.ListAPIView):
         return scripts.filter(version=Subquery(newest))
 
     def post(self, request: Request) -> Response:
-        body = CallbackScriptInputSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        script = script_save(by=request.user, **body.validated_data)
-        return Response(CallbackScriptSerializer(script, context={"request": request}).data,
-                        status=status.HTTP_201_CREATED)
+        script = script_save(by=request.user, **validated_body(CallbackScriptInputSerializer, request))
+        return Response(self.get_serializer(script).data, status=status.HTTP_201_CREATED)
 
 
 # --- Campaigns ----------------------------------------------------------------------------------
@@ -161,33 +153,32 @@ class CampaignFilter(filters.FilterSet):
         fields: list[str] = []
 
 
+def _campaigns(user) -> QuerySet[CallbackCampaign]:
+    # By store only: a specialist's owner scope sees none (and lacks the permission anyway).
+    return (scope_for(user)
+            .apply(CallbackCampaign.objects.all(), store_field="store_id", owner_field=None)
+            .select_related("store", "created_by").order_by("-created_at", "-pk"))
+
+
 @extend_schema_view(
     get=extend_schema(summary="回访活动（按门店）"),
     post=extend_schema(request=CallbackCampaignInputSerializer,
                        responses={201: CallbackCampaignSerializer},
                        summary="创建回访活动：按条件选客户，生成回访任务并分给客服"),
 )
-class CallbackCampaignListApi(ReadOrWritePerm, generics.ListAPIView):
+class CallbackCampaignListApi(ReadOrWritePerm, ScopedListApi):
     read_perm = "callbacks.view_callbackcampaign"
     write_perm = "callbacks.add_callbackcampaign"
     serializer_class = CallbackCampaignSerializer
     filterset_class = CampaignFilter
-
-    def get_queryset(self) -> QuerySet[CallbackCampaign]:
-        # By store only: a specialist's owner scope sees none (and lacks the permission anyway).
-        return (scope_for(self.request.user)
-                .apply(CallbackCampaign.objects.all(), store_field="store_id", owner_field=None)
-                .select_related("store", "created_by").order_by("-created_at", "-pk"))
+    selector = _campaigns
 
     def post(self, request: Request) -> Response:
-        body = CallbackCampaignInputSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        data = body.validated_data
+        data = validated_body(CallbackCampaignInputSerializer, request)
         store = store_for(request.user, data.get("store"), writing=True)
         conditions = data.get("conditions", {})
         candidates = campaign_candidates(request.user, store_id=store.pk, conditions=conditions,
                                          now=timezone.now())
         campaign = campaign_create(name=data["name"], purpose=data["purpose"], store=store,
                                    customers=candidates, by=request.user, conditions=conditions)
-        return Response(CallbackCampaignSerializer(campaign, context={"request": request}).data,
-                        status=status.HTTP_201_CREATED)
+        return Response(self.get_serializer(campaign).data, status=status.HTTP_201_CREATED)
