@@ -14,18 +14,17 @@ from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import generics, status
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from customers.models import Customer
 from customers.selectors import customers_search
 from staff.filters import StoreFilter
 from staff.scoping import scope_for, store_for
 from studio.api import validated_body
+from studio.api_views import ObjectActionApi, ScopedDetailApi, ScopedListApi, path_id
 from studio.audit import audit_record
 from studio.filters import IdFilter
 from studio.models import AuditAction
@@ -73,11 +72,11 @@ class MemberFilter(filters.FilterSet):
         return customers_search(queryset, value, prefix="customer__")
 
 
-def _members(request: Request) -> QuerySet[MemberAccount]:
+def _members(user) -> QuerySet[MemberAccount]:
     """Members with everything the list reads, the current card as two subqueries: one query
     for the page whatever its size."""
     latest = MemberCard.objects.filter(account=OuterRef("pk")).order_by("-issued_at", "-pk")
-    return (members_visible_to(request.user)
+    return (members_visible_to(user)
             .select_related("customer__store", "customer__assigned_to", "tier")
             .annotate(card_number=Subquery(latest.values("number")[:1]),
                       card_status=Subquery(latest.values("status")[:1]))
@@ -85,26 +84,26 @@ def _members(request: Request) -> QuerySet[MemberAccount]:
 
 
 @extend_schema_view(get=extend_schema(summary="会员列表：按姓名/手机号、等级、卡状态、卡号查询"))
-class MemberListApi(generics.ListAPIView):
+class MemberListApi(ScopedListApi):
     required_perm = "membership.view_memberaccount"
     serializer_class = MemberSerializer
     filterset_class = MemberFilter
+    selector = _members
 
-    def get_queryset(self) -> QuerySet[MemberAccount]:
-        return _members(self.request)
+
+def _members_with_cards(user) -> QuerySet[MemberAccount]:
+    cards = (MemberCard.objects.select_related("store", "issued_by")
+             .prefetch_related(Prefetch("events", queryset=CardEvent.objects
+                                        .select_related("by").order_by("at", "pk")))
+             .order_by("-issued_at", "-pk"))
+    return _members(user).prefetch_related(Prefetch("cards", queryset=cards))
 
 
 @extend_schema_view(get=extend_schema(summary="会员档案：等级、积分余额、累计消费、会员卡及其记录"))
-class MemberDetailApi(generics.RetrieveAPIView):
+class MemberDetailApi(ScopedDetailApi):
     required_perm = "membership.view_memberaccount"
     serializer_class = MemberDetailSerializer
-
-    def get_queryset(self) -> QuerySet[MemberAccount]:
-        cards = (MemberCard.objects.select_related("store", "issued_by")
-                 .prefetch_related(Prefetch("events", queryset=CardEvent.objects
-                                            .select_related("by").order_by("at", "pk")))
-                 .order_by("-issued_at", "-pk"))
-        return _members(self.request).prefetch_related(Prefetch("cards", queryset=cards))
+    selector = _members_with_cards
 
     def get_object(self) -> MemberAccount:
         account = super().get_object()
@@ -114,14 +113,7 @@ class MemberDetailApi(generics.RetrieveAPIView):
         return account
 
 
-MEMBER_IN_PATH = OpenApiParameter("member_id", OpenApiTypes.INT, OpenApiParameter.PATH)
-
-
-def _visible_member(request: Request, member_id: int) -> MemberAccount:
-    return get_object_or_404(members_visible_to(request.user), pk=member_id)
-
-
-@extend_schema(parameters=[MEMBER_IN_PATH], summary="积分流水（新的在前）")
+@extend_schema(parameters=[path_id("member_id")], summary="积分流水（新的在前）")
 class MemberLedgerApi(generics.ListAPIView):
     required_perm = "membership.view_pointsentry"
     serializer_class = PointsEntrySerializer
@@ -129,45 +121,37 @@ class MemberLedgerApi(generics.ListAPIView):
     filter_backends: list = []
 
     def get_queryset(self) -> QuerySet[PointsEntry]:
-        return ledger_for_member(_visible_member(self.request, self.kwargs["member_id"]))
+        member = get_object_or_404(members_visible_to(self.request.user), pk=self.kwargs["member_id"])
+        return ledger_for_member(member)
 
 
-def _posted(request: Request, entry: PointsEntry) -> Response:
-    # The service moved the balance with an UPDATE: read the account again to show it.
-    member = _members(request).get(pk=entry.account_id)
-    return Response(PointsPostedSerializer({"entry": entry, "member": member},
-                                           context={"request": request}).data,
-                    status=status.HTTP_201_CREATED)
+class _PointsApi(ObjectActionApi):
+    visible_to = members_visible_to
+    lookup_url_kwarg = "member_id"
+    output_serializer = PointsPostedSerializer
+    created = True
+
+    def output(self, entry: PointsEntry) -> dict:
+        # The service moved the balance with an UPDATE: read the account again to show it.
+        return {"entry": entry, "member": _members(self.request.user).get(pk=entry.account_id)}
 
 
-class MemberRedeemApi(APIView):
+class MemberRedeemApi(_PointsApi):
     step = MEMBER_STEPS["redeem"]
-    required_perm = step.permission
+    summary = "积分兑换（礼品、升级、折扣）：不超过余额，须写兑换内容"
 
-    @extend_schema(parameters=[MEMBER_IN_PATH], request=step.serializer_class,
-                   responses={201: PointsPostedSerializer},
-                   summary="积分兑换（礼品、升级、折扣）：不超过余额，须写兑换内容")
-    def post(self, request: Request, member_id: int) -> Response:
-        account = _visible_member(request, member_id)
-        data = validated_body(self.step.serializer_class, request)
-        entry = points_redeem(account=account, by=request.user, points=data["points"],
-                              note=data["note"])
-        return _posted(request, entry)
+    def act(self, request: Request, account: MemberAccount, data: dict) -> PointsEntry:
+        return points_redeem(account=account, by=request.user, points=data["points"],
+                             note=data["note"])
 
 
-class MemberAdjustApi(APIView):
+class MemberAdjustApi(_PointsApi):
     step = MEMBER_STEPS["adjust"]
-    required_perm = step.permission
+    summary = "调整积分（主管）：须写原因，不能扣成负数"
 
-    @extend_schema(parameters=[MEMBER_IN_PATH], request=step.serializer_class,
-                   responses={201: PointsPostedSerializer},
-                   summary="调整积分（主管）：须写原因，不能扣成负数")
-    def post(self, request: Request, member_id: int) -> Response:
-        account = _visible_member(request, member_id)
-        data = validated_body(self.step.serializer_class, request)
-        entry = points_adjust(account=account, by=request.user, points=data["points"],
-                              reason=data["reason"])
-        return _posted(request, entry)
+    def act(self, request: Request, account: MemberAccount, data: dict) -> PointsEntry:
+        return points_adjust(account=account, by=request.user, points=data["points"],
+                             reason=data["reason"])
 
 
 # --- Member cards -------------------------------------------------------------------------------
@@ -186,17 +170,16 @@ class MemberCardFilter(filters.FilterSet):
         return customers_search(queryset, value, prefix="account__customer__")
 
 
-def _cards(queryset: QuerySet[MemberCard]) -> QuerySet[MemberCard]:
-    return (queryset.select_related("account__customer", "store", "issued_by")
+def _cards(user) -> QuerySet[MemberCard]:
+    return (cards_visible_to(user).select_related("account__customer", "store", "issued_by")
             .order_by("-issued_at", "-pk"))
 
 
-def _card_detail(request: Request, card: MemberCard) -> dict:
-    """The card as the detail endpoint shows it (re-read with its history)."""
-    card = (_cards(MemberCard.objects.all())
-            .prefetch_related(Prefetch("events", queryset=CardEvent.objects.select_related("by")))
-            .get(pk=card.pk))
-    return MemberCardDetailSerializer(card, context={"request": request}).data
+def _cards_with_history(user) -> QuerySet[MemberCard]:
+    """Cards as the detail shows them. A card made by an action (issued to a customer the user
+    sees, or replacing one of theirs) is in the same store and account: the user sees it."""
+    return _cards(user).prefetch_related(
+        Prefetch("events", queryset=CardEvent.objects.select_related("by")))
 
 
 @extend_schema_view(
@@ -205,72 +188,58 @@ def _card_detail(request: Request, card: MemberCard) -> dict:
                        responses={201: MemberCardDetailSerializer},
                        summary="发放会员卡：客户成为会员（首张卡为最低等级）"),
 )
-class MemberCardListApi(ReadOrWritePerm, generics.ListAPIView):
+class MemberCardListApi(ReadOrWritePerm, ScopedListApi):
     read_perm = "membership.view_membercard"
     write_perm = MEMBER_STEPS["issue"].permission
     serializer_class = MemberCardSerializer
     filterset_class = MemberCardFilter
-
-    def get_queryset(self) -> QuerySet[MemberCard]:
-        return _cards(cards_visible_to(self.request.user))
+    selector = _cards
 
     def post(self, request: Request) -> Response:
         data = validated_body(MEMBER_STEPS["issue"].serializer_class, request)
         card = member_card_issue(customer=data["customer"], number=data["number"],
                                  expires_on=data.get("expires_on"), by=request.user)
-        return Response(_card_detail(request, card), status=status.HTTP_201_CREATED)
+        card = _cards_with_history(request.user).get(pk=card.pk)
+        return Response(MemberCardDetailSerializer(card, context={"request": request}).data,
+                        status=status.HTTP_201_CREATED)
 
 
 @extend_schema_view(get=extend_schema(summary="一张会员卡及其记录"))
-class MemberCardDetailApi(generics.RetrieveAPIView):
+class MemberCardDetailApi(ScopedDetailApi):
     required_perm = "membership.view_membercard"
     serializer_class = MemberCardDetailSerializer
-
-    def get_queryset(self) -> QuerySet[MemberCard]:
-        return _cards(cards_visible_to(self.request.user)).prefetch_related(
-            Prefetch("events", queryset=CardEvent.objects.select_related("by")))
+    selector = _cards_with_history
 
 
-CARD_IN_PATH = OpenApiParameter("card_id", OpenApiTypes.INT, OpenApiParameter.PATH)
+class _CardActionApi(ObjectActionApi):
+    visible_to = cards_visible_to
+    lookup_url_kwarg = "card_id"
+    output_serializer = MemberCardDetailSerializer
+    reread = _cards_with_history
 
 
-def _visible_card(request: Request, card_id: int) -> MemberCard:
-    return get_object_or_404(cards_visible_to(request.user), pk=card_id)
-
-
-class MemberCardReportLostApi(APIView):
+class MemberCardReportLostApi(_CardActionApi):
     step = MEMBER_STEPS["lost"]
-    required_perm = step.permission
+    created = True
+    summary = "挂失补办：原卡停用，新卡号沿用原账户的积分与等级（返回新卡）"
 
-    @extend_schema(parameters=[CARD_IN_PATH], request=step.serializer_class,
-                   responses={201: MemberCardDetailSerializer},
-                   summary="挂失补办：原卡停用，新卡号沿用原账户的积分与等级（返回新卡）")
-    def post(self, request: Request, card_id: int) -> Response:
-        card = _visible_card(request, card_id)
-        data = validated_body(self.step.serializer_class, request)
+    def act(self, request: Request, card: MemberCard, data: dict) -> MemberCard:
         try:
-            new = member_card_report_lost(card=card, by=request.user,
-                                          new_number=data["new_number"], reason=data["reason"])
+            return member_card_report_lost(card=card, by=request.user,
+                                           new_number=data["new_number"], reason=data["reason"])
         except ValidationError as error:
             # The service names the new card's number `number`; here it is `new_number`.
             if hasattr(error, "error_dict") and "number" in error.error_dict:
                 error.error_dict["new_number"] = error.error_dict.pop("number")
             raise
-        return Response(_card_detail(request, new), status=status.HTTP_201_CREATED)
 
 
-class MemberCardRevokeApi(APIView):
+class MemberCardRevokeApi(_CardActionApi):
     step = MEMBER_STEPS["revoke"]
-    required_perm = step.permission
+    summary = "收回会员卡：须写原因；积分留在账户上"
 
-    @extend_schema(parameters=[CARD_IN_PATH], request=step.serializer_class,
-                   responses=MemberCardDetailSerializer,
-                   summary="收回会员卡：须写原因；积分留在账户上")
-    def post(self, request: Request, card_id: int) -> Response:
-        card = _visible_card(request, card_id)
-        data = validated_body(self.step.serializer_class, request)
-        card = member_card_revoke(card=card, by=request.user, reason=data["reason"])
-        return Response(_card_detail(request, card))
+    def act(self, request: Request, card: MemberCard, data: dict) -> MemberCard:
+        return member_card_revoke(card=card, by=request.user, reason=data["reason"])
 
 
 # --- Segments -----------------------------------------------------------------------------------
@@ -283,9 +252,9 @@ class SegmentFilter(filters.FilterSet):
         fields: list[str] = []
 
 
-def _segments(request: Request) -> QuerySet[Segment]:
+def _segments(user) -> QuerySet[Segment]:
     # By store only: a specialist's owner scope sees none (as callback campaigns).
-    return (scope_for(request.user)
+    return (scope_for(user)
             .apply(Segment.objects.all(), store_field="store_id", owner_field=None)
             .select_related("store", "created_by").order_by("store_id", "name"))
 
@@ -296,14 +265,12 @@ def _segments(request: Request) -> QuerySet[Segment]:
                        responses={201: SegmentSerializer, 200: SegmentSerializer},
                        summary="保存客户分组（按条件分类老客户）：新名称创建（201），同名更新（200）"),
 )
-class SegmentListApi(ReadOrWritePerm, generics.ListAPIView):
+class SegmentListApi(ReadOrWritePerm, ScopedListApi):
     read_perm = "membership.view_segment"
     write_perm = "membership.add_segment"
     serializer_class = SegmentSerializer
     filterset_class = SegmentFilter
-
-    def get_queryset(self) -> QuerySet[Segment]:
-        return _segments(self.request)
+    selector = _segments
 
     def post(self, request: Request) -> Response:
         data = validated_body(SegmentInputSerializer, request)
@@ -313,15 +280,10 @@ class SegmentListApi(ReadOrWritePerm, generics.ListAPIView):
             raise PermissionDenied(_("您没有修改客户分组的权限。"))
         segment = segment_save(store=store, name=data["name"],
                                conditions=data.get("conditions", {}), by=request.user)
-        segment = _segments(request).get(pk=segment.pk)
-        return Response(SegmentSerializer(segment, context={"request": request}).data,
-                        status=status.HTTP_200_OK if exists else status.HTTP_201_CREATED)
+        return self.row(segment, status.HTTP_200_OK if exists else status.HTTP_201_CREATED)
 
 
-SEGMENT_IN_PATH = OpenApiParameter("segment_id", OpenApiTypes.INT, OpenApiParameter.PATH)
-
-
-@extend_schema(parameters=[SEGMENT_IN_PATH],
+@extend_schema(parameters=[path_id("segment_id")],
                summary="分组内的客户（按分组条件，当下计算；无完整手机号权限时手机号打码）")
 class SegmentCustomerListApi(generics.ListAPIView):
     required_perm = "membership.view_segment"
@@ -330,7 +292,7 @@ class SegmentCustomerListApi(generics.ListAPIView):
     filter_backends: list = []
 
     def get_queryset(self) -> QuerySet[Customer]:
-        segment = get_object_or_404(_segments(self.request), pk=self.kwargs["segment_id"])
+        segment = get_object_or_404(_segments(self.request.user), pk=self.kwargs["segment_id"])
         return (segment_customers(self.request.user, store_id=segment.store_id,
                                   conditions=segment.conditions, now=timezone.now())
                 .select_related("assigned_to", "member_account__tier"))
