@@ -15,24 +15,21 @@ import django_filters as filters
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, prefetch_related_objects
 from django.http import Http404
-from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import generics, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from orders.models import StageKind
 from staff.filters import StoreFilter
 from staff.scoping import scope_for, store_for
 from studio.api import validated_body
+from studio.api_views import ObjectActionApi, ScopedListApi
 from studio.filters import IdFilter
 from studio.models import SmsMessage, SmsStatus
 from studio.permissions import ReadOrWritePerm
-from studio.workflow import Step
 
 from .flowcards import (
     flow_card_create,
@@ -102,11 +99,6 @@ from .serializers import (
 )
 from .workflow import PRODUCTION_STEPS, REWORK_STEPS
 
-
-def _path(name: str) -> OpenApiParameter:
-    return OpenApiParameter(name, OpenApiTypes.INT, OpenApiParameter.PATH)
-
-
 # --- Bookings (档期) --------------------------------------------------------------------------------
 
 class BookingFilter(filters.FilterSet):
@@ -133,19 +125,19 @@ class BookingFilter(filters.FilterSet):
         return queryset.filter(Q(photographer_id=value) | Q(makeup_artist_id=value))
 
 
-def _bookings(request: Request) -> QuerySet[Booking]:
+def _bookings(user) -> QuerySet[Booking]:
     """Bookings with everything the list reads: three queries whatever the page size."""
-    return (bookings_visible_to(request.user)
+    return (bookings_visible_to(user)
             .select_related("stage__order__customer", "stage__order__package", "store",
                             "photographer", "makeup_artist", "location", "created_by")
             .prefetch_related("gowns")
             .order_by("starts_at", "pk"))
 
 
-def _booking_detail(request: Request, pk: int) -> Booking:
+def _booking_detail(user, pk: int) -> Booking:
     """One booking as its page reads it (booking_for_page), with its history and gown lines."""
     try:
-        booking = booking_for_page(request.user, pk)
+        booking = booking_for_page(user, pk)
     except Booking.DoesNotExist:
         raise Http404 from None
     prefetch_related_objects([booking], Prefetch(
@@ -155,25 +147,18 @@ def _booking_detail(request: Request, pk: int) -> Booking:
     return booking
 
 
-def _booking_response(request: Request, booking: Booking, code: int = status.HTTP_200_OK) -> Response:
-    return Response(BookingDetailSerializer(_booking_detail(request, booking.pk),
-                                            context={"request": request}).data, status=code)
-
-
 @extend_schema_view(
     get=extend_schema(summary="档期：按日期、门店、摄影师/化妆师、服务阶段查询（摄影师、化妆师只看自己的）"),
     post=extend_schema(request=BookingCreateInputSerializer,
                        responses={201: BookingDetailSerializer},
                        summary="预约档期：人员、门店容量、礼服、外景点冲突时拒绝（400，写明冲突）"),
 )
-class BookingListApi(ReadOrWritePerm, generics.ListAPIView):
+class BookingListApi(ReadOrWritePerm, ScopedListApi):
     read_perm = "frontdesk.view_booking"
     write_perm = "frontdesk.add_booking"
     serializer_class = BookingSerializer
     filterset_class = BookingFilter
-
-    def get_queryset(self) -> QuerySet[Booking]:
-        return _bookings(self.request)
+    selector = _bookings
 
     def post(self, request: Request) -> Response:
         data = validated_body(BookingCreateInputSerializer, request)
@@ -183,7 +168,9 @@ class BookingListApi(ReadOrWritePerm, generics.ListAPIView):
             makeup_artist=data.get("makeup_artist"),
             requested_by_customer=data["requested_by_customer"], location=data.get("location"),
             gowns=data.get("gowns", []), note=data["note"])
-        return _booking_response(request, booking, status.HTTP_201_CREATED)
+        return Response(BookingDetailSerializer(_booking_detail(request.user, booking.pk),
+                                                context={"request": request}).data,
+                        status=status.HTTP_201_CREATED)
 
 
 @extend_schema_view(get=extend_schema(summary="一个档期：人员、礼服（含于套系/加选）、变更记录"))
@@ -195,26 +182,28 @@ class BookingDetailApi(generics.RetrieveAPIView):
         return bookings_visible_to(self.request.user)  # for the schema; get_object reads
 
     def get_object(self) -> Booking:
-        return _booking_detail(self.request, self.kwargs["pk"])
+        return _booking_detail(self.request.user, self.kwargs["pk"])
 
 
-BOOKING_IN_PATH = _path("booking_id")
+def _bookings_with_stage(user) -> QuerySet[Booking]:
+    return bookings_visible_to(user).select_related("stage")
 
 
-def _visible_booking(request: Request, booking_id: int) -> Booking:
-    return get_object_or_404(bookings_visible_to(request.user).select_related("stage"),
-                             pk=booking_id)
-
-
-class BookingMoveApi(APIView):
+class _BookingActionApi(ObjectActionApi):
+    visible_to = _bookings_with_stage
+    lookup_url_kwarg = "booking_id"
     required_perm = "frontdesk.change_booking"
+    output_serializer = BookingDetailSerializer
 
-    @extend_schema(parameters=[BOOKING_IN_PATH], request=BookingMoveInputSerializer,
-                   responses=BookingDetailSerializer,
-                   summary="改期（或更换人员、外景点、礼服）：保留原时间的记录；客户指定的人员不能更换")
-    def post(self, request: Request, booking_id: int) -> Response:
-        booking = _visible_booking(request, booking_id)
-        data = validated_body(BookingMoveInputSerializer, request)
+    def output(self, booking: Booking) -> Booking:
+        return _booking_detail(self.request.user, booking.pk)
+
+
+class BookingMoveApi(_BookingActionApi):
+    input_serializer = BookingMoveInputSerializer
+    summary = "改期（或更换人员、外景点、礼服）：保留原时间的记录；客户指定的人员不能更换"
+
+    def act(self, request: Request, booking: Booking, data: dict) -> Booking:
         # booking_create refuses people on a fitting or a selection and the page's move form
         # has no such fields, but booking_move would take them: refuse them here, in the words
         # of booking_create (the rule belongs in booking_move).
@@ -224,22 +213,16 @@ class BookingMoveApi(APIView):
         # What the body leaves out stays as booked (KEEP); a null clears it.
         kept = {name: data.get(name, KEEP)
                 for name in ("photographer", "makeup_artist", "location", "gowns")}
-        booking = booking_move(booking=booking, by=request.user, starts_at=data["starts_at"],
-                               ends_at=data.get("ends_at"), note=data["note"], **kept)
-        return _booking_response(request, booking)
+        return booking_move(booking=booking, by=request.user, starts_at=data["starts_at"],
+                            ends_at=data.get("ends_at"), note=data["note"], **kept)
 
 
-class BookingCancelApi(APIView):
-    required_perm = "frontdesk.change_booking"
+class BookingCancelApi(_BookingActionApi):
+    input_serializer = BookingCancelInputSerializer
+    summary = "取消档期：须写原因；人员、礼服、外景点随之释放"
 
-    @extend_schema(parameters=[BOOKING_IN_PATH], request=BookingCancelInputSerializer,
-                   responses=BookingDetailSerializer,
-                   summary="取消档期：须写原因；人员、礼服、外景点随之释放")
-    def post(self, request: Request, booking_id: int) -> Response:
-        booking = _visible_booking(request, booking_id)
-        data = validated_body(BookingCancelInputSerializer, request)
-        booking = booking_cancel(booking=booking, by=request.user, reason=data["reason"])
-        return _booking_response(request, booking)
+    def act(self, request: Request, booking: Booking, data: dict) -> Booking:
+        return booking_cancel(booking=booking, by=request.user, reason=data["reason"])
 
 
 # --- The SMS outbox -----------------------------------------------------------------------------
@@ -254,17 +237,19 @@ class SmsMessageFilter(filters.FilterSet):
         fields: list[str] = []
 
 
+def _outbox(user) -> QuerySet[SmsMessage]:
+    # By store only, as the outbox page: messages carry a store, not an assignee.
+    return (scope_for(user)
+            .apply(SmsMessage.objects.all(), store_field="store_id", owner_field=None)
+            .select_related("created_by").order_by("-created_at", "-pk"))
+
+
 @extend_schema_view(get=extend_schema(summary="短信发件箱：每条短信及其发送状态（手机号打码）"))
-class SmsMessageListApi(generics.ListAPIView):
+class SmsMessageListApi(ScopedListApi):
     required_perm = "studio.view_smsmessage"
     serializer_class = SmsMessageSerializer
     filterset_class = SmsMessageFilter
-
-    def get_queryset(self) -> QuerySet[SmsMessage]:
-        # By store only, as the outbox page: messages carry a store, not an assignee.
-        return (scope_for(self.request.user)
-                .apply(SmsMessage.objects.all(), store_field="store_id", owner_field=None)
-                .select_related("created_by").order_by("-created_at", "-pk"))
+    selector = _outbox
 
 
 # --- Flow cards (流程卡) -----------------------------------------------------------------------------
@@ -285,10 +270,10 @@ class FlowCardFilter(filters.FilterSet):
         return queryset.filter(Q(photographer_id=value) | Q(makeup_artist_id=value))
 
 
-def _flow_cards(request: Request) -> QuerySet[FlowCard]:
+def _flow_cards(user) -> QuerySet[FlowCard]:
     """Cards with their people and credits: three queries whatever the page size."""
     credits = PerformanceCredit.objects.select_related("user").order_by("pk")
-    return (flow_cards_visible_to(request.user)
+    return (flow_cards_visible_to(user)
             .select_related("order__customer", "order__package", "store", "photographer",
                             "makeup_artist", "created_by")
             .prefetch_related(Prefetch("credits", queryset=credits))
@@ -300,14 +285,12 @@ def _flow_cards(request: Request) -> QuerySet[FlowCard]:
     post=extend_schema(request=FlowCardCreateInputSerializer, responses={201: FlowCardSerializer},
                        summary="登记流程卡：按门店比例计摄影师、化妆师业绩；每次拍摄一张"),
 )
-class FlowCardListApi(ReadOrWritePerm, generics.ListAPIView):
+class FlowCardListApi(ReadOrWritePerm, ScopedListApi):
     read_perm = "frontdesk.view_flowcard"
     write_perm = "frontdesk.add_flowcard"
     serializer_class = FlowCardSerializer
     filterset_class = FlowCardFilter
-
-    def get_queryset(self) -> QuerySet[FlowCard]:
-        return _flow_cards(self.request)
+    selector = _flow_cards
 
     def post(self, request: Request) -> Response:
         data = validated_body(FlowCardCreateInputSerializer, request)
@@ -318,9 +301,7 @@ class FlowCardListApi(ReadOrWritePerm, generics.ListAPIView):
                                 photographer=data["photographer"],
                                 makeup_artist=data.get("makeup_artist"),
                                 complete_shoot=data["complete_shoot"])
-        card = _flow_cards(request).get(pk=card.pk)
-        return Response(FlowCardSerializer(card, context={"request": request}).data,
-                        status=status.HTTP_201_CREATED)
+        return self.row(card)
 
 
 # --- Rework (返工) -----------------------------------------------------------------------------------
@@ -341,60 +322,43 @@ class ReworkFilter(filters.FilterSet):
                        responses={201: ReworkSerializer},
                        summary="申请返工（拍摄完成后）：写明原因和返工内容，等待店长审批"),
 )
-class ReworkListApi(ReadOrWritePerm, generics.ListAPIView):
+class ReworkListApi(ReadOrWritePerm, ScopedListApi):
     read_perm = "frontdesk.view_rework"
     step = REWORK_STEPS["request"]
     write_perm = step.permission
     serializer_class = ReworkSerializer
     filterset_class = ReworkFilter
-
-    def get_queryset(self) -> QuerySet[Rework]:
-        # The selector joins order, customer, package, store and both people.
-        return reworks_list_for_desk(self.request.user)
+    selector = reworks_list_for_desk  # joins order, customer, package, store and both people
 
     def post(self, request: Request) -> Response:
         data = validated_body(self.step.serializer_class, request)
         rework = rework_request(order=data["order"], by=request.user, reason=data["reason"],
                                 items=data["items"])
-        return _rework_response(request, rework, status.HTTP_201_CREATED)
+        return self.row(rework)
 
 
-REWORK_IN_PATH = _path("rework_id")
+class _ReworkApi(ObjectActionApi):
+    visible_to = reworks_visible_to
+    lookup_url_kwarg = "rework_id"
+    output_serializer = ReworkSerializer
+    reread = reworks_list_for_desk
 
 
-def _visible_rework(request: Request, rework_id: int) -> Rework:
-    return get_object_or_404(reworks_visible_to(request.user), pk=rework_id)
+class ReworkDecideApi(_ReworkApi):
+    step = REWORK_STEPS["decide"]  # the store manager (and the GM) only: 403 otherwise
+    summary = "店长审批返工：批准或不批准（须写原因）"
+
+    def act(self, request: Request, rework: Rework, data: dict) -> Rework:
+        return rework_decide(rework=rework, by=request.user, approve=data["approve"],
+                             note=data["note"])
 
 
-def _rework_response(request: Request, rework: Rework, code: int = status.HTTP_200_OK) -> Response:
-    rework = reworks_list_for_desk(request.user).get(pk=rework.pk)
-    return Response(ReworkSerializer(rework, context={"request": request}).data, status=code)
-
-
-class ReworkDecideApi(APIView):
-    step = REWORK_STEPS["decide"]
-    required_perm = step.permission  # the store manager (and the GM) only: 403 otherwise
-
-    @extend_schema(parameters=[REWORK_IN_PATH], request=step.serializer_class,
-                   responses=ReworkSerializer, summary="店长审批返工：批准或不批准（须写原因）")
-    def post(self, request: Request, rework_id: int) -> Response:
-        rework = _visible_rework(request, rework_id)
-        data = validated_body(self.step.serializer_class, request)
-        rework = rework_decide(rework=rework, by=request.user, approve=data["approve"],
-                               note=data["note"])
-        return _rework_response(request, rework)
-
-
-class ReworkDoneApi(APIView):
+class ReworkDoneApi(_ReworkApi):
     step = REWORK_STEPS["done"]
-    required_perm = step.permission
+    summary = "返工完成（已批准的）"
 
-    @extend_schema(parameters=[REWORK_IN_PATH], request=step.serializer_class,
-                   responses=ReworkSerializer,
-                   summary="返工完成（已批准的）")
-    def post(self, request: Request, rework_id: int) -> Response:
-        rework = rework_done(rework=_visible_rework(request, rework_id), by=request.user)
-        return _rework_response(request, rework)
+    def act(self, request: Request, rework: Rework, data: dict) -> Rework:
+        return rework_done(rework=rework, by=request.user)
 
 
 # --- Production items (催件) -------------------------------------------------------------------------
@@ -411,17 +375,11 @@ class ProductionItemFilter(filters.FilterSet):
         fields: list[str] = []
 
 
-def _production_items(request: Request) -> QuerySet[ProductionItem]:
+def _production_items(user) -> QuerySet[ProductionItem]:
     """The 催件 list, each product flagged late by the late list's own rule: one query a page."""
-    late = production_late(request.user, today=timezone.localdate())
-    return (production_list_for_production(request.user)
+    late = production_late(user, today=timezone.localdate())
+    return (production_list_for_production(user)
             .annotate(is_late=Exists(late.filter(pk=OuterRef("pk")))))
-
-
-def _item_response(request: Request, item: ProductionItem,
-                   code: int = status.HTTP_200_OK) -> Response:
-    item = _production_items(request).get(pk=item.pk)
-    return Response(ProductionItemSerializer(item, context={"request": request}).data, status=code)
 
 
 @extend_schema_view(
@@ -430,88 +388,62 @@ def _item_response(request: Request, item: ProductionItem,
                        responses={201: ProductionItemSerializer},
                        summary="添加要催的产品（相册、相框、电子档…）"),
 )
-class ProductionItemListApi(ReadOrWritePerm, generics.ListAPIView):
+class ProductionItemListApi(ReadOrWritePerm, ScopedListApi):
     read_perm = "frontdesk.view_productionitem"
     step = PRODUCTION_STEPS["add"]
     write_perm = step.permission
     serializer_class = ProductionItemSerializer
     filterset_class = ProductionItemFilter
-
-    def get_queryset(self) -> QuerySet[ProductionItem]:
-        return _production_items(self.request)
+    selector = _production_items
 
     def post(self, request: Request) -> Response:
         data = validated_body(self.step.serializer_class, request)
         item = production_item_add(order=data["order"], by=request.user, kind=data["kind"],
                                    quantity=data["quantity"], description=data["description"])
-        return _item_response(request, item, status.HTTP_201_CREATED)
+        return self.row(item)
 
 
-ITEM_IN_PATH = _path("item_id")
-
-
-class _ProductionStepApi(APIView):
+class _ProductionStepApi(ObjectActionApi):
     """One step of a product (`step`, from the step map: its permission and its input); a step
     its status does not allow answers 409."""
 
-    step: Step
-
-    @property
-    def required_perm(self) -> str:
-        return self.step.permission
-
-    def item(self, request: Request, item_id: int) -> ProductionItem:
-        return get_object_or_404(production_visible_to(request.user), pk=item_id)
+    visible_to = production_visible_to
+    lookup_url_kwarg = "item_id"
+    output_serializer = ProductionItemSerializer
+    reread = _production_items
 
 
 class ProductionSendApi(_ProductionStepApi):
     step = PRODUCTION_STEPS["send"]
+    summary = "送厂（质检不合格后再次送厂）：选片完成后，写预计到店日期"
 
-    @extend_schema(parameters=[ITEM_IN_PATH], request=step.serializer_class,
-                   responses=ProductionItemSerializer,
-                   summary="送厂（质检不合格后再次送厂）：选片完成后，写预计到店日期")
-    def post(self, request: Request, item_id: int) -> Response:
-        item = self.item(request, item_id)
-        data = validated_body(self.step.serializer_class, request)
-        return _item_response(request, production_send(item=item, by=request.user,
-                                                       due_on=data["due_on"]))
+    def act(self, request: Request, item: ProductionItem, data: dict) -> ProductionItem:
+        return production_send(item=item, by=request.user, due_on=data["due_on"])
 
 
 class ProductionArriveApi(_ProductionStepApi):
     step = PRODUCTION_STEPS["arrive"]
+    summary = "产品到店，等待质检"
 
-    @extend_schema(parameters=[ITEM_IN_PATH], request=step.serializer_class,
-                   responses=ProductionItemSerializer,
-                   summary="产品到店，等待质检")
-    def post(self, request: Request, item_id: int) -> Response:
-        item = self.item(request, item_id)
-        return _item_response(request, production_arrive(item=item, by=request.user))
+    def act(self, request: Request, item: ProductionItem, data: dict) -> ProductionItem:
+        return production_arrive(item=item, by=request.user)
 
 
 class ProductionQcApi(_ProductionStepApi):
     step = PRODUCTION_STEPS["qc"]
+    summary = "质检：清点数量与质量；订单的产品全部合格时自动发取件短信（每单一次）"
 
-    @extend_schema(parameters=[ITEM_IN_PATH], request=step.serializer_class,
-                   responses=ProductionItemSerializer,
-                   summary="质检：清点数量与质量；订单的产品全部合格时自动发取件短信（每单一次）")
-    def post(self, request: Request, item_id: int) -> Response:
-        item = self.item(request, item_id)
-        data = validated_body(self.step.serializer_class, request)
-        return _item_response(request, production_qc(item=item, by=request.user,
-                                                     count=data["count"], passed=data["passed"],
-                                                     note=data["note"]))
+    def act(self, request: Request, item: ProductionItem, data: dict) -> ProductionItem:
+        return production_qc(item=item, by=request.user, count=data["count"],
+                             passed=data["passed"], note=data["note"])
 
 
 class ProductionPickupApi(_ProductionStepApi):
     step = PRODUCTION_STEPS["pickup"]
+    summary = "取件（质检合格的产品）：写取件人"
 
-    @extend_schema(parameters=[ITEM_IN_PATH], request=step.serializer_class,
-                   responses=ProductionItemSerializer, summary="取件（质检合格的产品）：写取件人")
-    def post(self, request: Request, item_id: int) -> Response:
-        item = self.item(request, item_id)
-        data = validated_body(self.step.serializer_class, request)
-        return _item_response(request, production_pickup(item=item, by=request.user,
-                                                         picked_up_by=data["picked_up_by"]))
+    def act(self, request: Request, item: ProductionItem, data: dict) -> ProductionItem:
+        return production_pickup(item=item, by=request.user, picked_up_by=data["picked_up_by"])
 
 
 # --- Walk-outs (走单) --------------------------------------------------------------------------------
@@ -529,20 +461,20 @@ class WalkOutListParamsSerializer(serializers.Serializer):
     post=extend_schema(request=WalkOutRecordInputSerializer, responses={201: WalkOutSerializer},
                        summary="登记走单：同门店同手机号沿用客户档案；自动安排一周内的跟进电话"),
 )
-class WalkOutListApi(ReadOrWritePerm, generics.ListAPIView):
+class WalkOutListApi(ReadOrWritePerm, ScopedListApi):
     read_perm = "frontdesk.view_walkout"
     write_perm = "frontdesk.add_walkout"
     serializer_class = WalkOutSerializer
     queryset = WalkOut.objects.none()  # for the schema only: the selector takes the filters
     filter_backends: list = []
+    selector = walkouts_list_for_walkouts
 
     def get_queryset(self) -> QuerySet[WalkOut]:
         params = WalkOutListParamsSerializer(data=self.request.query_params)
         params.is_valid(raise_exception=True)
         data = params.validated_data
-        walkouts = walkouts_list_for_walkouts(self.request.user, status=data.get("status", ""),
-                                              reason=data.get("reason", ""),
-                                              q=data.get("q", "").strip())
+        walkouts = self.selector(self.request.user, status=data.get("status", ""),
+                                 reason=data.get("reason", ""), q=data.get("q", "").strip())
         store = store_for(self.request.user, data.get("store"), writing=False)
         if store is not None:
             walkouts = walkouts.filter(store=store)
@@ -552,42 +484,28 @@ class WalkOutListApi(ReadOrWritePerm, generics.ListAPIView):
         data = validated_body(WalkOutRecordInputSerializer, request)
         store = store_for(request.user, data.pop("store", None), writing=True)
         walkout = walkout_record(store=store, by=request.user, **data)
-        return _walkout_response(request, walkout, status.HTTP_201_CREATED)
+        return self.row(walkout)
 
 
-WALKOUT_IN_PATH = _path("walkout_id")
-
-
-def _visible_walkout(request: Request, walkout_id: int) -> WalkOut:
-    return get_object_or_404(walkouts_visible_to(request.user), pk=walkout_id)
-
-
-def _walkout_response(request: Request, walkout: WalkOut, code: int = status.HTTP_200_OK) -> Response:
-    walkout = walkouts_list_for_walkouts(request.user).get(pk=walkout.pk)
-    return Response(WalkOutSerializer(walkout, context={"request": request}).data, status=code)
-
-
-class WalkOutConvertApi(APIView):
+class _WalkOutApi(ObjectActionApi):
+    visible_to = walkouts_visible_to
+    lookup_url_kwarg = "walkout_id"
     required_perm = "frontdesk.change_walkout"
-
-    @extend_schema(parameters=[WALKOUT_IN_PATH], request=WalkOutConvertInputSerializer,
-                   responses=WalkOutSerializer,
-                   summary="已成交：选该客户到店之后下的订单；未完成的跟进电话随之取消")
-    def post(self, request: Request, walkout_id: int) -> Response:
-        walkout = _visible_walkout(request, walkout_id)
-        data = validated_body(WalkOutConvertInputSerializer, request)
-        walkout = walkout_convert(walkout=walkout, by=request.user, order=data["order"])
-        return _walkout_response(request, walkout)
+    output_serializer = WalkOutSerializer
+    reread = walkouts_list_for_walkouts
 
 
-class WalkOutGiveUpApi(APIView):
-    required_perm = "frontdesk.change_walkout"
+class WalkOutConvertApi(_WalkOutApi):
+    input_serializer = WalkOutConvertInputSerializer
+    summary = "已成交：选该客户到店之后下的订单；未完成的跟进电话随之取消"
 
-    @extend_schema(parameters=[WALKOUT_IN_PATH], request=WalkOutGiveUpInputSerializer,
-                   responses=WalkOutSerializer,
-                   summary="已流失：放弃跟进，须写原因；未完成的跟进电话随之取消")
-    def post(self, request: Request, walkout_id: int) -> Response:
-        walkout = _visible_walkout(request, walkout_id)
-        data = validated_body(WalkOutGiveUpInputSerializer, request)
-        walkout = walkout_give_up(walkout=walkout, by=request.user, note=data["note"])
-        return _walkout_response(request, walkout)
+    def act(self, request: Request, walkout: WalkOut, data: dict) -> WalkOut:
+        return walkout_convert(walkout=walkout, by=request.user, order=data["order"])
+
+
+class WalkOutGiveUpApi(_WalkOutApi):
+    input_serializer = WalkOutGiveUpInputSerializer
+    summary = "已流失：放弃跟进，须写原因；未完成的跟进电话随之取消"
+
+    def act(self, request: Request, walkout: WalkOut, data: dict) -> WalkOut:
+        return walkout_give_up(walkout=walkout, by=request.user, note=data["note"])
