@@ -11,15 +11,13 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-import django_filters as filters
 from django.core.exceptions import ValidationError
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import generics, serializers, status
@@ -28,18 +26,16 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from customers.models import Customer
-from customers.selectors import customers_search
-from staff.filters import StoreFilter
 from staff.models import Store
 from staff.scoping import scope_for, store_for
 from studio.api import validated_body
 from studio.audit import audit_record
-from studio.filters import IdFilter
 from studio.models import AuditAction
 from studio.periods import PeriodForm
 from studio.permissions import ReadOrWritePerm
 
-from .models import Complaint, ComplaintCategory, ComplaintStatus, ImprovementMeasure
+from .filters import ComplaintFilter
+from .models import Complaint, ImprovementMeasure
 from .selectors import complaint_page, complaints_list_for_archive, complaints_visible_to
 from .serializers import (
     ComplaintDetailSerializer,
@@ -61,42 +57,7 @@ from .workflow import COMPLAINT_STEPS
 
 # --- The archive --------------------------------------------------------------------------------
 
-STATUS_CHOICES = [("open", gettext_lazy("处理中（未结案）")), *ComplaintStatus.choices]
-
-
-class ComplaintFilter(filters.FilterSet):
-    """The archive page's filters (complaints.exports.complaint_archive_filtered), same rules; a value the
-    page would silently ignore (an unknown status, a date that is not one) is a 400 here."""
-
-    q = filters.CharFilter(method="filter_q", help_text="投诉人姓名包含 / 11 位手机号 / 手机尾号（≥4 位）")
-    category = filters.ChoiceFilter(choices=ComplaintCategory.choices)
-    status = filters.ChoiceFilter(choices=STATUS_CHOICES, method="filter_status",
-                                  help_text="open：所有未结案的")
-    department = IdFilter(field_name="responsible_department_id",
-                                      help_text="责任部门")
-    staff = IdFilter(method="filter_staff", help_text="责任人或处理人")
-    start = filters.DateFilter(field_name="received_at", lookup_expr="date__gte",
-                               help_text="投诉日期 ≥（YYYY-MM-DD）")
-    end = filters.DateFilter(field_name="received_at", lookup_expr="date__lte",
-                             help_text="投诉日期 ≤（YYYY-MM-DD）")
-    store = StoreFilter(field_name="store_id")  # useful to a GM; others see one store
-
-    class Meta:
-        model = Complaint
-        fields: list[str] = []
-
-    def filter_q(self, queryset, name, value):
-        return customers_search(queryset, value, prefix="customer__")
-
-    def filter_status(self, queryset, name, value):
-        if value == "open":
-            return queryset.open()
-        return queryset.filter(status=value) if value else queryset
-
-    def filter_staff(self, queryset, name, value):
-        if value is None:
-            return queryset
-        return queryset.filter(Q(responsible_staff_id=value) | Q(handled_by_id=value))
+# One FilterSet for the page, the export and this list: complaints.filters.ComplaintFilter.
 
 
 def _register_store(user, *, customer: Customer | None, requested: Store | None) -> Store:

@@ -1,53 +1,23 @@
 """The complaint archive as the page filters it, and its Excel export (studio.exports)."""
-from datetime import date
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from customers.selectors import customers_search
-from staff.scoping import store_for
 from studio.exports import ListExport, XlsxColumn, register_export
 
-from .models import Complaint, ComplaintCategory, ComplaintStatus
+from .filters import ComplaintFilter
+from .models import Complaint
 from .selectors import complaints_list_for_archive
-from .statistics import CLOSED_STATUSES
 
 
 def complaint_archive_filtered(user, params: QueryDict) -> QuerySet[Complaint]:
-    """The archive (L50 建立投诉归档资料): customer, category, status (`open`, `ended`: closed
-    either way, or one status), department, staff, store, date, validity and past the step's
-    deadline (`overdue=yes`, open ones); unknown values are ignored."""
-    complaints = customers_search(complaints_list_for_archive(user), params.get("q", ""),
-                                  prefix="customer__")
-    if params.get("category") in ComplaintCategory.values:
-        complaints = complaints.filter(category=params["category"])
-    if params.get("status") == "open":
-        complaints = complaints.open()
-    elif params.get("status") == "ended":
-        complaints = complaints.filter(status__in=CLOSED_STATUSES)
-    elif params.get("status") in ComplaintStatus.values:
-        complaints = complaints.filter(status=params["status"])
-    if params.get("department", "").isdigit():
-        complaints = complaints.filter(responsible_department_id=params["department"])
-    if params.get("staff", "").isdigit():
-        complaints = complaints.filter(Q(responsible_staff_id=params["staff"])
-                                       | Q(handled_by_id=params["staff"]))
-    store = store_for(user, params.get("store"), writing=False)  # a bad or foreign one: 400
-    if store is not None:  # narrows the viewer's scope, never widens it
-        complaints = complaints.filter(store=store)
-    if params.get("valid") in ("yes", "no"):
-        complaints = complaints.filter(is_valid=params["valid"] == "yes")
-    if params.get("overdue") == "yes":
-        complaints = complaints.open().filter(step_due_at__lt=timezone.now())
-    for key, lookup in (("start", "received_at__date__gte"), ("end", "received_at__date__lte")):
-        try:
-            complaints = complaints.filter(**{lookup: date.fromisoformat(params.get(key, ""))})
-        except ValueError:
-            pass
-    return complaints
+    """The archive (L50 建立投诉归档资料) under the list's FilterSet (the API's too): customer,
+    category, status (`open`, `ended`: closed either way, or one status), department, staff,
+    store, date, validity and past the step's deadline (`overdue=yes`, open ones)."""
+    return ComplaintFilter(params, queryset=complaints_list_for_archive(user), user=user).qs
 
 
 @register_export("complaints")

@@ -1,21 +1,22 @@
 """The customer list's Excel export (studio.exports): the same search as the page."""
 from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
 from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from studio.exports import ListExport, XlsxColumn, register_export
 
-from .models import SourceChannel, Title
-from .selectors import customers_search, customers_visible_to
+from .filters import CustomerFilter
+from .models import Customer, SourceChannel, Title
+from .selectors import customers_visible_to
 
 
-def customer_list_filtered(user, params: QueryDict):
-    """The customer list for `user`: search by name or mobile, optionally only unassigned."""
-    customers = customers_search(customers_visible_to(user), params.get("q", "").strip())
-    if params.get("unassigned") == "1":
-        customers = customers.filter(assigned_to__isnull=True)
-    return customers.order_by("-created_at", "-pk")
+def customer_list_filtered(user, params: QueryDict) -> QuerySet[Customer]:
+    """The customer list for `user` under the list's FilterSet (the API's too): search by name
+    or mobile, by specialist, only unassigned, by store; newest first."""
+    return CustomerFilter(params, queryset=customers_visible_to(user).order_by(
+        "-created_at", "-pk"), user=user).qs
 
 
 @register_export("customers")
