@@ -64,6 +64,8 @@ def task_list(request: HttpRequest) -> HttpResponse:
         "purposes": CallbackPurpose.choices, "purpose": filters.purpose,
         "specialist": filters.specialist, "now": now, "query": query.urlencode(),
         "specialists": specialists_assignable_by(user) if may_distribute else [],
+        # A general manager names the store whose unassigned callbacks are balanced.
+        "stores": stores_to_pick(user) if may_distribute else [],
         "specialist_choices": staff_users_in_scope(user, Role.SPECIALIST)
         if user.has_perm("callbacks.view_callback_summary") else [],
     })

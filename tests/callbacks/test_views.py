@@ -132,6 +132,22 @@ def test_the_supervisor_balances_unassigned_callbacks(client, supervisor, specia
     assert CallbackTask.objects.filter(assigned_to=other_specialist).count() == 2
 
 
+def test_the_general_manager_balances_the_unassigned_callbacks_of_the_store_picked(
+        client, general_manager, specialist, other_specialist, store, other_store, package,
+        front_desk, django_capture_on_commit_callbacks):
+    for _ in range(2):
+        o = order_create(customer=CustomerFactory(store=store), package=package, by=front_desk)
+        with django_capture_on_commit_callbacks(execute=True):
+            stage_complete(order=o, kind="gown", by=front_desk)
+    client.force_login(general_manager)
+    page = client.get(reverse("callbacks:list") + "?view=unassigned").content.decode()
+    assert 'data-testid="balance-store"' in page and other_store.name in page
+    client.post(reverse("callbacks:distribute"), {"action": "balance", "store": other_store.pk})
+    assert CallbackTask.objects.filter(assigned_to__isnull=True).count() == 2  # not that store's
+    client.post(reverse("callbacks:distribute"), {"action": "balance", "store": store.pk})
+    assert CallbackTask.objects.filter(assigned_to__isnull=False).count() == 2
+
+
 def test_a_specialist_may_not_distribute(client, specialist, task):
     client.force_login(specialist)
     assert client.post(reverse("callbacks:distribute"), {"action": "balance"}).status_code == 403
@@ -151,6 +167,7 @@ def test_a_specialist_may_not_edit_scripts(client, specialist):
     assert client.get(reverse("callbacks:script_edit", args=["holiday"])).status_code == 403
 
 
+@pytest.mark.clock
 def test_a_campaign_previews_then_creates_tasks(client, supervisor, specialist, store):
     CustomerFactory.create_batch(3, store=store, is_vip=True, wedding_on=timezone.localdate())
     CustomerFactory(store=store)
@@ -170,6 +187,7 @@ def test_a_sms_from_the_call_page_lands_in_the_outbox(client, specialist, task):
     assert SmsMessage.objects.get().customer_id == task.customer_id
 
 
+@pytest.mark.clock
 def test_the_overdue_tab_lists_late_callbacks(client, specialist, task):
     CallbackTask.objects.filter(pk=task.pk).update(due_at=timezone.now() - timedelta(hours=1))
     client.force_login(specialist)
@@ -177,6 +195,7 @@ def test_the_overdue_tab_lists_late_callbacks(client, specialist, task):
     assert response.context["counts"]["overdue"] == 1
 
 
+@pytest.mark.clock
 def test_the_summary_page_and_its_export_for_a_supervisor(client, supervisor, task, specialist):
     from callbacks.services import callback_record
 
@@ -198,6 +217,7 @@ def test_a_specialist_has_no_summary(client, specialist):
     assert client.get(reverse("callbacks:summary")).status_code == 403
 
 
+@pytest.mark.clock
 def test_a_bad_date_in_the_summary_falls_back_to_this_month(client, supervisor):
     client.force_login(supervisor)
     response = client.get(reverse("callbacks:summary"), {"start": "昨天", "end": "2026-13-45"})
@@ -212,11 +232,14 @@ def test_the_call_page_offers_to_open_a_complaint_for_the_customer(client, speci
     assert f"/complaints/new/?customer={task.customer_id}&amp;channel=callback" in html
 
 
+@pytest.mark.clock
 def test_a_campaign_takes_its_customers_from_a_saved_segment(client, supervisor, specialist, store):
     from membership.models import Segment
 
-    CustomerFactory.create_batch(2, store=store, wedding_on=timezone.localdate().replace(month=5))
-    CustomerFactory(store=store, wedding_on=timezone.localdate().replace(month=6))
+    # A fixed day of the month: replace(month=6) on the 31st of a month was a ValueError.
+    CustomerFactory.create_batch(2, store=store,
+                                 wedding_on=timezone.localdate().replace(month=5, day=20))
+    CustomerFactory(store=store, wedding_on=timezone.localdate().replace(month=6, day=20))
     segment = Segment.objects.create(store=store, name="五月婚期", conditions={"wedding_month": 5})
     client.force_login(supervisor)
     page = client.get(reverse("callbacks:campaigns"), {"segment": segment.pk})
