@@ -9,17 +9,14 @@ their ValidationError into 400 and their DomainError into 409.
 import django_filters as filters
 from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import generics, serializers, status
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import generics, serializers
 from rest_framework.request import Request
-from rest_framework.response import Response
 
 from staff.filters import StoreFilter
 from staff.scoping import scope_for, store_for
-from studio.api import validated_body
-from studio.api_views import ObjectActionApi, ScopedDetailApi, ScopedListApi
+from studio.api_views import ObjectActionApi, ScopedDetailApi, ScopedListCreateApi
 from studio.filters import IdFilter
-from studio.permissions import ReadOrWritePerm
 
 from .models import CallbackCampaign, CallbackPurpose, CallbackRecord, CallbackScript, CallbackTask
 from .selectors import (
@@ -117,29 +114,31 @@ class ScriptFilter(filters.FilterSet):
         fields: list[str] = []
 
 
-@extend_schema_view(
-    get=extend_schema(summary="回访话术：每种用途的最新版；带 purpose 时列出该用途的所有版本"),
-    post=extend_schema(request=CallbackScriptInputSerializer,
-                       responses={201: CallbackScriptSerializer},
-                       summary="保存回访话术（新增一个版本）"),
-)
-class CallbackScriptListApi(ReadOrWritePerm, generics.ListAPIView):
+def _scripts(user) -> QuerySet[CallbackScript]:
+    # Every version; scripts belong to no store: whoever may read them reads them all.
+    return CallbackScript.objects.select_related("created_by").order_by("purpose", "-version")
+
+
+class CallbackScriptListApi(ScopedListCreateApi):
     read_perm = "callbacks.view_callbackscript"
     write_perm = "callbacks.add_callbackscript"
     serializer_class = CallbackScriptSerializer
     filterset_class = ScriptFilter
+    selector = _scripts
+    summary = "回访话术：每种用途的最新版；带 purpose 时列出该用途的所有版本"
+    input_serializer = CallbackScriptInputSerializer
+    create_summary = "保存回访话术（新增一个版本）"
 
     def get_queryset(self) -> QuerySet[CallbackScript]:
-        scripts = CallbackScript.objects.select_related("created_by").order_by("purpose", "-version")
+        scripts = super().get_queryset()
         if self.request.query_params.get("purpose"):
             return scripts  # every version of that purpose (ScriptFilter narrows it)
         newest = (CallbackScript.objects.filter(purpose=OuterRef("purpose"))
                   .order_by("-version").values("version")[:1])
         return scripts.filter(version=Subquery(newest))
 
-    def post(self, request: Request) -> Response:
-        script = script_save(by=request.user, **validated_body(CallbackScriptInputSerializer, request))
-        return Response(self.get_serializer(script).data, status=status.HTTP_201_CREATED)
+    def create(self, request: Request, data: dict) -> CallbackScript:
+        return script_save(by=request.user, **data)
 
 
 # --- Campaigns ----------------------------------------------------------------------------------
@@ -160,25 +159,20 @@ def _campaigns(user) -> QuerySet[CallbackCampaign]:
             .select_related("store", "created_by").order_by("-created_at", "-pk"))
 
 
-@extend_schema_view(
-    get=extend_schema(summary="回访活动（按门店）"),
-    post=extend_schema(request=CallbackCampaignInputSerializer,
-                       responses={201: CallbackCampaignSerializer},
-                       summary="创建回访活动：按条件选客户，生成回访任务并分给客服"),
-)
-class CallbackCampaignListApi(ReadOrWritePerm, ScopedListApi):
+class CallbackCampaignListApi(ScopedListCreateApi):
     read_perm = "callbacks.view_callbackcampaign"
     write_perm = "callbacks.add_callbackcampaign"
     serializer_class = CallbackCampaignSerializer
     filterset_class = CampaignFilter
     selector = _campaigns
+    summary = "回访活动（按门店）"
+    input_serializer = CallbackCampaignInputSerializer
+    create_summary = "创建回访活动：按条件选客户，生成回访任务并分给客服"
 
-    def post(self, request: Request) -> Response:
-        data = validated_body(CallbackCampaignInputSerializer, request)
+    def create(self, request: Request, data: dict) -> CallbackCampaign:
         store = store_for(request.user, data.get("store"), writing=True)
         conditions = data.get("conditions", {})
         candidates = campaign_candidates(request.user, store_id=store.pk, conditions=conditions,
                                          now=timezone.now())
-        campaign = campaign_create(name=data["name"], purpose=data["purpose"], store=store,
-                                   customers=candidates, by=request.user, conditions=conditions)
-        return Response(self.get_serializer(campaign).data, status=status.HTTP_201_CREATED)
+        return campaign_create(name=data["name"], purpose=data["purpose"], store=store,
+                               customers=candidates, by=request.user, conditions=conditions)

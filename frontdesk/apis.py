@@ -18,18 +18,15 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import generics, serializers, status
+from rest_framework import serializers
 from rest_framework.request import Request
-from rest_framework.response import Response
 
 from orders.models import StageKind
 from staff.filters import StoreFilter
 from staff.scoping import scope_for, store_for
-from studio.api import validated_body
-from studio.api_views import ObjectActionApi, ScopedListApi
+from studio.api_views import ObjectActionApi, ScopedDetailApi, ScopedListApi, ScopedListCreateApi
 from studio.filters import IdFilter
 from studio.models import SmsMessage, SmsStatus
-from studio.permissions import ReadOrWritePerm
 
 from .flowcards import (
     flow_card_create,
@@ -147,39 +144,34 @@ def _booking_detail(user, pk: int) -> Booking:
     return booking
 
 
-@extend_schema_view(
-    get=extend_schema(summary="档期：按日期、门店、摄影师/化妆师、服务阶段查询（摄影师、化妆师只看自己的）"),
-    post=extend_schema(request=BookingCreateInputSerializer,
-                       responses={201: BookingDetailSerializer},
-                       summary="预约档期：人员、门店容量、礼服、外景点冲突时拒绝（400，写明冲突）"),
-)
-class BookingListApi(ReadOrWritePerm, ScopedListApi):
+class BookingListApi(ScopedListCreateApi):
     read_perm = "frontdesk.view_booking"
     write_perm = "frontdesk.add_booking"
     serializer_class = BookingSerializer
     filterset_class = BookingFilter
     selector = _bookings
+    summary = "档期：按日期、门店、摄影师/化妆师、服务阶段查询（摄影师、化妆师只看自己的）"
+    input_serializer = BookingCreateInputSerializer
+    output_serializer = BookingDetailSerializer
+    create_summary = "预约档期：人员、门店容量、礼服、外景点冲突时拒绝（400，写明冲突）"
 
-    def post(self, request: Request) -> Response:
-        data = validated_body(BookingCreateInputSerializer, request)
-        booking = booking_create(
+    def create(self, request: Request, data: dict) -> Booking:
+        return booking_create(
             stage=data["stage"], by=request.user, starts_at=data["starts_at"],
             ends_at=data.get("ends_at"), photographer=data.get("photographer"),
             makeup_artist=data.get("makeup_artist"),
             requested_by_customer=data["requested_by_customer"], location=data.get("location"),
             gowns=data.get("gowns", []), note=data["note"])
-        return Response(BookingDetailSerializer(_booking_detail(request.user, booking.pk),
-                                                context={"request": request}).data,
-                        status=status.HTTP_201_CREATED)
+
+    def output(self, booking: Booking) -> Booking:
+        return _booking_detail(self.request.user, booking.pk)
 
 
-@extend_schema_view(get=extend_schema(summary="一个档期：人员、礼服（含于套系/加选）、变更记录"))
-class BookingDetailApi(generics.RetrieveAPIView):
+class BookingDetailApi(ScopedDetailApi):
     required_perm = "frontdesk.view_booking"
     serializer_class = BookingDetailSerializer
-
-    def get_queryset(self) -> QuerySet[Booking]:
-        return bookings_visible_to(self.request.user)  # for the schema; get_object reads
+    selector = bookings_visible_to  # for the schema; get_object reads
+    summary = "一个档期：人员、礼服（含于套系/加选）、变更记录"
 
     def get_object(self) -> Booking:
         return _booking_detail(self.request.user, self.kwargs["pk"])
@@ -244,12 +236,12 @@ def _outbox(user) -> QuerySet[SmsMessage]:
             .select_related("created_by").order_by("-created_at", "-pk"))
 
 
-@extend_schema_view(get=extend_schema(summary="短信发件箱：每条短信及其发送状态（手机号打码）"))
 class SmsMessageListApi(ScopedListApi):
     required_perm = "studio.view_smsmessage"
     serializer_class = SmsMessageSerializer
     filterset_class = SmsMessageFilter
     selector = _outbox
+    summary = "短信发件箱：每条短信及其发送状态（手机号打码）"
 
 
 # --- Flow cards (流程卡) -----------------------------------------------------------------------------
@@ -280,28 +272,24 @@ def _flow_cards(user) -> QuerySet[FlowCard]:
             .order_by("-on", "-pk"))
 
 
-@extend_schema_view(
-    get=extend_schema(summary="流程卡及业绩：按日期、门店、订单、员工查询"),
-    post=extend_schema(request=FlowCardCreateInputSerializer, responses={201: FlowCardSerializer},
-                       summary="登记流程卡：按门店比例计摄影师、化妆师业绩；每次拍摄一张"),
-)
-class FlowCardListApi(ReadOrWritePerm, ScopedListApi):
+class FlowCardListApi(ScopedListCreateApi):
     read_perm = "frontdesk.view_flowcard"
     write_perm = "frontdesk.add_flowcard"
     serializer_class = FlowCardSerializer
     filterset_class = FlowCardFilter
     selector = _flow_cards
+    summary = "流程卡及业绩：按日期、门店、订单、员工查询"
+    input_serializer = FlowCardCreateInputSerializer
+    create_summary = "登记流程卡：按门店比例计摄影师、化妆师业绩；每次拍摄一张"
 
-    def post(self, request: Request) -> Response:
-        data = validated_body(FlowCardCreateInputSerializer, request)
+    def create(self, request: Request, data: dict) -> FlowCard:
         # Completing the shoot is recording a stage: as on the page, it needs that permission.
         if data["complete_shoot"] and not request.user.has_perm("orders.record_stage"):
             raise PermissionDenied(_("您没有登记拍摄完成的权限。"))
-        card = flow_card_create(order=data["order"], by=request.user,
+        return flow_card_create(order=data["order"], by=request.user,
                                 photographer=data["photographer"],
                                 makeup_artist=data.get("makeup_artist"),
                                 complete_shoot=data["complete_shoot"])
-        return self.row(card)
 
 
 # --- Rework (返工) -----------------------------------------------------------------------------------
@@ -316,25 +304,18 @@ class ReworkFilter(filters.FilterSet):
         fields: list[str] = []
 
 
-@extend_schema_view(
-    get=extend_schema(summary="返工记录：待店长审批的在前"),
-    post=extend_schema(request=REWORK_STEPS["request"].serializer_class,
-                       responses={201: ReworkSerializer},
-                       summary="申请返工（拍摄完成后）：写明原因和返工内容，等待店长审批"),
-)
-class ReworkListApi(ReadOrWritePerm, ScopedListApi):
+class ReworkListApi(ScopedListCreateApi):
     read_perm = "frontdesk.view_rework"
-    step = REWORK_STEPS["request"]
-    write_perm = step.permission
     serializer_class = ReworkSerializer
     filterset_class = ReworkFilter
     selector = reworks_list_for_desk  # joins order, customer, package, store and both people
+    summary = "返工记录：待店长审批的在前"
+    step = REWORK_STEPS["request"]
+    create_summary = "申请返工（拍摄完成后）：写明原因和返工内容，等待店长审批"
 
-    def post(self, request: Request) -> Response:
-        data = validated_body(self.step.serializer_class, request)
-        rework = rework_request(order=data["order"], by=request.user, reason=data["reason"],
-                                items=data["items"])
-        return self.row(rework)
+    def create(self, request: Request, data: dict) -> Rework:
+        return rework_request(order=data["order"], by=request.user, reason=data["reason"],
+                              items=data["items"])
 
 
 class _ReworkApi(ObjectActionApi):
@@ -382,25 +363,18 @@ def _production_items(user) -> QuerySet[ProductionItem]:
             .annotate(is_late=Exists(late.filter(pk=OuterRef("pk")))))
 
 
-@extend_schema_view(
-    get=extend_schema(summary="制作产品（催件）：按订单、状态、产品、是否逾期查询"),
-    post=extend_schema(request=PRODUCTION_STEPS["add"].serializer_class,
-                       responses={201: ProductionItemSerializer},
-                       summary="添加要催的产品（相册、相框、电子档…）"),
-)
-class ProductionItemListApi(ReadOrWritePerm, ScopedListApi):
+class ProductionItemListApi(ScopedListCreateApi):
     read_perm = "frontdesk.view_productionitem"
-    step = PRODUCTION_STEPS["add"]
-    write_perm = step.permission
     serializer_class = ProductionItemSerializer
     filterset_class = ProductionItemFilter
     selector = _production_items
+    summary = "制作产品（催件）：按订单、状态、产品、是否逾期查询"
+    step = PRODUCTION_STEPS["add"]
+    create_summary = "添加要催的产品（相册、相框、电子档…）"
 
-    def post(self, request: Request) -> Response:
-        data = validated_body(self.step.serializer_class, request)
-        item = production_item_add(order=data["order"], by=request.user, kind=data["kind"],
+    def create(self, request: Request, data: dict) -> ProductionItem:
+        return production_item_add(order=data["order"], by=request.user, kind=data["kind"],
                                    quantity=data["quantity"], description=data["description"])
-        return self.row(item)
 
 
 class _ProductionStepApi(ObjectActionApi):
@@ -455,19 +429,17 @@ class WalkOutListParamsSerializer(serializers.Serializer):
     store = serializers.IntegerField(required=False, help_text="门店（总经理可选；其他角色只有本门店）")
 
 
-@extend_schema_view(
-    get=extend_schema(parameters=[WalkOutListParamsSerializer],
-                      summary="走单：谁来过没下单、原因、是否已挽回"),
-    post=extend_schema(request=WalkOutRecordInputSerializer, responses={201: WalkOutSerializer},
-                       summary="登记走单：同门店同手机号沿用客户档案；自动安排一周内的跟进电话"),
-)
-class WalkOutListApi(ReadOrWritePerm, ScopedListApi):
+@extend_schema_view(get=extend_schema(parameters=[WalkOutListParamsSerializer]))
+class WalkOutListApi(ScopedListCreateApi):
     read_perm = "frontdesk.view_walkout"
     write_perm = "frontdesk.add_walkout"
     serializer_class = WalkOutSerializer
     queryset = WalkOut.objects.none()  # for the schema only: the selector takes the filters
     filter_backends: list = []
     selector = walkouts_list_for_walkouts
+    summary = "走单：谁来过没下单、原因、是否已挽回"
+    input_serializer = WalkOutRecordInputSerializer
+    create_summary = "登记走单：同门店同手机号沿用客户档案；自动安排一周内的跟进电话"
 
     def get_queryset(self) -> QuerySet[WalkOut]:
         params = WalkOutListParamsSerializer(data=self.request.query_params)
@@ -480,11 +452,9 @@ class WalkOutListApi(ReadOrWritePerm, ScopedListApi):
             walkouts = walkouts.filter(store=store)
         return walkouts
 
-    def post(self, request: Request) -> Response:
-        data = validated_body(WalkOutRecordInputSerializer, request)
+    def create(self, request: Request, data: dict) -> WalkOut:
         store = store_for(request.user, data.pop("store", None), writing=True)
-        walkout = walkout_record(store=store, by=request.user, **data)
-        return self.row(walkout)
+        return walkout_record(store=store, by=request.user, **data)
 
 
 class _WalkOutApi(ObjectActionApi):

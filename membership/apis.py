@@ -24,11 +24,16 @@ from customers.selectors import customers_search
 from staff.filters import StoreFilter
 from staff.scoping import scope_for, store_for
 from studio.api import validated_body
-from studio.api_views import ObjectActionApi, ScopedDetailApi, ScopedListApi, path_id
+from studio.api_views import (
+    ObjectActionApi,
+    ScopedDetailApi,
+    ScopedListApi,
+    ScopedListCreateApi,
+    path_id,
+)
 from studio.audit import audit_record
 from studio.filters import IdFilter
 from studio.models import AuditAction
-from studio.permissions import ReadOrWritePerm
 
 from .models import CardEvent, CardStatus, MemberAccount, MemberCard, PointsEntry, Segment
 from .selectors import cards_visible_to, ledger_for_member, members_visible_to, segment_customers
@@ -83,12 +88,12 @@ def _members(user) -> QuerySet[MemberAccount]:
             .order_by("-created_at", "-pk"))
 
 
-@extend_schema_view(get=extend_schema(summary="会员列表：按姓名/手机号、等级、卡状态、卡号查询"))
 class MemberListApi(ScopedListApi):
     required_perm = "membership.view_memberaccount"
     serializer_class = MemberSerializer
     filterset_class = MemberFilter
     selector = _members
+    summary = "会员列表：按姓名/手机号、等级、卡状态、卡号查询"
 
 
 def _members_with_cards(user) -> QuerySet[MemberAccount]:
@@ -99,11 +104,11 @@ def _members_with_cards(user) -> QuerySet[MemberAccount]:
     return _members(user).prefetch_related(Prefetch("cards", queryset=cards))
 
 
-@extend_schema_view(get=extend_schema(summary="会员档案：等级、积分余额、累计消费、会员卡及其记录"))
 class MemberDetailApi(ScopedDetailApi):
     required_perm = "membership.view_memberaccount"
     serializer_class = MemberDetailSerializer
     selector = _members_with_cards
+    summary = "会员档案：等级、积分余额、累计消费、会员卡及其记录"
 
     def get_object(self) -> MemberAccount:
         account = super().get_object()
@@ -182,33 +187,27 @@ def _cards_with_history(user) -> QuerySet[MemberCard]:
         Prefetch("events", queryset=CardEvent.objects.select_related("by")))
 
 
-@extend_schema_view(
-    get=extend_schema(summary="会员卡列表：按持卡人、卡号、状态查询"),
-    post=extend_schema(request=MEMBER_STEPS["issue"].serializer_class,
-                       responses={201: MemberCardDetailSerializer},
-                       summary="发放会员卡：客户成为会员（首张卡为最低等级）"),
-)
-class MemberCardListApi(ReadOrWritePerm, ScopedListApi):
+class MemberCardListApi(ScopedListCreateApi):
     read_perm = "membership.view_membercard"
-    write_perm = MEMBER_STEPS["issue"].permission
     serializer_class = MemberCardSerializer
     filterset_class = MemberCardFilter
     selector = _cards
+    summary = "会员卡列表：按持卡人、卡号、状态查询"
+    step = MEMBER_STEPS["issue"]
+    output_serializer = MemberCardDetailSerializer
+    reread = _cards_with_history
+    create_summary = "发放会员卡：客户成为会员（首张卡为最低等级）"
 
-    def post(self, request: Request) -> Response:
-        data = validated_body(MEMBER_STEPS["issue"].serializer_class, request)
-        card = member_card_issue(customer=data["customer"], number=data["number"],
+    def create(self, request: Request, data: dict) -> MemberCard:
+        return member_card_issue(customer=data["customer"], number=data["number"],
                                  expires_on=data.get("expires_on"), by=request.user)
-        card = _cards_with_history(request.user).get(pk=card.pk)
-        return Response(MemberCardDetailSerializer(card, context={"request": request}).data,
-                        status=status.HTTP_201_CREATED)
 
 
-@extend_schema_view(get=extend_schema(summary="一张会员卡及其记录"))
 class MemberCardDetailApi(ScopedDetailApi):
     required_perm = "membership.view_membercard"
     serializer_class = MemberCardDetailSerializer
     selector = _cards_with_history
+    summary = "一张会员卡及其记录"
 
 
 class _CardActionApi(ObjectActionApi):
@@ -259,18 +258,16 @@ def _segments(user) -> QuerySet[Segment]:
             .select_related("store", "created_by").order_by("store_id", "name"))
 
 
-@extend_schema_view(
-    get=extend_schema(summary="客户分组（按门店）"),
-    post=extend_schema(request=SegmentInputSerializer,
-                       responses={201: SegmentSerializer, 200: SegmentSerializer},
-                       summary="保存客户分组（按条件分类老客户）：新名称创建（201），同名更新（200）"),
-)
-class SegmentListApi(ReadOrWritePerm, ScopedListApi):
+@extend_schema_view(post=extend_schema(
+    request=SegmentInputSerializer, responses={201: SegmentSerializer, 200: SegmentSerializer},
+    summary="保存客户分组（按条件分类老客户）：新名称创建（201），同名更新（200）"))
+class SegmentListApi(ScopedListCreateApi):
     read_perm = "membership.view_segment"
     write_perm = "membership.add_segment"
     serializer_class = SegmentSerializer
     filterset_class = SegmentFilter
     selector = _segments
+    summary = "客户分组（按门店）"
 
     def post(self, request: Request) -> Response:
         data = validated_body(SegmentInputSerializer, request)
@@ -280,7 +277,7 @@ class SegmentListApi(ReadOrWritePerm, ScopedListApi):
             raise PermissionDenied(_("您没有修改客户分组的权限。"))
         segment = segment_save(store=store, name=data["name"],
                                conditions=data.get("conditions", {}), by=request.user)
-        return self.row(segment, status.HTTP_200_OK if exists else status.HTTP_201_CREATED)
+        return self.answer(segment, status.HTTP_200_OK if exists else status.HTTP_201_CREATED)
 
 
 @extend_schema(parameters=[path_id("segment_id")],

@@ -24,9 +24,10 @@ class HasRequiredPerm(IsActiveStaff):
         return view.required_perm is None or request.user.has_perm(view.required_perm)
 
 
+# `required_perm` for HasRequiredPerm when one URL reads and writes: reads need `read_perm`,
+# writes `write_perm` (a specialist may read scripts, not write them). A comment, not a
+# docstring: drf-spectacular would show a docstring as the description of every such list.
 class ReadOrWritePerm:
-    """`required_perm` for HasRequiredPerm when one URL reads and writes: reads need
-    `read_perm`, writes `write_perm` (a specialist may read scripts, not write them)."""
 
     read_perm: str
     write_perm: str
