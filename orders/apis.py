@@ -96,20 +96,21 @@ class _OrderActionApi(ObjectActionApi):
     lookup_url_kwarg = "order_id"
 
 
-class StageCompleteApi(_OrderActionApi):
-    step = STAGE_STEPS["complete"]
-    parameters = [KIND_IN_PATH]
+class _StageActionApi(_OrderActionApi):
+    parameters = [KIND_IN_PATH]  # the order's stage of that kind
     output_serializer = StageSerializer
+
+
+class StageCompleteApi(_StageActionApi):
+    step = STAGE_STEPS["complete"]
     summary = "登记服务阶段完成"
 
     def act(self, request: Request, order: Order, data: dict) -> OrderStage:
         return stage_complete(order=order, kind=self.kwargs["kind"], by=request.user, **data)
 
 
-class StageScheduleApi(_OrderActionApi):
+class StageScheduleApi(_StageActionApi):
     step = STAGE_STEPS["schedule"]
-    parameters = [KIND_IN_PATH]
-    output_serializer = StageSerializer
     summary = "预约/改期服务阶段"
 
     def act(self, request: Request, order: Order, data: dict) -> OrderStage:
