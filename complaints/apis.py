@@ -12,15 +12,12 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db.models import QuerySet
 from django.http import Http404
-from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import generics, serializers, status
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -28,11 +25,10 @@ from rest_framework.views import APIView
 from customers.models import Customer
 from staff.models import Store
 from staff.scoping import scope_for, store_for
-from studio.api import validated_body
+from studio.api_views import ObjectActionApi, ScopedDetailApi, ScopedListCreateApi
 from studio.audit import audit_record
 from studio.models import AuditAction
 from studio.periods import PeriodForm
-from studio.permissions import ReadOrWritePerm
 
 from .filters import ComplaintFilter
 from .models import Complaint, ImprovementMeasure
@@ -70,55 +66,49 @@ def _register_store(user, *, customer: Customer | None, requested: Store | None)
     return store_for(user, requested, writing=True)
 
 
-def _detail(request: Request, complaint: Complaint, *, name: str = "", mobile: str = "") -> dict:
+def _as_shown(user, complaint: Complaint, *, name: str = "", mobile: str = "") -> Complaint:
     """The complaint as the detail endpoint shows it (re-read with everything it joins)."""
     try:
-        complaint = complaint_page(request.user, complaint.pk)
+        return complaint_page(user, complaint.pk)
     except Complaint.DoesNotExist:
         # A specialist who registers a complainant by name and mobile: a new customer is nobody's
         # yet, a known mobile may be another specialist's customer, so the complaint is out of
         # their scope from now on. They get what they registered in their own words, not that
         # customer's file (its name and specialist would answer "whose number is this?").
         complaint.customer = Customer(store=complaint.store, name=name, mobile=mobile)
-    return ComplaintDetailSerializer(complaint, context={"request": request}).data
+        return complaint
 
 
-@extend_schema_view(
-    get=extend_schema(summary="投诉档案：按客户、类别、状态、责任部门、责任人、日期查询"),
-    post=extend_schema(request=COMPLAINT_STEPS["register"].serializer_class,
-                       responses={201: ComplaintDetailSerializer},
-                       summary="登记投诉（《顾客投诉登记表》）：在您范围内的客户，或按姓名和手机号"),
-)
-class ComplaintListApi(ReadOrWritePerm, generics.ListAPIView):
+class ComplaintListApi(ScopedListCreateApi):
     read_perm = "complaints.view_complaint"
-    write_perm = COMPLAINT_STEPS["register"].permission
     serializer_class = ComplaintSerializer
     filterset_class = ComplaintFilter
+    # The selector joins customer, store, department, responsible staff and registrar.
+    selector = complaints_list_for_archive
+    summary = "投诉档案：按客户、类别、状态、责任部门、责任人、日期查询"
+    step = COMPLAINT_STEPS["register"]
+    output_serializer = ComplaintDetailSerializer
+    create_summary = "登记投诉（《顾客投诉登记表》）：在您范围内的客户，或按姓名和手机号"
 
-    def get_queryset(self) -> QuerySet[Complaint]:
-        # The selector joins customer, store, department, responsible staff and registrar.
-        return complaints_list_for_archive(self.request.user)
-
-    def post(self, request: Request) -> Response:
-        data = validated_body(COMPLAINT_STEPS["register"].serializer_class, request)
+    def create(self, request: Request, data: dict) -> Complaint:
         customer = data.get("customer")
         store = _register_store(request.user, customer=customer, requested=data.get("store"))
         complaint = complaint_register(
             store=store, by=request.user, customer=customer, name=data["name"],
             mobile=data["mobile"], order=data.get("order"), channel=data["channel"],
             category=data["category"], severity=data["severity"], content=data["content"])
-        return Response(_detail(request, complaint, name=data["name"], mobile=data["mobile"]),
-                        status=status.HTTP_201_CREATED)
+        return _as_shown(request.user, complaint, name=data["name"], mobile=data["mobile"])
+
+    def output(self, complaint: Complaint) -> Complaint:
+        return complaint  # create() re-read it: in the registrant's words if out of their scope
 
 
-class ComplaintDetailApi(generics.RetrieveAPIView):
+class ComplaintDetailApi(ScopedDetailApi):
     """One complaint with its history, solutions and penalties."""
 
     required_perm = "complaints.view_complaint"
     serializer_class = ComplaintDetailSerializer
-
-    def get_queryset(self) -> QuerySet[Complaint]:
-        return complaints_visible_to(self.request.user)  # for the schema; get_object reads
+    selector = complaints_visible_to  # for the schema; get_object reads
 
     def get_object(self) -> Complaint:
         try:
@@ -132,107 +122,76 @@ class ComplaintDetailApi(generics.RetrieveAPIView):
 
 # --- The steps ----------------------------------------------------------------------------------
 
-COMPLAINT_IN_PATH = OpenApiParameter("complaint_id", OpenApiTypes.INT, OpenApiParameter.PATH)
+class _ComplaintStepApi(ObjectActionApi):
+    visible_to = complaints_visible_to
+    lookup_url_kwarg = "complaint_id"
+    output_serializer = ComplaintDetailSerializer
+
+    def output(self, complaint: Complaint) -> Complaint:
+        return _as_shown(self.request.user, complaint)
 
 
-def _visible_complaint(request: Request, complaint_id: int) -> Complaint:
-    return get_object_or_404(complaints_visible_to(request.user), pk=complaint_id)
-
-
-
-
-class ComplaintJudgeApi(APIView):
+class ComplaintJudgeApi(_ComplaintStepApi):
     step = COMPLAINT_STEPS["judge"]
-    required_perm = step.permission
+    summary = "判定：成立（交责任部门，约定调查完成时间）或不成立（解释后结案）"
 
-    @extend_schema(parameters=[COMPLAINT_IN_PATH], request=step.serializer_class,
-                   responses=ComplaintDetailSerializer,
-                   summary="判定：成立（交责任部门，约定调查完成时间）或不成立（解释后结案）")
-    def post(self, request: Request, complaint_id: int) -> Response:
-        complaint = _visible_complaint(request, complaint_id)
-        data = validated_body(self.step.serializer_class, request)
-        complaint = complaint_judge(
+    def act(self, request: Request, complaint: Complaint, data: dict) -> Complaint:
+        return complaint_judge(
             complaint=complaint, by=request.user, valid=data["valid"], reason=data["reason"],
             explanation=data["explanation"], customer_understood=data["customer_understood"],
             department=data.get("department"), promised_at=data.get("promised_at"))
-        return Response(_detail(request, complaint))
 
 
-class ComplaintInvestigateApi(APIView):
+class ComplaintInvestigateApi(_ComplaintStepApi):
     step = COMPLAINT_STEPS["investigate"]
-    required_perm = step.permission
+    summary = "调查：投诉原因与责任人"
 
-    @extend_schema(parameters=[COMPLAINT_IN_PATH], request=step.serializer_class,
-                   responses=ComplaintDetailSerializer, summary="调查：投诉原因与责任人")
-    def post(self, request: Request, complaint_id: int) -> Response:
-        complaint = _visible_complaint(request, complaint_id)
-        data = validated_body(self.step.serializer_class, request)
-        complaint = complaint_investigate(
+    def act(self, request: Request, complaint: Complaint, data: dict) -> Complaint:
+        return complaint_investigate(
             complaint=complaint, by=request.user, cause=data["cause"],
             responsible_staff=data.get("responsible_staff"), handled_by=data.get("handled_by"))
-        return Response(_detail(request, complaint))
 
 
-class ComplaintSolutionCreateApi(APIView):
+class ComplaintSolutionCreateApi(ObjectActionApi):
+    visible_to = complaints_visible_to
+    lookup_url_kwarg = "complaint_id"
     step = COMPLAINT_STEPS["propose"]
-    required_perm = step.permission
+    output_serializer = ComplaintSolutionCreatedSerializer
+    created = True
+    summary = "提出一个处理方案（可提出多个，供主管选择）"
 
-    @extend_schema(parameters=[COMPLAINT_IN_PATH], request=step.serializer_class,
-                   responses={201: ComplaintSolutionCreatedSerializer},
-                   summary="提出一个处理方案（可提出多个，供主管选择）")
-    def post(self, request: Request, complaint_id: int) -> Response:
-        complaint = _visible_complaint(request, complaint_id)
-        data = validated_body(self.step.serializer_class, request)
+    def act(self, request: Request, complaint: Complaint, data: dict) -> dict:
         solution = complaint_propose(complaint=complaint, by=request.user, kind=data["kind"],
                                      description=data["description"], cost=data["cost"])
-        return Response(ComplaintSolutionCreatedSerializer(
-            {"solution": solution, "complaint": complaint_page(request.user, complaint.pk)},
-            context={"request": request}).data, status=status.HTTP_201_CREATED)
+        return {"solution": solution, "complaint": complaint_page(request.user, complaint.pk)}
 
 
-class ComplaintApproveApi(APIView):
-    step = COMPLAINT_STEPS["approve"]
-    required_perm = step.permission  # the supervisor only (L64)
+class ComplaintApproveApi(_ComplaintStepApi):
+    step = COMPLAINT_STEPS["approve"]  # the supervisor only (L64)
+    summary = "主管审批：选择最佳方案并填写意见"
 
-    @extend_schema(parameters=[COMPLAINT_IN_PATH], request=step.serializer_class,
-                   responses=ComplaintDetailSerializer, summary="主管审批：选择最佳方案并填写意见")
-    def post(self, request: Request, complaint_id: int) -> Response:
-        complaint = _visible_complaint(request, complaint_id)
-        data = validated_body(self.step.serializer_class, request)
-        complaint = complaint_approve(complaint=complaint, by=request.user,
-                                      solution=data["solution"], comment=data["comment"])
-        return Response(_detail(request, complaint))
+    def act(self, request: Request, complaint: Complaint, data: dict) -> Complaint:
+        return complaint_approve(complaint=complaint, by=request.user, solution=data["solution"],
+                                 comment=data["comment"])
 
 
-class ComplaintImplementApi(APIView):
+class ComplaintImplementApi(_ComplaintStepApi):
     step = COMPLAINT_STEPS["implement"]
-    required_perm = step.permission
+    summary = "实施并结案：处罚、客户接受并签字、反馈；自动生成处理后回访"
 
-    @extend_schema(parameters=[COMPLAINT_IN_PATH], request=step.serializer_class,
-                   responses=ComplaintDetailSerializer,
-                   summary="实施并结案：处罚、客户接受并签字、反馈；自动生成处理后回访")
-    def post(self, request: Request, complaint_id: int) -> Response:
-        complaint = _visible_complaint(request, complaint_id)
-        data = validated_body(self.step.serializer_class, request)
-        complaint = complaint_implement(
+    def act(self, request: Request, complaint: Complaint, data: dict) -> Complaint:
+        return complaint_implement(
             complaint=complaint, by=request.user, accepted=data["accepted"],
             signature_data_url=data["signature"], feedback=data["feedback"],
             penalties=data["penalties"], notified_at=data.get("notified_at"))
-        return Response(_detail(request, complaint))
 
 
-class ComplaintRefuseApi(APIView):
+class ComplaintRefuseApi(_ComplaintStepApi):
     step = COMPLAINT_STEPS["refuse"]
-    required_perm = step.permission
+    summary = "客户不接受已批准方案：记录意见，退回主管另批方案"
 
-    @extend_schema(parameters=[COMPLAINT_IN_PATH], request=step.serializer_class,
-                   responses=ComplaintDetailSerializer,
-                   summary="客户不接受已批准方案：记录意见，退回主管另批方案")
-    def post(self, request: Request, complaint_id: int) -> Response:
-        complaint = _visible_complaint(request, complaint_id)
-        data = validated_body(self.step.serializer_class, request)
-        complaint = complaint_refuse(complaint=complaint, by=request.user, feedback=data["feedback"])
-        return Response(_detail(request, complaint))
+    def act(self, request: Request, complaint: Complaint, data: dict) -> Complaint:
+        return complaint_refuse(complaint=complaint, by=request.user, feedback=data["feedback"])
 
 
 # --- Statistics ---------------------------------------------------------------------------------
