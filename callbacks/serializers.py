@@ -10,7 +10,7 @@ from rest_framework import serializers
 
 from customers.serializers import MobileField
 from staff.models import Store
-from studio.serializers import name_of
+from studio.serializers import OutputSerializer, name_of
 
 from .forms import SCRIPT_FIELDS
 from .models import (
@@ -43,7 +43,7 @@ class CallbackStatusField(serializers.ChoiceField):
 
 # --- Output -------------------------------------------------------------------------------------
 
-class CallbackRecordSerializer(serializers.ModelSerializer):
+class CallbackRecordSerializer(OutputSerializer):
     """One call (《回访记录表》)."""
 
     by_name = name_of("by")
@@ -58,10 +58,9 @@ class CallbackRecordSerializer(serializers.ModelSerializer):
         fields = ["id", "task", "called_at", "by", "by_name", "channel", "reached", "satisfaction",
                   "score", "comments", "suggestions", "next_appointment_at", "wants_complaint",
                   "script", "script_version"]
-        read_only_fields = fields
 
 
-class CallbackTaskStateSerializer(serializers.ModelSerializer):
+class CallbackTaskStateSerializer(OutputSerializer):
     """Where a task stands after a call: its status and (new) due time."""
 
     status = CallbackStatusField()
@@ -69,7 +68,6 @@ class CallbackTaskStateSerializer(serializers.ModelSerializer):
     class Meta:
         model = CallbackTask
         fields = ["id", "status", "due_at", "booked_at", "attempts", "completed_at"]
-        read_only_fields = fields
 
 
 class CallbackRecordCreatedSerializer(serializers.Serializer):
@@ -77,7 +75,7 @@ class CallbackRecordCreatedSerializer(serializers.Serializer):
     task = CallbackTaskStateSerializer(read_only=True)
 
 
-class CallbackTaskSerializer(serializers.ModelSerializer):
+class CallbackTaskSerializer(OutputSerializer):
     """A row of the callback list: whom to call, why, by when, and who calls."""
 
     customer_name = serializers.CharField(source="customer.name", read_only=True)
@@ -97,7 +95,6 @@ class CallbackTaskSerializer(serializers.ModelSerializer):
                   "purpose", "service", "stage", "order", "package", "campaign", "campaign_name",
                   "assigned_to", "assigned_to_name", "status", "triggered_at", "due_at",
                   "booked_at", "attempts", "completed_at", "escalated_at"]
-        read_only_fields = fields
 
 
 class CallbackTaskDetailSerializer(CallbackTaskSerializer):
@@ -105,20 +102,18 @@ class CallbackTaskDetailSerializer(CallbackTaskSerializer):
 
     class Meta(CallbackTaskSerializer.Meta):
         fields = [*CallbackTaskSerializer.Meta.fields, "records"]
-        read_only_fields = fields
 
 
-class CallbackScriptSerializer(serializers.ModelSerializer):
+class CallbackScriptSerializer(OutputSerializer):
     created_by_name = name_of("created_by")
 
     class Meta:
         model = CallbackScript
         fields = ["id", "purpose", "version", *SCRIPT_FIELDS, "created_by", "created_by_name",
                   "created_at"]
-        read_only_fields = fields
 
 
-class CallbackCampaignSerializer(serializers.ModelSerializer):
+class CallbackCampaignSerializer(OutputSerializer):
     store_name = serializers.CharField(source="store.name", read_only=True)
     created_by_name = name_of("created_by")
 
@@ -126,7 +121,6 @@ class CallbackCampaignSerializer(serializers.ModelSerializer):
         model = CallbackCampaign
         fields = ["id", "name", "purpose", "store", "store_name", "conditions", "tasks_created",
                   "created_by", "created_by_name", "created_at"]
-        read_only_fields = fields
 
 
 # --- Input: shapes only; the services check the rules -----------------------------------------

@@ -14,7 +14,7 @@ from customers.serializers import MobileField
 from orders.models import Order
 from orders.selectors import orders_visible_to
 from staff.models import Department, Store, User
-from studio.serializers import VisiblePrimaryKeyField, choice_field, name_of
+from studio.serializers import OutputSerializer, VisiblePrimaryKeyField, choice_field, name_of
 
 from .models import (
     Complaint,
@@ -37,7 +37,7 @@ SolutionKindField = choice_field(SolutionKind)
 
 # --- Output -------------------------------------------------------------------------------------
 
-class ComplaintEventSerializer(serializers.ModelSerializer):
+class ComplaintEventSerializer(OutputSerializer):
     """One line of the complaint's history: who did which step, when, and what they wrote."""
 
     by_name = name_of("by")
@@ -45,10 +45,9 @@ class ComplaintEventSerializer(serializers.ModelSerializer):
     class Meta:
         model = ComplaintEvent
         fields = ["id", "action", "before", "after", "by", "by_name", "at", "note"]
-        read_only_fields = fields
 
 
-class ComplaintSolutionSerializer(serializers.ModelSerializer):
+class ComplaintSolutionSerializer(OutputSerializer):
     kind = SolutionKindField(read_only=True)
     proposed_by_name = name_of("proposed_by")
 
@@ -56,20 +55,18 @@ class ComplaintSolutionSerializer(serializers.ModelSerializer):
         model = ComplaintSolution
         fields = ["id", "complaint", "kind", "description", "cost", "proposed_by",
                   "proposed_by_name", "proposed_at", "is_approved"]
-        read_only_fields = fields
 
 
-class ComplaintPenaltySerializer(serializers.ModelSerializer):
+class ComplaintPenaltySerializer(OutputSerializer):
     staff_name = name_of("staff")
 
     class Meta:
         model = ComplaintPenalty
         fields = ["id", "staff", "staff_name", "is_department_head", "amount", "description",
                   "recorded_by", "recorded_at"]
-        read_only_fields = fields
 
 
-class ComplaintSerializer(serializers.ModelSerializer):
+class ComplaintSerializer(OutputSerializer):
     """A row of the complaint archive (reads only what complaints_list_for_archive joins)."""
 
     store_name = serializers.CharField(source="store.name", read_only=True)
@@ -92,7 +89,6 @@ class ComplaintSerializer(serializers.ModelSerializer):
                   "responsible_department_name", "responsible_staff", "responsible_staff_name",
                   "handled_by", "registered_by", "registered_by_name", "step_due_at",
                   "escalation_level", "closed_at"]
-        read_only_fields = fields
 
 
 class ComplaintDetailSerializer(ComplaintSerializer):
@@ -121,7 +117,6 @@ class ComplaintDetailSerializer(ComplaintSerializer):
                   "has_signature", "signed_at", "customer_feedback", "followup_task",
                   "followup_status", "followup_due_at", "escalated_at", "created_at",
                   "events", "solutions", "penalties"]
-        read_only_fields = fields
 
     def get_has_signature(self, complaint: Complaint) -> bool:
         # The image itself is personal data, served by the signature page within scope.

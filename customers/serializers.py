@@ -1,7 +1,7 @@
 """API shapes of customers, and the mobile field every app's serializers share."""
 from rest_framework import serializers
 
-from studio.serializers import name_of
+from studio.serializers import OutputSerializer, name_of
 
 from .models import Customer
 from .validators import mask_mobile
@@ -20,7 +20,7 @@ class MobileField(serializers.CharField):
         return mask_mobile(value)
 
 
-class CustomerSerializer(serializers.ModelSerializer):
+class CustomerSerializer(OutputSerializer):
     mobile = MobileField()
     store_name = serializers.CharField(source="store.name", read_only=True)
     assigned_to_name = name_of("assigned_to")
@@ -30,11 +30,9 @@ class CustomerSerializer(serializers.ModelSerializer):
         fields = ["id", "name", "title", "mobile", "store", "store_name", "assigned_to",
                   "assigned_to_name", "source", "is_vip", "wedding_on", "child_birthday_on",
                   "created_at"]
-        read_only_fields = fields
 
 
-class CustomerRefSerializer(serializers.ModelSerializer):
+class CustomerRefSerializer(OutputSerializer):
     class Meta:
         model = Customer
         fields = ["id", "name"]
-        read_only_fields = fields

@@ -16,7 +16,7 @@ from orders.selectors import orders_visible_to, stages_visible_to
 from staff.models import Store, User
 from staff.scoping import scope_for
 from studio.models import SmsMessage, SmsStatus
-from studio.serializers import VisiblePrimaryKeyField, choice_field, name_of
+from studio.serializers import OutputSerializer, VisiblePrimaryKeyField, choice_field, name_of
 
 from .models import (
     Booking,
@@ -63,11 +63,10 @@ def _person(**kwargs) -> VisiblePrimaryKeyField:
 
 # --- Output: bookings -----------------------------------------------------------------------------
 
-class GownRefSerializer(serializers.ModelSerializer):
+class GownRefSerializer(OutputSerializer):
     class Meta:
         model = Gown
         fields = ["id", "code", "style", "size", "colour"]
-        read_only_fields = fields
 
 
 class GownLineSerializer(serializers.Serializer):
@@ -80,7 +79,7 @@ class GownLineSerializer(serializers.Serializer):
     price = serializers.DecimalField(max_digits=10, decimal_places=2, read_only=True)
 
 
-class BookingChangeSerializer(serializers.ModelSerializer):
+class BookingChangeSerializer(OutputSerializer):
     """One line of a booking's history: booked, moved (old and new time), cancelled."""
 
     by_name = name_of("by")
@@ -88,10 +87,9 @@ class BookingChangeSerializer(serializers.ModelSerializer):
     class Meta:
         model = BookingChange
         fields = ["id", "before_starts_at", "after_starts_at", "note", "by", "by_name", "at"]
-        read_only_fields = fields
 
 
-class BookingSerializer(serializers.ModelSerializer):
+class BookingSerializer(OutputSerializer):
     """A slot of the schedule: which stage of whose order, when, who, where, which gowns."""
 
     kind = serializers.ChoiceField(source="stage.kind", choices=StageKind.choices, read_only=True)
@@ -118,7 +116,6 @@ class BookingSerializer(serializers.ModelSerializer):
                   "photographer", "photographer_name", "makeup_artist", "makeup_artist_name",
                   "requested_by_customer", "location", "location_name", "gowns", "status",
                   "note", "created_by", "created_by_name", "created_at"]
-        read_only_fields = fields
 
 
 class BookingDetailSerializer(BookingSerializer):
@@ -128,7 +125,6 @@ class BookingDetailSerializer(BookingSerializer):
 
     class Meta(BookingSerializer.Meta):
         fields = [*BookingSerializer.Meta.fields, "gown_lines", "changes"]
-        read_only_fields = fields
 
 
 # --- Output: the SMS outbox -----------------------------------------------------------------------
@@ -143,7 +139,7 @@ class MaskedMobileField(serializers.CharField):
         return mask_mobile(value)
 
 
-class SmsMessageSerializer(serializers.ModelSerializer):
+class SmsMessageSerializer(OutputSerializer):
     mobile = MaskedMobileField()
     status = SmsStatusField(read_only=True)
     created_by_name = name_of("created_by")
@@ -152,21 +148,19 @@ class SmsMessageSerializer(serializers.ModelSerializer):
         model = SmsMessage
         fields = ["id", "mobile", "body", "purpose", "store_id", "customer_id", "status",
                   "attempts", "error", "created_by", "created_by_name", "created_at", "sent_at"]
-        read_only_fields = fields
 
 
 # --- Output: flow cards and rework ----------------------------------------------------------------
 
-class PerformanceCreditSerializer(serializers.ModelSerializer):
+class PerformanceCreditSerializer(OutputSerializer):
     user_name = name_of("user")
 
     class Meta:
         model = PerformanceCredit
         fields = ["id", "user", "user_name", "role", "amount", "on"]
-        read_only_fields = fields
 
 
-class FlowCardSerializer(serializers.ModelSerializer):
+class FlowCardSerializer(OutputSerializer):
     """A shoot's flow card and the performance it credits (dated the day of the shoot)."""
 
     customer = serializers.IntegerField(source="order.customer_id", read_only=True)
@@ -184,10 +178,9 @@ class FlowCardSerializer(serializers.ModelSerializer):
                   "store_name", "on", "photographer", "photographer_name", "makeup_artist",
                   "makeup_artist_name", "amount", "credits", "created_by", "created_by_name",
                   "created_at"]
-        read_only_fields = fields
 
 
-class ReworkSerializer(serializers.ModelSerializer):
+class ReworkSerializer(OutputSerializer):
     customer = serializers.IntegerField(source="order.customer_id", read_only=True)
     customer_name = serializers.CharField(source="order.customer.name", read_only=True)
     package = serializers.CharField(source="order.package.name", read_only=True)
@@ -202,12 +195,11 @@ class ReworkSerializer(serializers.ModelSerializer):
         fields = ["id", "order", "customer", "customer_name", "package", "store", "store_name",
                   "items", "reason", "status", "requested_by", "requested_by_name", "created_at",
                   "decided_by", "decided_by_name", "decided_at", "decision_note", "done_at"]
-        read_only_fields = fields
 
 
 # --- Output: production and walk-outs -------------------------------------------------------------
 
-class ProductionItemSerializer(serializers.ModelSerializer):
+class ProductionItemSerializer(OutputSerializer):
     customer = serializers.IntegerField(source="order.customer_id", read_only=True)
     customer_name = serializers.CharField(source="order.customer.name", read_only=True)
     package = serializers.CharField(source="order.package.name", read_only=True)
@@ -223,10 +215,9 @@ class ProductionItemSerializer(serializers.ModelSerializer):
                   "description", "quantity", "status", "sent_at", "due_on", "is_late",
                   "arrived_at", "qc_count", "qc_note", "qc_by", "qc_by_name", "qc_at",
                   "picked_up_at", "picked_up_by", "created_at"]
-        read_only_fields = fields
 
 
-class WalkOutSerializer(serializers.ModelSerializer):
+class WalkOutSerializer(OutputSerializer):
     customer_name = serializers.CharField(source="customer.name", read_only=True)
     customer_mobile = MobileField(source="customer.mobile")
     store_name = serializers.CharField(source="store.name", read_only=True)
@@ -239,7 +230,6 @@ class WalkOutSerializer(serializers.ModelSerializer):
         fields = ["id", "store", "store_name", "customer", "customer_name", "customer_mobile",
                   "visited_at", "reason", "reason_note", "consultant", "consultant_name",
                   "status", "converted_order", "closed_at", "created_at"]
-        read_only_fields = fields
 
 
 # --- Input: shapes only; the services check the rules -----------------------------------------

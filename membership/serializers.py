@@ -13,7 +13,7 @@ from customers.selectors import customers_visible_to
 from customers.serializers import MobileField
 from orders.models import StageKind
 from staff.models import Store
-from studio.serializers import VisiblePrimaryKeyField, choice_field, name_of
+from studio.serializers import OutputSerializer, VisiblePrimaryKeyField, choice_field, name_of
 
 from .models import (
     CardEvent,
@@ -32,7 +32,7 @@ PointsKindField = choice_field(PointsKind)
 
 # --- Output -------------------------------------------------------------------------------------
 
-class CardEventSerializer(serializers.ModelSerializer):
+class CardEventSerializer(OutputSerializer):
     """One line of a card's history: issue, upgrade, lost, reissue, revoke, expire."""
 
     by_name = name_of("by")
@@ -40,10 +40,9 @@ class CardEventSerializer(serializers.ModelSerializer):
     class Meta:
         model = CardEvent
         fields = ["id", "action", "note", "by", "by_name", "at"]
-        read_only_fields = fields
 
 
-class AccountCardSerializer(serializers.ModelSerializer):
+class AccountCardSerializer(OutputSerializer):
     """A card as the member's file shows it: its state and its history."""
 
     status = CardStatusField(read_only=True)
@@ -55,10 +54,9 @@ class AccountCardSerializer(serializers.ModelSerializer):
         model = MemberCard
         fields = ["id", "number", "status", "store", "store_name", "issued_by", "issued_by_name",
                   "issued_at", "expires_on", "replaces", "ended_at", "end_reason", "events"]
-        read_only_fields = fields
 
 
-class MemberCardSerializer(serializers.ModelSerializer):
+class MemberCardSerializer(OutputSerializer):
     """A row of the card list: the card and whose it is."""
 
     status = CardStatusField(read_only=True)
@@ -73,7 +71,6 @@ class MemberCardSerializer(serializers.ModelSerializer):
         fields = ["id", "number", "account", "customer", "customer_name", "customer_mobile",
                   "status", "store", "store_name", "issued_by", "issued_by_name", "issued_at",
                   "expires_on", "replaces", "ended_at", "end_reason"]
-        read_only_fields = fields
 
 
 class MemberCardDetailSerializer(MemberCardSerializer):
@@ -81,10 +78,9 @@ class MemberCardDetailSerializer(MemberCardSerializer):
 
     class Meta(MemberCardSerializer.Meta):
         fields = [*MemberCardSerializer.Meta.fields, "events"]
-        read_only_fields = fields
 
 
-class MemberSerializer(serializers.ModelSerializer):
+class MemberSerializer(OutputSerializer):
     """A row of the member list: who, which tier, the balance, the spending and the current card
     (the newest one: a lost card is always replaced by a newer one)."""
 
@@ -102,7 +98,6 @@ class MemberSerializer(serializers.ModelSerializer):
         fields = ["id", "customer", "customer_name", "customer_mobile", "store", "store_name",
                   "specialist_name", "tier", "tier_name", "points_balance", "total_spent",
                   "card_number", "card_status", "created_at"]
-        read_only_fields = fields
 
 
 class MemberDetailSerializer(MemberSerializer):
@@ -114,10 +109,9 @@ class MemberDetailSerializer(MemberSerializer):
 
     class Meta(MemberSerializer.Meta):
         fields = [*MemberSerializer.Meta.fields, "earn_rate", "cards"]
-        read_only_fields = fields
 
 
-class PointsEntrySerializer(serializers.ModelSerializer):
+class PointsEntrySerializer(OutputSerializer):
     """One line of the points ledger (added, never edited)."""
 
     kind = PointsKindField(read_only=True)
@@ -127,7 +121,6 @@ class PointsEntrySerializer(serializers.ModelSerializer):
         model = PointsEntry
         fields = ["id", "account", "kind", "points", "balance_after", "note", "order", "payment",
                   "remaining", "expires_at", "by", "by_name", "at"]
-        read_only_fields = fields
 
 
 class PointsPostedSerializer(serializers.Serializer):
@@ -137,7 +130,7 @@ class PointsPostedSerializer(serializers.Serializer):
     member = MemberSerializer(read_only=True)
 
 
-class SegmentSerializer(serializers.ModelSerializer):
+class SegmentSerializer(OutputSerializer):
     store_name = serializers.CharField(source="store.name", read_only=True)
     created_by_name = name_of("created_by")
 
@@ -145,10 +138,9 @@ class SegmentSerializer(serializers.ModelSerializer):
         model = Segment
         fields = ["id", "name", "store", "store_name", "conditions", "created_by",
                   "created_by_name", "created_at", "updated_at"]
-        read_only_fields = fields
 
 
-class SegmentCustomerSerializer(serializers.ModelSerializer):
+class SegmentCustomerSerializer(OutputSerializer):
     """A customer of a segment, with their membership (null for a customer without one)."""
 
     mobile = MobileField()
@@ -163,7 +155,6 @@ class SegmentCustomerSerializer(serializers.ModelSerializer):
         fields = ["id", "name", "title", "mobile", "store", "assigned_to", "assigned_to_name",
                   "source", "is_vip", "wedding_on", "child_birthday_on", "tier_name",
                   "points_balance", "created_at"]
-        read_only_fields = fields
 
 
 # --- Input: shapes only; the services check the rules -----------------------------------------

@@ -7,13 +7,13 @@ from decimal import Decimal
 from rest_framework import serializers
 
 from customers.serializers import CustomerRefSerializer, MobileField
-from studio.serializers import name_of
+from studio.serializers import OutputSerializer, name_of
 
 from .models import Order, OrderStage, Payment, PaymentKind, PaymentMethod, StageKind
 
 # --- Output -------------------------------------------------------------------------------------
 
-class StageSerializer(serializers.ModelSerializer):
+class StageSerializer(OutputSerializer):
     assigned_to_name = name_of("assigned_to")
     is_late = serializers.BooleanField(source="is_overdue", read_only=True)
 
@@ -22,7 +22,6 @@ class StageSerializer(serializers.ModelSerializer):
         fields = ["id", "order", "kind", "status", "scheduled_at", "completed_at", "assigned_to",
                   "assigned_to_name", "location", "extra_amount", "extra_note", "picked_up_by",
                   "is_late"]
-        read_only_fields = fields
 
 
 class StageListItemSerializer(StageSerializer):
@@ -40,20 +39,18 @@ class StageListItemSerializer(StageSerializer):
     class Meta(StageSerializer.Meta):
         fields = [*StageSerializer.Meta.fields, "customer_id", "customer_name", "customer_mobile",
                   "specialist_name", "package", "balance_owed", "payment_status"]
-        read_only_fields = fields
 
 
-class PaymentSerializer(serializers.ModelSerializer):
+class PaymentSerializer(OutputSerializer):
     received_by_name = name_of("received_by")
 
     class Meta:
         model = Payment
         fields = ["id", "order", "kind", "amount", "method", "paid_at", "received_by",
                   "received_by_name", "note"]
-        read_only_fields = fields
 
 
-class OrderSerializer(serializers.ModelSerializer):
+class OrderSerializer(OutputSerializer):
     customer = CustomerRefSerializer(read_only=True)
     package = serializers.CharField(source="package.name", read_only=True)
     balance_owed = serializers.DecimalField(max_digits=12, decimal_places=2, read_only=True)
@@ -70,7 +67,6 @@ class OrderSerializer(serializers.ModelSerializer):
         fields = ["id", "customer", "store", "package", "status", "current_stage", "amount",
                   "discount", "extras_total", "paid_total", "balance_owed", "payment_status",
                   "created_at", "stages", "payments"]
-        read_only_fields = fields
 
 
 # --- Input: shapes only; the services check the rules -----------------------------------------

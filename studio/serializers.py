@@ -38,3 +38,15 @@ class VisiblePrimaryKeyField(serializers.PrimaryKeyRelatedField):
 
     def get_queryset(self) -> models.QuerySet:
         return self.visible_to(self.context["request"].user)
+
+
+# OutputSerializer: a model as the API shows it, every field read-only (as if `read_only_fields`
+# were all of `Meta.fields`): a subclass's Meta names the model and its fields, nothing more.
+# (A comment, not a docstring: drf-spectacular would make a docstring every component's
+# description.)
+class OutputSerializer(serializers.ModelSerializer):
+    def get_extra_kwargs(self) -> dict:
+        extra = super().get_extra_kwargs()
+        for name in self.Meta.fields:
+            extra[name] = {**extra.get(name, {}), "read_only": True}
+        return extra
