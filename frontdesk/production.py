@@ -328,12 +328,11 @@ def walkout_give_up(*, walkout: WalkOut, by, note: str, now: datetime | None = N
 
 # --- Visitors report (L182 每日统计客流量,了解顾客流失原因) ----------------------------------------
 
-@dataclass
-class VisitorDay:
-    day: date
-    store: str
-    ordered: int = 0
-    walked_out: int = 0
+class _Visitors:
+    """Who came, of a day or of a period: those who ordered and those who walked out."""
+
+    ordered: int
+    walked_out: int
 
     @property
     def visitors(self) -> int:
@@ -342,6 +341,14 @@ class VisitorDay:
     @property
     def order_rate(self) -> float | None:
         return round(100 * self.ordered / self.visitors, 1) if self.visitors else None
+
+
+@dataclass
+class VisitorDay(_Visitors):
+    day: date
+    store: str
+    ordered: int = 0
+    walked_out: int = 0
 
 
 @dataclass
@@ -354,7 +361,7 @@ class ReasonRow:
 
 
 @dataclass
-class VisitorReport:
+class VisitorReport(_Visitors):
     start: date
     end: date
     days: list[VisitorDay] = field(default_factory=list)
@@ -367,14 +374,6 @@ class VisitorReport:
     @property
     def walked_out(self) -> int:
         return sum(d.walked_out for d in self.days)
-
-    @property
-    def visitors(self) -> int:
-        return self.ordered + self.walked_out
-
-    @property
-    def order_rate(self) -> float | None:
-        return round(100 * self.ordered / self.visitors, 1) if self.visitors else None
 
 
 def visitor_report(user, *, start: date, end: date, store: Store | None = None) -> VisitorReport:
