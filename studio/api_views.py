@@ -1,5 +1,6 @@
-"""The two shapes most API endpoints take, for every app's apis.py (the kernel knows no app:
-selectors and serializers are given to it as class attributes).
+"""The shapes most API endpoints take, for every app's apis.py (the kernel knows no app:
+selectors and serializers are given to it as class attributes), so that each endpoint declares
+only what is its own.
 
 - `ScopedListApi`: a list that starts from a selector of the user (`selector = orders_for_list`),
   with its filterset and pagination; `ScopedDetailApi`: one object found through its selector
