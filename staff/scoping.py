@@ -88,7 +88,7 @@ def store_for(user, requested: Store | int | str | None, *, writing: bool,
         store = requested if isinstance(requested, Store) else Store.objects.filter(
             pk=asked).first()
         if store is None:
-            raise _refused(_("没有编号为 %(id)s 的门店。") % {"id": asked}, "unknown_store")
+            raise _refused(_("没有 ID 为 %(id)s 的门店。") % {"id": asked}, "unknown_store")
         if not store.is_active:
             raise _refused(_("门店“%(store)s”已停业。") % {"store": store.name}, "closed_store")
         return store
@@ -144,11 +144,11 @@ def _store_id(requested: Store | int | str | None) -> int | None:
     if isinstance(requested, bool) or not (text.isascii() and text.isdigit()):
         if not text:
             return None
-        raise _refused(_("门店须为门店编号（整数），而不是“%(value)s”。") % {"value": text[:20]},
+        raise _refused(_("门店须为门店 ID（整数），而不是“%(value)s”。") % {"value": text[:20]},
                        "invalid_store")
     value = int(text)
     if not 1 <= value <= MAX_ID:
-        raise _refused(_("没有编号为 %(id)s 的门店。") % {"id": text[:20]}, "unknown_store")
+        raise _refused(_("没有 ID 为 %(id)s 的门店。") % {"id": text[:20]}, "unknown_store")
     return value
 
 

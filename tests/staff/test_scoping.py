@@ -179,12 +179,12 @@ def test_only_a_general_manager_is_offered_stores_to_pick(general_manager, super
 # ---- the rule as pages and the API answer it -------------------------------------------------
 
 @pytest.mark.parametrize(("url", "params", "message"), [
-    ("dashboards:manager", {"store": "abc"}, "门店须为门店编号（整数），而不是“abc”。"),
-    ("dashboards:manager", {"store": "99999"}, "没有编号为 99999 的门店。"),
-    ("callbacks:summary", {"store": "99999"}, "没有编号为 99999 的门店。"),
-    ("complaints:statistics", {"store": "x1"}, "门店须为门店编号（整数），而不是“x1”。"),
-    ("membership:segments", {"store": "99999"}, "没有编号为 99999 的门店。"),
-    ("orders:assignment", {"store": "abc"}, "门店须为门店编号（整数），而不是“abc”。"),
+    ("dashboards:manager", {"store": "abc"}, "门店须为门店 ID（整数），而不是“abc”。"),
+    ("dashboards:manager", {"store": "99999"}, "没有 ID 为 99999 的门店。"),
+    ("callbacks:summary", {"store": "99999"}, "没有 ID 为 99999 的门店。"),
+    ("complaints:statistics", {"store": "x1"}, "门店须为门店 ID（整数），而不是“x1”。"),
+    ("membership:segments", {"store": "99999"}, "没有 ID 为 99999 的门店。"),
+    ("orders:assignment", {"store": "abc"}, "门店须为门店 ID（整数），而不是“abc”。"),
 ])
 def test_a_page_answers_a_bad_store_with_400_and_the_reason(client, general_manager, url, params,
                                                              message):
@@ -220,4 +220,4 @@ def test_the_api_answers_a_bad_store_with_400_and_field_errors(client, superviso
     response = client.post("/api/segments/", {"name": "高消费"}, content_type="application/json")
     assert (response.status_code, response.json()) == (400, {"store": ["请选择门店。"]})
     response = client.get("/api/customers/", {"store": 99999})
-    assert (response.status_code, response.json()) == (400, {"store": ["没有编号为 99999 的门店。"]})
+    assert (response.status_code, response.json()) == (400, {"store": ["没有 ID 为 99999 的门店。"]})
