@@ -14,7 +14,7 @@ from rest_framework import generics, serializers
 from rest_framework.request import Request
 
 from staff.filters import StoreFilter
-from staff.scoping import scope_for, store_for
+from staff.scoping import of_my_stores, store_for
 from studio.api_views import ObjectActionApi, ScopedDetailApi, ScopedListCreateApi
 from studio.filters import IdFilter
 
@@ -152,19 +152,14 @@ class CampaignFilter(filters.FilterSet):
         fields: list[str] = []
 
 
-def _campaigns(user) -> QuerySet[CallbackCampaign]:
-    # By store only: a specialist's owner scope sees none (and lacks the permission anyway).
-    return (scope_for(user)
-            .apply(CallbackCampaign.objects.all(), store_field="store_id", owner_field=None)
-            .select_related("store", "created_by").order_by("-created_at", "-pk"))
-
-
 class CallbackCampaignListApi(ScopedListCreateApi):
     read_perm = "callbacks.view_callbackcampaign"
     write_perm = "callbacks.add_callbackcampaign"
     serializer_class = CallbackCampaignSerializer
     filterset_class = CampaignFilter
-    selector = _campaigns
+    # By store only: a specialist sees none (and lacks the permission anyway).
+    selector = of_my_stores(CallbackCampaign.objects.select_related("store", "created_by")
+                            .order_by("-created_at", "-pk"))
     summary = "回访活动（按门店）"
     input_serializer = CallbackCampaignInputSerializer
     create_summary = "创建回访活动：按条件选客户，生成回访任务并分给客服"

@@ -23,7 +23,7 @@ from rest_framework.request import Request
 
 from orders.models import StageKind
 from staff.filters import StoreFilter
-from staff.scoping import scope_for, store_for
+from staff.scoping import of_my_stores, store_for
 from studio.api_views import ObjectActionApi, ScopedDetailApi, ScopedListApi, ScopedListCreateApi
 from studio.filters import IdFilter
 from studio.models import SmsMessage, SmsStatus
@@ -229,18 +229,13 @@ class SmsMessageFilter(filters.FilterSet):
         fields: list[str] = []
 
 
-def _outbox(user) -> QuerySet[SmsMessage]:
-    # By store only, as the outbox page: messages carry a store, not an assignee.
-    return (scope_for(user)
-            .apply(SmsMessage.objects.all(), store_field="store_id", owner_field=None)
-            .select_related("created_by").order_by("-created_at", "-pk"))
-
-
 class SmsMessageListApi(ScopedListApi):
     required_perm = "studio.view_smsmessage"
     serializer_class = SmsMessageSerializer
     filterset_class = SmsMessageFilter
-    selector = _outbox
+    # By store only, as the outbox page: messages carry a store, not an assignee.
+    selector = of_my_stores(SmsMessage.objects.select_related("created_by")
+                            .order_by("-created_at", "-pk"))
     summary = "短信发件箱：每条短信及其发送状态（手机号打码）"
 
 

@@ -5,7 +5,6 @@ Output serializers only read; every write goes through the front-desk services (
 flowcards, production), which decide: the people, gowns and location belong to the store,
 the slot is free, the step is allowed from the current state.
 """
-from django.db import models
 from rest_framework import serializers
 
 from customers.models import Title
@@ -14,7 +13,7 @@ from customers.validators import mask_mobile
 from orders.models import Order, OrderStage, StageKind
 from orders.selectors import orders_visible_to, stages_visible_to
 from staff.models import Store, User
-from staff.scoping import scope_for
+from staff.scoping import of_my_stores
 from studio.models import SmsMessage, SmsStatus
 from studio.serializers import OutputSerializer, VisiblePrimaryKeyField, choice_field, name_of
 
@@ -44,21 +43,14 @@ ProductKindField = choice_field(ProductKind)
 WalkOutReasonField = choice_field(WalkOutReason)
 WalkOutStatusField = choice_field(WalkOutStatus)
 
-
-
-
-def _in_my_stores(queryset: models.QuerySet, store_field: str):
-    """`visible_to` for catalogue rows and people: those of the stores the user works in. The
-    services then check that they belong to the order's store."""
-    return lambda user: scope_for(user).apply(queryset, store_field=store_field, owner_field=None)
-
-
+# Catalogue rows and people are chosen among those of the user's stores (of_my_stores); the
+# services then check that they belong to the order's store.
 _staff = User.objects.filter(staff_profile__isnull=False)
 
 
 def _person(**kwargs) -> VisiblePrimaryKeyField:
-    return VisiblePrimaryKeyField(queryset=_staff, visible_to=_in_my_stores(
-        _staff, "staff_profile__store_id"), allow_null=True, **kwargs)
+    return VisiblePrimaryKeyField(queryset=_staff, visible_to=of_my_stores(
+        _staff, store_field="staff_profile__store_id"), allow_null=True, **kwargs)
 
 
 # --- Output: bookings -----------------------------------------------------------------------------
@@ -247,11 +239,11 @@ class BookingCreateInputSerializer(serializers.Serializer):
         default=False, help_text="客户指定了摄影师或化妆师：只约指定的人，不自动安排")
     location = VisiblePrimaryKeyField(
         queryset=OutdoorLocation.objects.all(), allow_null=True, required=False,
-        visible_to=_in_my_stores(OutdoorLocation.objects.all(), "store_id"),
+        visible_to=of_my_stores(OutdoorLocation.objects.all()),
         help_text="外景点（仅拍摄）")
     gowns = VisiblePrimaryKeyField(
         queryset=Gown.objects.all(), many=True, required=False,
-        visible_to=_in_my_stores(Gown.objects.all(), "store_id"), help_text="礼服（仅拍摄）")
+        visible_to=of_my_stores(Gown.objects.all()), help_text="礼服（仅拍摄）")
     note = serializers.CharField(max_length=200, allow_blank=True, default="")
 
 
@@ -266,10 +258,10 @@ class BookingMoveInputSerializer(serializers.Serializer):
     makeup_artist = _person(required=False)
     location = VisiblePrimaryKeyField(
         queryset=OutdoorLocation.objects.all(), allow_null=True, required=False,
-        visible_to=_in_my_stores(OutdoorLocation.objects.all(), "store_id"))
+        visible_to=of_my_stores(OutdoorLocation.objects.all()))
     gowns = VisiblePrimaryKeyField(
         queryset=Gown.objects.all(), many=True, required=False,
-        visible_to=_in_my_stores(Gown.objects.all(), "store_id"))
+        visible_to=of_my_stores(Gown.objects.all()))
     note = serializers.CharField(max_length=200, allow_blank=True, default="")
 
 

@@ -22,7 +22,7 @@ from rest_framework.response import Response
 from customers.models import Customer
 from customers.selectors import customers_search
 from staff.filters import StoreFilter
-from staff.scoping import scope_for, store_for
+from staff.scoping import of_my_stores, store_for
 from studio.api import validated_body
 from studio.api_views import (
     ObjectActionApi,
@@ -251,11 +251,9 @@ class SegmentFilter(filters.FilterSet):
         fields: list[str] = []
 
 
-def _segments(user) -> QuerySet[Segment]:
-    # By store only: a specialist's owner scope sees none (as callback campaigns).
-    return (scope_for(user)
-            .apply(Segment.objects.all(), store_field="store_id", owner_field=None)
-            .select_related("store", "created_by").order_by("store_id", "name"))
+# By store only: a specialist sees none (as callback campaigns).
+_segments = of_my_stores(Segment.objects.select_related("store", "created_by")
+                         .order_by("store_id", "name"))
 
 
 @extend_schema_view(post=extend_schema(

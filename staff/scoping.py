@@ -4,7 +4,9 @@ A general manager sees every store; a specialist sees only the customers assigne
 everyone else sees their own store. Every app's `<model>_visible_to(user)` selector applies
 this scope with its own field paths, so pages, API, exports, search and dashboards agree.
 """
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from django import forms
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -51,6 +53,14 @@ def scope_for(user) -> Scope:
     if profile.role == Role.SPECIALIST:
         return Scope(store_id=profile.store_id, owner_id=user.pk)
     return Scope(store_id=profile.store_id)
+
+
+def of_my_stores(queryset: QuerySet, *, store_field: str = "store_id") -> Callable[[Any], QuerySet]:
+    """A selector of rows that belong to a store, not to an assignee (campaigns, segments, the SMS
+    outbox, gowns, locations, people): those of the stores the user works in; every store for a
+    general manager, none for a specialist (whose scope is the customers assigned to them)."""
+    return lambda user: scope_for(user).apply(queryset.all(), store_field=store_field,
+                                              owner_field=None)
 
 
 # ---- the store a request is about -----------------------------------------------------------
