@@ -100,9 +100,6 @@ class CallbackTaskSerializer(OutputSerializer):
 class CallbackTaskDetailSerializer(CallbackTaskSerializer):
     records = CallbackRecordSerializer(many=True, read_only=True)
 
-    class Meta(CallbackTaskSerializer.Meta):
-        fields = [*CallbackTaskSerializer.Meta.fields, "records"]
-
 
 class CallbackScriptSerializer(OutputSerializer):
     created_by_name = name_of("created_by")

@@ -115,9 +115,6 @@ class BookingDetailSerializer(BookingSerializer):
                                     help_text="礼服：含于套系或加选（及价格）")
     changes = BookingChangeSerializer(many=True, read_only=True)
 
-    class Meta(BookingSerializer.Meta):
-        fields = [*BookingSerializer.Meta.fields, "gown_lines", "changes"]
-
 
 # --- Output: the SMS outbox -----------------------------------------------------------------------
 

@@ -76,9 +76,6 @@ class MemberCardSerializer(OutputSerializer):
 class MemberCardDetailSerializer(MemberCardSerializer):
     events = CardEventSerializer(many=True, read_only=True)
 
-    class Meta(MemberCardSerializer.Meta):
-        fields = [*MemberCardSerializer.Meta.fields, "events"]
-
 
 class MemberSerializer(OutputSerializer):
     """A row of the member list: who, which tier, the balance, the spending and the current card
@@ -106,9 +103,6 @@ class MemberDetailSerializer(MemberSerializer):
     earn_rate = serializers.DecimalField(source="tier.earn_rate", max_digits=5, decimal_places=2,
                                          read_only=True)
     cards = AccountCardSerializer(many=True, read_only=True)
-
-    class Meta(MemberSerializer.Meta):
-        fields = [*MemberSerializer.Meta.fields, "earn_rate", "cards"]
 
 
 class PointsEntrySerializer(OutputSerializer):

@@ -36,10 +36,6 @@ class StageListItemSerializer(StageSerializer):
                                             decimal_places=2, read_only=True)
     payment_status = serializers.CharField(source="order.payment_status", read_only=True)
 
-    class Meta(StageSerializer.Meta):
-        fields = [*StageSerializer.Meta.fields, "customer_id", "customer_name", "customer_mobile",
-                  "specialist_name", "package", "balance_owed", "payment_status"]
-
 
 class PaymentSerializer(OutputSerializer):
     received_by_name = name_of("received_by")

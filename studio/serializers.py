@@ -42,9 +42,18 @@ class VisiblePrimaryKeyField(serializers.PrimaryKeyRelatedField):
 
 # OutputSerializer: a model as the API shows it, every field read-only (as if `read_only_fields`
 # were all of `Meta.fields`): a subclass's Meta names the model and its fields, nothing more.
-# (A comment, not a docstring: drf-spectacular would make a docstring every component's
-# description.)
+# A subclass of one that declares no Meta shows its parent's fields and then the fields it
+# declares (a detail serializer: the row and its history). (A comment, not a docstring:
+# drf-spectacular would make a docstring every component's description.)
 class OutputSerializer(serializers.ModelSerializer):
+    def __init_subclass__(cls, **kwargs) -> None:
+        super().__init_subclass__(**kwargs)
+        if "Meta" in cls.__dict__ or not hasattr(cls, "Meta"):
+            return
+        inherited = {name for base in cls.__bases__ for name in getattr(base, "_declared_fields", {})}
+        added = [name for name in cls._declared_fields if name not in inherited]
+        cls.Meta = type("Meta", (cls.Meta,), {"fields": [*cls.Meta.fields, *added]})
+
     def get_extra_kwargs(self) -> dict:
         extra = super().get_extra_kwargs()
         for name in self.Meta.fields:
