@@ -2,7 +2,7 @@ from django.urls import path
 
 from customers import views as customer_views
 
-from . import payment_views, views
+from . import apis, payment_views, views
 
 app_name = "orders"
 
@@ -20,4 +20,16 @@ urlpatterns = [
     path("followups/<int:pk>/done/", views.followup_done, name="followup_done"),
     path("assignment/", views.assignment, name="assignment"),
     path("assignment/reassign/", views.reassign, name="reassign"),
+]
+
+# The API's routes, mounted under /api/ (studio/urls.py).
+api_urlpatterns = [
+    path("orders/", apis.OrderListApi.as_view(), name="order-list"),
+    path("orders/<int:pk>/", apis.OrderDetailApi.as_view(), name="order-detail"),
+    path("orders/<int:order_id>/stages/<str:kind>/complete/", apis.StageCompleteApi.as_view(),
+         name="stage-complete"),
+    path("orders/<int:order_id>/stages/<str:kind>/schedule/", apis.StageScheduleApi.as_view(),
+         name="stage-schedule"),
+    path("orders/<int:order_id>/payments/", apis.PaymentCreateApi.as_view(), name="payment-create"),
+    path("stages/", apis.StageListApi.as_view(), name="stage-list"),
 ]

@@ -6,8 +6,14 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.authtoken.views import obtain_auth_token
 
+from callbacks import urls as callbacks_urls
+from complaints import urls as complaints_urls
 from complaints import views as complaint_views
+from customers import urls as customers_urls
 from dashboards import views as dashboard_views
+from frontdesk import urls as frontdesk_urls
+from membership import urls as membership_urls
+from orders import urls as orders_urls
 from staff import views as staff_views
 from staff.apis import MeApi
 
@@ -31,12 +37,12 @@ class LoginView(auth_views.LoginView):
 api_patterns = [
     path("auth/token/", obtain_auth_token, name="token"),
     path("me/", MeApi.as_view(), name="me"),
-    path("", include("customers.api_urls")),
-    path("", include("orders.api_urls")),
-    path("", include("callbacks.api_urls")),
-    path("", include("complaints.api_urls")),
-    path("", include("membership.api_urls")),
-    path("", include("frontdesk.api_urls")),
+    path("", include(customers_urls.api_urlpatterns)),
+    path("", include(orders_urls.api_urlpatterns)),
+    path("", include(callbacks_urls.api_urlpatterns)),
+    path("", include(complaints_urls.api_urlpatterns)),
+    path("", include(membership_urls.api_urlpatterns)),
+    path("", include(frontdesk_urls.api_urlpatterns)),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
 ]
