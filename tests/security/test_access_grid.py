@@ -375,8 +375,14 @@ def global_url(name: str, **kwargs) -> Callable:
 
 STORES = ("S01", "S02")
 OWNED = ("own", "other")
-SOON = (timezone.localtime() + timedelta(days=5)).replace(hour=15, minute=0, second=0,
-                                                           microsecond=0).isoformat()
+
+
+def soon() -> str:
+    """Five days ahead at 15:00 local: worked out when the request is made, not at import (the
+    clock may be travelled, STUDIO_TEST_CLOCK)."""
+    return (timezone.localtime() + timedelta(days=5)).replace(hour=15, minute=0, second=0,
+                                                              microsecond=0).isoformat()
+
 
 GRID: list[Row] = [
     # --- the customer workspace (orders/urls.py) ---------------------------------------------
@@ -386,7 +392,7 @@ GRID: list[Row] = [
     Row("orders:stage_complete", order_pk("orders:stage_complete"), "orders.record_stage",
         method="post", data={"kind": "gown"}),
     Row("orders:stage_schedule", order_pk("orders:stage_schedule"), "orders.record_stage",
-        method="post", data={"kind": "shoot", "scheduled_at": SOON}),
+        method="post", data={"kind": "shoot", "scheduled_at": soon}),
     Row("orders:payment", order_pk("orders:payment"), "orders.take_payment", method="post",
         data={"kind": "balance", "amount": "10.00", "method": "wechat"}),
     # No permission of its own: whoever sees the late stage may record its follow-up.
@@ -434,7 +440,7 @@ GRID: list[Row] = [
     Row("frontdesk:booking", by_pk("frontdesk:booking", "booking"), "frontdesk.view_booking",
         mode="store"),
     Row("frontdesk:move", by_pk("frontdesk:move", "booking"), "frontdesk.change_booking",
-        mode="store", method="post", data={"starts_at": SOON}),
+        mode="store", method="post", data={"starts_at": soon}),
     Row("frontdesk:cancel", by_pk("frontdesk:cancel", "booking"), "frontdesk.change_booking",
         mode="store", method="post", data={"reason": "客户改期"}),
     Row("frontdesk:gown_pick", by_pk("frontdesk:gown_pick", "booking"), "frontdesk.change_booking",
@@ -484,7 +490,7 @@ GRID: list[Row] = [
     Row("api:stage-complete", order_pk("api:stage-complete", kw="order_id", kind="gown"),
         "orders.record_stage", api=True, method="post", data={}),
     Row("api:stage-schedule", order_pk("api:stage-schedule", kw="order_id", kind="shoot"),
-        "orders.record_stage", api=True, method="post", data={"scheduled_at": SOON}),
+        "orders.record_stage", api=True, method="post", data={"scheduled_at": soon}),
     Row("api:payment-create", order_pk("api:payment-create", kw="order_id"), "orders.take_payment",
         api=True, method="post", data={"kind": "balance", "amount": "10.00"}),
     Row("api:callback-detail", by_pk("api:callback-detail", "callback"),
@@ -532,7 +538,7 @@ GRID: list[Row] = [
         api=True, mode="store"),
     Row("api:booking-move", by_pk("api:booking-move", "booking", "booking_id"),
         "frontdesk.change_booking", api=True, mode="store", method="post",
-        data={"starts_at": SOON}),
+        data={"starts_at": soon}),
     Row("api:booking-cancel", by_pk("api:booking-cancel", "booking", "booking_id"),
         "frontdesk.change_booking", api=True, mode="store", method="post",
         data={"reason": "客户改期"}),
@@ -573,9 +579,10 @@ def _client_for(user) -> Client:
 def _request(client: Client, row: Row, url: str):
     if row.method == "get":
         return client.get(url)
+    data = {key: value() if callable(value) else value for key, value in row.data.items()}
     if row.api:
-        return client.post(url, row.data, content_type="application/json")
-    return client.post(url, row.data)
+        return client.post(url, data, content_type="application/json")
+    return client.post(url, data)
 
 
 def _is_login_redirect(response) -> bool:
