@@ -102,6 +102,7 @@ def photographer(staff_of):
 
 # --- Who sees which callbacks ------------------------------------------------------------------
 
+@pytest.mark.clock
 def test_a_specialist_lists_and_opens_only_the_callbacks_given_to_them(client, specialist, task,
                                                                        others_task,
                                                                        other_store_task):
@@ -113,6 +114,7 @@ def test_a_specialist_lists_and_opens_only_the_callbacks_given_to_them(client, s
 
 
 @pytest.mark.parametrize("role", ["supervisor", "front_desk", "manager"])
+@pytest.mark.clock
 def test_store_roles_see_their_stores_callbacks_and_not_the_others(request, client, role, task,
                                                                    others_task, other_store_task):
     login(client, request.getfixturevalue(role))
@@ -121,6 +123,7 @@ def test_store_roles_see_their_stores_callbacks_and_not_the_others(request, clie
     assert client.get(f"/api/callbacks/{other_store_task.pk}/").status_code == 404
 
 
+@pytest.mark.clock
 def test_the_general_manager_sees_every_store_and_can_narrow_to_one(client, general_manager, store,
                                                                      task, other_store_task):
     login(client, general_manager)
@@ -135,12 +138,14 @@ def test_anonymous_visitors_are_refused(client, db, url):
     assert client.get(url).status_code in (401, 403)
 
 
+@pytest.mark.clock
 def test_anonymous_visitors_cannot_record_a_call(client, task):
     response = post(client, f"/api/callbacks/{task.pk}/records/", {"reached": False})
     assert response.status_code in (401, 403)
     assert not CallbackRecord.objects.exists()
 
 
+@pytest.mark.clock
 def test_a_photographer_may_not_list_open_or_record_callbacks(client, photographer, task):
     login(client, photographer)
     assert client.get("/api/callbacks/").status_code == 403
@@ -152,6 +157,7 @@ def test_a_photographer_may_not_list_open_or_record_callbacks(client, photograph
 
 # --- Payload ------------------------------------------------------------------------------------
 
+@pytest.mark.clock
 def test_the_mobile_is_masked_for_a_specialist_and_full_for_a_supervisor(client, task, customer,
                                                                           specialist, supervisor):
     login(client, specialist)
@@ -163,6 +169,7 @@ def test_the_mobile_is_masked_for_a_specialist_and_full_for_a_supervisor(client,
     assert get_json(client, f"/api/callbacks/{task.pk}/")["customer_mobile"] == customer.mobile
 
 
+@pytest.mark.clock
 def test_a_callback_names_the_customer_service_order_and_specialist(client, supervisor, task,
                                                                      specialist, package):
     body = get_json(login(client, supervisor), f"/api/callbacks/{task.pk}/")
@@ -176,6 +183,7 @@ def test_a_callback_names_the_customer_service_order_and_specialist(client, supe
     assert body["records"] == []
 
 
+@pytest.mark.clock
 def test_the_detail_lists_the_calls_newest_first(client, supervisor, specialist, task):
     callback_record(task=task, by=specialist, reached=False)
     callback_record(task=task, by=specialist, reached=True, satisfaction="satisfied", score=5,
@@ -188,6 +196,7 @@ def test_the_detail_lists_the_calls_newest_first(client, supervisor, specialist,
 
 # --- The list's tabs and filters ----------------------------------------------------------------
 
+@pytest.mark.clock
 def test_the_list_tabs_sort_callbacks_as_the_page_does(client, supervisor, serve, store, task,
                                                        specialist):
     late = serve(CustomerFactory(store=store, assigned_to=specialist), days_ago=5)  # due 2 days ago
@@ -213,6 +222,7 @@ def test_an_unknown_tab_or_purpose_is_a_400_with_the_field(client, supervisor):
     assert response.status_code == 400 and "purpose" in response.json()
 
 
+@pytest.mark.clock
 def test_the_list_filters_by_purpose_and_specialist(client, supervisor, store, task, others_task,
                                                     other_specialist, customer):
     campaign = campaign_create(name="国庆回访", purpose="holiday", store=store,
@@ -230,6 +240,7 @@ def test_the_list_filters_by_purpose_and_specialist(client, supervisor, store, t
     assert row["order"] is None and row["package"] is None
 
 
+@pytest.mark.clock
 def test_the_callback_list_costs_the_same_queries_for_3_or_30(client, supervisor, serve, store,
                                                               specialist,
                                                               django_assert_num_queries):
@@ -247,6 +258,7 @@ def test_the_callback_list_costs_the_same_queries_for_3_or_30(client, supervisor
         assert len(client.get("/api/callbacks/?view=all").json()["results"]) == 35
 
 
+@pytest.mark.clock
 def test_the_detail_costs_the_same_queries_for_one_call_or_three(client, supervisor, specialist,
                                                                  task, django_assert_num_queries):
     callback_record(task=task, by=specialist, reached=False)
@@ -259,6 +271,7 @@ def test_the_detail_costs_the_same_queries_for_one_call_or_three(client, supervi
         assert len(client.get(f"/api/callbacks/{task.pk}/").json()["records"]) == 3
 
 
+@pytest.mark.clock
 def test_a_callback_list_page_past_the_end_is_a_404_with_a_reason(client, supervisor, task):
     response = login(client, supervisor).get("/api/callbacks/?view=all&page=2")
     assert response.status_code == 404 and response.json()["detail"]
@@ -266,6 +279,7 @@ def test_a_callback_list_page_past_the_end_is_a_404_with_a_reason(client, superv
 
 # --- Recording a call ---------------------------------------------------------------------------
 
+@pytest.mark.clock
 def test_a_satisfied_answer_completes_the_callback_with_the_latest_script(client, specialist, task,
                                                                          supervisor):
     latest = script_save(purpose="post_service", by=supervisor, **SCRIPT_TEXTS)  # v1 is seeded
@@ -286,6 +300,7 @@ def test_a_satisfied_answer_completes_the_callback_with_the_latest_script(client
     assert task.status == CallbackStatus.DONE
 
 
+@pytest.mark.clock
 def test_a_dissatisfied_answer_is_flagged_for_a_complaint(client, supervisor, task):
     response = post(login(client, supervisor), f"/api/callbacks/{task.pk}/records/", {
         "reached": True, "satisfaction": "dissatisfied", "score": 1, "channel": "wechat"})
@@ -295,6 +310,7 @@ def test_a_dissatisfied_answer_is_flagged_for_a_complaint(client, supervisor, ta
     assert response.json()["record"]["script_version"] == 1  # the script the migration seeds
 
 
+@pytest.mark.clock
 def test_an_unanswered_call_is_retried_later(client, specialist, task):
     before = timezone.now()
     response = post(login(client, specialist), f"/api/callbacks/{task.pk}/records/",
@@ -307,6 +323,7 @@ def test_an_unanswered_call_is_retried_later(client, specialist, task):
     assert state["due_at"] == timezone.localtime(task.due_at).isoformat()
 
 
+@pytest.mark.clock
 def test_a_booked_time_moves_the_deadline(client, specialist, task):
     at = local_tomorrow(10)
     response = post(login(client, specialist), f"/api/callbacks/{task.pk}/records/",
@@ -318,6 +335,7 @@ def test_a_booked_time_moves_the_deadline(client, specialist, task):
 
 
 @pytest.mark.parametrize("hour", [13, 22, 8])
+@pytest.mark.clock
 def test_a_booked_time_in_quiet_hours_is_a_400(client, specialist, task, hour):
     response = post(login(client, specialist), f"/api/callbacks/{task.pk}/records/",
                     {"reached": True, "next_appointment_at": local_tomorrow(hour)})
@@ -326,6 +344,7 @@ def test_a_booked_time_in_quiet_hours_is_a_400(client, specialist, task, hour):
     assert not CallbackRecord.objects.exists()
 
 
+@pytest.mark.clock
 def test_reached_without_an_answer_or_a_booked_time_is_a_400(client, specialist, task):
     response = post(login(client, specialist), f"/api/callbacks/{task.pk}/records/",
                     {"reached": True})
@@ -343,12 +362,14 @@ def test_reached_without_an_answer_or_a_booked_time_is_a_400(client, specialist,
     ({"reached": True, "next_appointment_at": "next week"}, "next_appointment_at"),
     ({"reached": False, "satisfaction": "satisfied"}, "satisfaction"),
 ])
+@pytest.mark.clock
 def test_a_bad_record_is_a_400_on_its_field(client, specialist, task, body, field):
     response = post(login(client, specialist), f"/api/callbacks/{task.pk}/records/", body)
     assert response.status_code == 400 and field in response.json()
     assert not CallbackRecord.objects.exists()
 
 
+@pytest.mark.clock
 def test_recording_on_a_closed_callback_is_a_409(client, specialist, task):
     callback_record(task=task, by=specialist, reached=True, satisfaction="satisfied")
     response = post(login(client, specialist), f"/api/callbacks/{task.pk}/records/",
@@ -357,6 +378,7 @@ def test_recording_on_a_closed_callback_is_a_409(client, specialist, task):
     assert task.records.count() == 1
 
 
+@pytest.mark.clock
 def test_recording_on_an_out_of_scope_callback_is_a_404(client, specialist, supervisor,
                                                         others_task, other_store_task):
     body = {"reached": True, "satisfaction": "satisfied"}

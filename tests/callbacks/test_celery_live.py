@@ -34,6 +34,7 @@ def test_completing_a_stage_creates_its_callback_through_the_broker(live_worker,
     assert _wait_for(lambda: CallbackTask.objects.filter(stage=stage).exists())
 
 
+@pytest.mark.clock
 def test_with_the_broker_down_the_stage_completes_and_the_sweep_creates_the_callback(
         live_worker, order, front_desk):
     from studio.celery import app

@@ -65,6 +65,7 @@ def test_the_booking_stage_gets_no_callback(order):
     assert not CallbackTask.objects.filter(stage__order=order).exists()
 
 
+@pytest.mark.clock
 def test_the_sweep_creates_what_a_lost_signal_missed(order, front_desk):
     stage_complete(order=order, kind="gown", by=front_desk)  # on_commit never runs: signal lost
     assert not CallbackTask.objects.exists()
@@ -72,6 +73,7 @@ def test_the_sweep_creates_what_a_lost_signal_missed(order, front_desk):
     assert callbacks_sweep_completed_stages(now=timezone.now()) == 0
 
 
+@pytest.mark.clock
 def test_a_broker_outage_does_not_stop_the_stage(order, front_desk, monkeypatch,
                                                  django_capture_on_commit_callbacks):
     def broker_down(*args, **kwargs):

@@ -86,6 +86,7 @@ def test_each_roles_group_allows_exactly_the_expected_steps(staff_of, role):
 
 @pytest.mark.parametrize("action", list(ALLOWED_ROLES))
 @pytest.mark.parametrize("role", Role.values)
+@pytest.mark.clock
 def test_the_service_alone_refuses_the_wrong_role(staff_of, open_task, specialist, action, role):
     user = staff_of(role).user
     before = _footprint(open_task)
@@ -98,12 +99,14 @@ def test_the_service_alone_refuses_the_wrong_role(staff_of, open_task, specialis
         assert _footprint(open_task) == before
 
 
+@pytest.mark.clock
 def test_balancing_refuses_the_wrong_role(open_task, store, specialist):
     with pytest.raises(PermissionDenied):
         callbacks_balance(tasks=CallbackTask.objects.all(), store=store, by=specialist)
     assert CallbackTask.objects.get(pk=open_task.pk).assigned_to is None
 
 
+@pytest.mark.clock
 def test_a_closed_task_takes_no_step(open_task, specialist, supervisor):
     callback_record(task=open_task, by=specialist, reached=True, satisfaction="satisfied")
     open_task.refresh_from_db()
@@ -115,6 +118,7 @@ def test_a_closed_task_takes_no_step(open_task, specialist, supervisor):
     assert CALLBACK_STEPS.available(state=S.DONE, user=supervisor) == []
 
 
+@pytest.mark.clock
 def test_the_call_page_offers_the_available_steps(client, specialist, open_task):
     CallbackTask.objects.filter(pk=open_task.pk).update(assigned_to=specialist)
     client.force_login(specialist)

@@ -137,6 +137,7 @@ def test_anonymous_visitors_cannot_register_or_judge(client, registered):
     assert Complaint.objects.count() == 1
 
 
+@pytest.mark.clock
 def test_a_photographer_may_do_nothing_with_complaints(client, photographer, approved, customer):
     login(client, photographer)
     solution = approved.solutions.get(is_approved=True)
@@ -169,6 +170,7 @@ def test_the_mobile_is_masked_for_a_specialist_and_full_for_a_supervisor(
         customer.mobile)
 
 
+@pytest.mark.clock
 def test_a_row_of_the_archive_names_the_customer_store_department_and_people(
         client, supervisor, investigated, customer, store, specialist, cs_department):
     [row] = get_json(login(client, supervisor), "/api/complaints/")["results"]
@@ -183,6 +185,7 @@ def test_a_row_of_the_archive_names_the_customer_store_department_and_people(
     assert row["handled_by"] == specialist.pk and row["is_valid"] is True
 
 
+@pytest.mark.clock
 def test_the_detail_shows_the_history_solutions_and_penalties(client, supervisor, approved,
                                                               specialist, staff_of):
     designer = approved.responsible_staff
@@ -208,6 +211,7 @@ def test_the_detail_shows_the_history_solutions_and_penalties(client, supervisor
     assert body["customer_specialist_name"] == specialist.display_name
 
 
+@pytest.mark.clock
 def test_the_detail_costs_the_same_queries_for_one_solution_and_penalty_or_three(
         client, supervisor, store, cs_department, staff_of, django_assert_num_queries):
     designer = staff_of(Role.DESIGNER).user
@@ -235,6 +239,7 @@ def test_the_detail_costs_the_same_queries_for_one_solution_and_penalty_or_three
     assert (len(body["events"]), len(body["solutions"]), len(body["penalties"])) == (8, 3, 3)
 
 
+@pytest.mark.clock
 def test_the_complaint_list_costs_the_same_queries_for_3_or_30(
         client, supervisor, store, specialist, cs_department, staff_of,
         django_assert_num_queries):
@@ -299,6 +304,7 @@ def archive(store, supervisor, specialist, cs_department, staff_of):
     return {"complaints": made, "designer": designer, "sales": sales}
 
 
+@pytest.mark.clock
 def test_the_api_filters_as_the_archive_page_does(client, supervisor, archive, cs_department):
     today = timezone.localdate()
     cases = [
@@ -433,6 +439,7 @@ def test_a_bad_registration_is_a_400_on_its_field(client, supervisor, body, fiel
 
 # --- Judge --------------------------------------------------------------------------------------
 
+@pytest.mark.clock
 def test_a_valid_complaint_goes_to_its_department(client, specialist, registered, cs_department):
     response = post(login(client, specialist), step_url(registered, "judge"), {
         "valid": True, "reason": "确有划痕", "department": cs_department.pk,
@@ -475,6 +482,7 @@ def test_a_bad_judgement_is_a_400_on_its_field(client, specialist, registered, c
     assert registered.status == ComplaintStatus.REGISTERED
 
 
+@pytest.mark.clock
 def test_another_stores_department_is_a_400(client, supervisor, registered, other_store):
     theirs = Department.objects.create(store=other_store, kind=DepartmentKind.SALES, name="门市部")
     response = post(login(client, supervisor), step_url(registered, "judge"), {
@@ -482,6 +490,7 @@ def test_another_stores_department_is_a_400(client, supervisor, registered, othe
     assert response.status_code == 400 and "department" in response.json()
 
 
+@pytest.mark.clock
 def test_judging_twice_is_a_409(client, specialist, judged):
     response = post(login(client, specialist), step_url(judged, "judge"), JUDGE_INVALID)
     assert response.status_code == 409
@@ -507,6 +516,7 @@ def test_judging_out_of_scope_is_a_404(client, specialist, supervisor, others_co
 
 # --- Investigate --------------------------------------------------------------------------------
 
+@pytest.mark.clock
 def test_the_investigation_names_the_cause_and_the_person_responsible(client, specialist, judged,
                                                                       staff_of):
     designer = staff_of("designer").user
@@ -518,6 +528,7 @@ def test_the_investigation_names_the_cause_and_the_person_responsible(client, sp
     assert (body["responsible_staff"], body["handled_by"]) == (designer.pk, specialist.pk)
 
 
+@pytest.mark.clock
 def test_someone_of_another_store_cannot_be_responsible(client, specialist, judged, staff_of,
                                                         other_store):
     stranger = staff_of("designer", other_store).user
@@ -534,6 +545,7 @@ def test_investigating_before_the_judgement_is_a_409(client, specialist, registe
     assert response.status_code == 409
 
 
+@pytest.mark.clock
 def test_investigating_needs_the_permission_and_the_scope(client, front_desk, other_specialist,
                                                           judged):
     assert post(login(client, front_desk), step_url(judged, "investigate"),
@@ -544,6 +556,7 @@ def test_investigating_needs_the_permission_and_the_scope(client, front_desk, ot
 
 # --- Propose ------------------------------------------------------------------------------------
 
+@pytest.mark.clock
 def test_each_proposal_adds_a_solution(client, specialist, investigated):
     login(client, specialist)
     response = post(client, step_url(investigated, "solutions"),
@@ -565,18 +578,21 @@ def test_each_proposal_adds_a_solution(client, specialist, investigated):
     ({"kind": "yacht", "description": "送游艇"}, "kind"),
     ({"kind": "remake", "description": "  "}, "description"),
 ])
+@pytest.mark.clock
 def test_a_bad_solution_is_a_400_on_its_field(client, specialist, investigated, body, field):
     response = post(login(client, specialist), step_url(investigated, "solutions"), body)
     assert response.status_code == 400 and field in response.json(), response.content
     assert not ComplaintSolution.objects.exists()
 
 
+@pytest.mark.clock
 def test_proposing_before_the_investigation_is_a_409(client, specialist, judged):
     response = post(login(client, specialist), step_url(judged, "solutions"),
                     {"kind": "apology", "description": "道歉"})
     assert response.status_code == 409 and not ComplaintSolution.objects.exists()
 
 
+@pytest.mark.clock
 def test_proposing_needs_the_permission_and_the_scope(client, front_desk, other_manager,
                                                       investigated):
     body = {"kind": "apology", "description": "道歉"}
@@ -588,6 +604,7 @@ def test_proposing_needs_the_permission_and_the_scope(client, front_desk, other_
 
 # --- Approve ------------------------------------------------------------------------------------
 
+@pytest.mark.clock
 def test_the_supervisor_approves_the_best_solution(client, supervisor, proposed):
     points = proposed.solutions.get(kind="points")
     response = post(login(client, supervisor), step_url(proposed, "approve"),
@@ -600,6 +617,7 @@ def test_the_supervisor_approves_the_best_solution(client, supervisor, proposed)
 
 
 @pytest.mark.parametrize("role", ["specialist", "front_desk", "manager", "general_manager"])
+@pytest.mark.clock
 def test_only_the_supervisor_may_approve(request, client, role, proposed):
     solution = proposed.solutions.first()
     response = post(login(client, request.getfixturevalue(role)), step_url(proposed, "approve"),
@@ -609,6 +627,7 @@ def test_only_the_supervisor_may_approve(request, client, role, proposed):
     assert proposed.status == ComplaintStatus.PROPOSED
 
 
+@pytest.mark.clock
 def test_a_bad_approval_is_a_400_on_its_field(client, supervisor, proposed, others_complaint):
     login(client, supervisor)
     solution = proposed.solutions.first()
@@ -624,6 +643,7 @@ def test_a_bad_approval_is_a_400_on_its_field(client, supervisor, proposed, othe
     assert not ComplaintSolution.objects.filter(is_approved=True).exists()
 
 
+@pytest.mark.clock
 def test_approving_twice_is_a_409(client, supervisor, approved):
     solution = approved.solutions.get(is_approved=True)
     response = post(login(client, supervisor), step_url(approved, "approve"),
@@ -631,6 +651,7 @@ def test_approving_twice_is_a_409(client, supervisor, approved):
     assert response.status_code == 409
 
 
+@pytest.mark.clock
 def test_approving_out_of_scope_is_a_404(client, staff_of, other_store, proposed):
     their_supervisor = staff_of(Role.SUPERVISOR, other_store).user
     solution = proposed.solutions.first()
@@ -640,6 +661,7 @@ def test_approving_out_of_scope_is_a_404(client, staff_of, other_store, proposed
 
 # --- Implement ----------------------------------------------------------------------------------
 
+@pytest.mark.clock
 def test_implementing_records_penalties_the_signature_and_a_follow_up_callback(
         client, supervisor, approved, staff_of):
     designer = approved.responsible_staff
@@ -674,6 +696,7 @@ def test_implementing_records_penalties_the_signature_and_a_follow_up_callback(
     ({"accepted": True, "signature": SIGNATURE,
       "penalties": [{"staff": 999999, "amount": "5", "description": "x"}]}, "penalties"),
 ])
+@pytest.mark.clock
 def test_a_bad_implementation_is_a_400_on_its_field(client, supervisor, approved, body, field):
     designer = approved.responsible_staff
     body = {**body, "penalties": [{k: designer.pk if v == "{designer}" else v
@@ -685,6 +708,7 @@ def test_a_bad_implementation_is_a_400_on_its_field(client, supervisor, approved
     assert not ComplaintPenalty.objects.exists() and not CallbackTask.objects.exists()
 
 
+@pytest.mark.clock
 def test_a_penalty_on_someone_of_another_store_is_a_400(client, supervisor, approved, staff_of,
                                                         other_store):
     stranger = staff_of(Role.DESIGNER, other_store).user
@@ -695,6 +719,7 @@ def test_a_penalty_on_someone_of_another_store_is_a_400(client, supervisor, appr
     assert not ComplaintPenalty.objects.exists()
 
 
+@pytest.mark.clock
 def test_implementing_before_the_approval_is_a_409(client, supervisor, proposed):
     response = post(login(client, supervisor), step_url(proposed, "implement"),
                     {"accepted": True, "signature": SIGNATURE})
@@ -702,6 +727,7 @@ def test_implementing_before_the_approval_is_a_409(client, supervisor, proposed)
 
 
 @pytest.mark.parametrize("role", ["specialist", "front_desk"])
+@pytest.mark.clock
 def test_implementing_needs_a_lead(request, client, role, approved):
     response = post(login(client, request.getfixturevalue(role)), step_url(approved, "implement"),
                     {"accepted": True, "signature": SIGNATURE})
@@ -710,6 +736,7 @@ def test_implementing_needs_a_lead(request, client, role, approved):
     assert approved.status == ComplaintStatus.APPROVED
 
 
+@pytest.mark.clock
 def test_the_customer_refusing_sends_the_complaint_back_for_another_approval(client, supervisor,
                                                                              approved):
     response = post(login(client, supervisor), step_url(approved, "refuse"),
@@ -719,6 +746,7 @@ def test_the_customer_refusing_sends_the_complaint_back_for_another_approval(cli
     assert post(client, step_url(approved, "refuse"), {"feedback": ""}).status_code == 400
 
 
+@pytest.mark.clock
 def test_implementing_out_of_scope_is_a_404(client, other_manager, approved):
     assert post(login(client, other_manager), step_url(approved, "implement"),
                 {"accepted": True, "signature": SIGNATURE}).status_code == 404
@@ -726,6 +754,7 @@ def test_implementing_out_of_scope_is_a_404(client, other_manager, approved):
 
 # --- The whole loop through the API -------------------------------------------------------------
 
+@pytest.mark.clock
 def test_a_complaint_goes_from_registration_to_closed_with_a_follow_up_callback(
         client, specialist, supervisor, customer, cs_department, staff_of):
     """《顾客投诉登记表》 → judged valid → investigated → two solutions → the supervisor picks one
@@ -789,6 +818,7 @@ def closed(approved, supervisor):
                     "description": "装裱划伤"}])
 
 
+@pytest.mark.clock
 def test_the_supervisor_gets_the_statistics_in_json_terms(client, supervisor, closed, store,
                                                           customer):
     register(store, customer, category="price")  # 张三 complains twice: a repeat customer
@@ -808,6 +838,7 @@ def test_the_supervisor_gets_the_statistics_in_json_terms(client, supervisor, cl
     assert {s["key"] for s in body["steps"]} >= {"judge", "close"}
 
 
+@pytest.mark.clock
 def test_statistics_take_a_period_and_swap_it_when_reversed(client, supervisor, closed):
     login(client, supervisor)
     today = timezone.localdate()
@@ -819,6 +850,7 @@ def test_statistics_take_a_period_and_swap_it_when_reversed(client, supervisor, 
     assert response.status_code == 400 and "start" in response.json()
 
 
+@pytest.mark.clock
 def test_statistics_stay_in_the_viewers_store(client, supervisor, general_manager, closed,
                                               other_store, other_store_complaint, store):
     response = login(client, supervisor).get("/api/complaints/statistics/",

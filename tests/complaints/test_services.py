@@ -35,6 +35,7 @@ def test_every_status_has_a_row_in_the_transition_map():
     assert set(COMPLAINT_TRANSITIONS) == set(ComplaintStatus.values)
 
 
+@pytest.mark.clock
 def test_a_closed_complaint_cannot_be_judged_again():
     complaint = Complaint(status=ComplaintStatus.CLOSED)
     with pytest.raises(TransitionNotAllowed):
@@ -99,38 +100,45 @@ def test_a_valid_judgement_needs_a_department_and_a_promised_time(registered, sp
     assert "department" in err.value.message_dict
 
 
+@pytest.mark.clock
 def test_a_valid_complaint_goes_to_investigation(judged, cs_department):
     assert (judged.status, judged.responsible_department) == ("investigating", cs_department)
     assert judged.step_due_at == judged.judged_at + timedelta(hours=48)
 
 
+@pytest.mark.clock
 def test_judging_twice_is_refused(judged, specialist, cs_department):
     with pytest.raises(TransitionNotAllowed):
         complaint_judge(complaint=judged, by=specialist, valid=True, reason="again",
                         department=cs_department, promised_at=timezone.now() + timedelta(days=1))
 
 
+@pytest.mark.clock
 def test_investigation_records_cause_and_responsible_person(investigated, specialist):
     assert (investigated.status, investigated.cause, investigated.handled_by) == (
         "investigated", "装裱时划伤", specialist)
 
 
+@pytest.mark.clock
 def test_skipping_the_investigation_is_refused(judged, specialist):
     with pytest.raises(TransitionNotAllowed):
         complaint_propose(complaint=judged, by=specialist, kind="gift", description="礼品")
 
 
+@pytest.mark.clock
 def test_several_solutions_can_be_proposed(proposed):
     assert proposed.status == "proposed"
     assert proposed.solutions.count() == 2
 
 
+@pytest.mark.clock
 def test_a_negative_cost_is_refused(investigated, specialist):
     with pytest.raises(ValidationError):
         complaint_propose(complaint=investigated, by=specialist, kind="refund",
                           description="退款", cost=-1)
 
 
+@pytest.mark.clock
 def test_only_the_supervisor_approves(proposed, specialist, manager):
     solution = proposed.solutions.first()
     for person in (specialist, manager):
@@ -140,12 +148,14 @@ def test_only_the_supervisor_approves(proposed, specialist, manager):
     assert proposed.status == "proposed"
 
 
+@pytest.mark.clock
 def test_approval_marks_one_solution_with_a_comment(approved, supervisor):
     assert (approved.status, approved.approved_by, approved.approval_comment) == (
         "approved", supervisor, "重做最能挽回客户")
     assert [s.kind for s in approved.solutions.filter(is_approved=True)] == ["remake"]
 
 
+@pytest.mark.clock
 def test_a_solution_of_another_complaint_cannot_be_approved(proposed, supervisor, customer,
                                                             store, specialist):
     other = complaint_register(store=store, by=specialist, customer=customer, channel="phone",
@@ -155,6 +165,7 @@ def test_a_solution_of_another_complaint_cannot_be_approved(proposed, supervisor
                           comment="x")
 
 
+@pytest.mark.clock
 def test_implementation_records_penalties_signature_and_a_follow_up_callback(
         approved, supervisor, staff_of, specialist):
     designer = approved.responsible_staff
@@ -180,6 +191,7 @@ def test_implementation_records_penalties_signature_and_a_follow_up_callback(
     ({"accepted": True, "signature_data_url": "data:image/png;base64,PHNjcmlwdD4="}, "signature"),
     ({"accepted": True, "signature_data_url": "data:text/html;base64,PHNjcmlwdD4="}, "signature"),
 ])
+@pytest.mark.clock
 def test_closing_needs_acceptance_and_a_real_signature(approved, supervisor, kwargs, field):
     with pytest.raises(ValidationError) as err:
         complaint_implement(complaint=approved, by=supervisor, **kwargs)
@@ -189,6 +201,7 @@ def test_closing_needs_acceptance_and_a_real_signature(approved, supervisor, kwa
         purpose="complaint").exists()
 
 
+@pytest.mark.clock
 def test_a_refused_solution_goes_back_to_the_supervisor_who_approves_another(approved, supervisor):
     refused = approved.solutions.get(is_approved=True)
     complaint = complaint_refuse(complaint=approved, by=supervisor, feedback="客户想要退款")
@@ -208,6 +221,7 @@ def test_a_refused_solution_goes_back_to_the_supervisor_who_approves_another(app
     assert complaint.status == "closed"
 
 
+@pytest.mark.clock
 def test_a_refusal_needs_the_customers_words_and_an_approved_solution(approved, supervisor,
                                                                       specialist):
     with pytest.raises(ValidationError):
@@ -223,6 +237,7 @@ def test_a_refusal_needs_the_customers_words_and_an_approved_solution(approved, 
     assert closed.events.filter(action="refuse").count() == 0
 
 
+@pytest.mark.clock
 def test_a_specialist_may_not_implement(approved, specialist):
     with pytest.raises(PermissionDenied):
         complaint_implement(complaint=approved, by=specialist, accepted=True,
@@ -242,6 +257,7 @@ def test_a_late_step_escalates_to_the_supervisor_then_the_manager(registered):
     assert ComplaintEvent.objects.filter(complaint=registered, action="escalate").count() == 2
 
 
+@pytest.mark.clock
 def test_the_next_step_resets_the_escalation(registered, specialist, cs_department):
     complaints_escalate(now=registered.step_due_at + timedelta(minutes=1))
     complaint = complaint_judge(complaint=registered, by=specialist, valid=True, reason="成立",
@@ -250,6 +266,7 @@ def test_the_next_step_resets_the_escalation(registered, specialist, cs_departme
     assert complaint.escalation_level == 0
 
 
+@pytest.mark.clock
 def test_the_escalation_is_set_based(store, customer, specialist, django_assert_num_queries):
     for _ in range(5):
         complaint_register(store=store, by=specialist, customer=customer, channel="phone",

@@ -69,6 +69,8 @@ from staff.models import Department, DepartmentKind, Role
 from studio.models import AuditAction, AuditEntry
 from tests.factories import CustomerFactory
 
+pytestmark = pytest.mark.clock
+
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 START, END = date(2025, 2, 1), date(2025, 3, 31)
 SIGNATURE = "data:image/png;base64," + base64.b64encode(PNG_MAGIC + b"signed").decode()

@@ -110,6 +110,7 @@ def test_each_roles_group_allows_exactly_the_expected_steps(staff_of, role):
 
 @pytest.mark.parametrize("action", list(ALLOWED_ROLES))
 @pytest.mark.parametrize("role", Role.values)
+@pytest.mark.clock
 def test_the_service_alone_refuses_the_wrong_role(request, staff_of, action, role):
     complaint = (None if action == "register"
                  else request.getfixturevalue(FIXTURE_FOR[action]))
@@ -131,6 +132,7 @@ def test_the_wrong_role_hears_403_before_the_wrong_state(specialist, registered)
         complaint_approve(complaint=registered, by=specialist, solution=None, comment="x")
 
 
+@pytest.mark.clock
 def test_a_solution_is_not_added_beside_an_approved_one(approved, specialist):
     """approved → proposed is the customer refusing; a new solution would leave the approved
     one standing, and approving the new one would break "one approved solution"."""
@@ -162,6 +164,7 @@ def test_available_offers_what_the_state_and_the_role_allow(request, status, use
     assert [s.action for s in COMPLAINT_STEPS.available(state=status, user=user)] == offered
 
 
+@pytest.mark.clock
 def test_the_page_offers_the_available_steps_and_says_whose_turn_it_is(client, specialist,
                                                                        supervisor, proposed):
     url = reverse("complaints:detail", args=[proposed.pk])

@@ -29,6 +29,7 @@ def test_another_store_cannot_open_the_complaint(client, other_manager, register
                        {"valid": "no", "reason": "x", "explanation": "y"}).status_code == 404
 
 
+@pytest.mark.clock
 def test_the_archive_filters_by_category_and_status(client, supervisor, registered, judged):
     client.force_login(supervisor)
     url = reverse("complaints:archive")
@@ -87,6 +88,7 @@ def test_missing_data_answers_400_with_the_field_error(client, specialist, regis
     assert registered.status == ComplaintStatus.REGISTERED
 
 
+@pytest.mark.clock
 def test_a_specialist_may_not_approve(client, specialist, proposed):
     client.force_login(specialist)
     solution = proposed.solutions.first()
@@ -95,6 +97,7 @@ def test_a_specialist_may_not_approve(client, specialist, proposed):
     assert response.status_code == 403
 
 
+@pytest.mark.clock
 def test_the_supervisor_implements_with_a_signature_and_the_page_shows_it(client, supervisor,
                                                                          approved):
     client.force_login(supervisor)
@@ -107,6 +110,7 @@ def test_the_supervisor_implements_with_a_signature_and_the_page_shows_it(client
     assert image["Content-Type"] == "image/png"
 
 
+@pytest.mark.clock
 def test_the_page_records_a_refused_solution_and_shows_the_supervisors_step_again(client,
                                                                                 supervisor,
                                                                                 approved):
@@ -184,6 +188,7 @@ def test_the_guidance_is_shown_beside_the_forms(client, specialist, registered):
     assert "客怨处理准则" in html and "不推卸责任" in html
 
 
+@pytest.mark.clock
 def test_the_statistics_page_counts_and_saves_the_improvement_measures(client, supervisor,
                                                                        registered, store):
     from django.utils import timezone

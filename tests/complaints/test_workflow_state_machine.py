@@ -647,6 +647,7 @@ def test_no_sequence_of_calls_breaks_a_complaint(store, other_store, staff_of, p
 
 # Regressions the machine found.
 
+@pytest.mark.clock
 def test_closing_a_late_complaint_ends_its_escalation(approved, supervisor, store):
     """Closing kept the last step's escalation level: the statistics counted a closed complaint
     as "now escalated to the supervisor / the manager"."""
@@ -664,6 +665,7 @@ def test_closing_a_late_complaint_ends_its_escalation(approved, supervisor, stor
         0, 0, 1)
 
 
+@pytest.mark.clock
 def test_a_refused_implementation_leaves_no_signature_file(approved, supervisor, other_store,
                                                            staff_of):
     """The signature image was stored before the penalties were checked: a refused call left

@@ -306,6 +306,7 @@ def test_the_job_is_its_uploaders_alone(client, ready, manager, general_manager)
 
 # --- the broker down, the sweep ---------------------------------------------------------------
 
+@pytest.mark.clock
 def test_with_the_broker_down_the_job_waits_for_the_sweep(
         client, world, front_desk, monkeypatch, django_capture_on_commit_callbacks):
     def broker_down(*args, **kwargs):
@@ -329,6 +330,7 @@ def test_with_the_broker_down_the_job_waits_for_the_sweep(
     assert job.status == ImportStatus.READY
 
 
+@pytest.mark.clock
 def test_a_lost_confirmation_is_sent_again_by_the_sweep(
         client, ready, monkeypatch, django_capture_on_commit_callbacks):
     def broker_down(*args, **kwargs):
@@ -350,6 +352,7 @@ def test_a_lost_confirmation_is_sent_again_by_the_sweep(
     assert Customer.objects.filter(mobile="13800000001").count() == 1
 
 
+@pytest.mark.clock
 def test_the_sweep_fails_abandoned_jobs_and_forgets_old_files(world, front_desk):
     now = timezone.now()
 

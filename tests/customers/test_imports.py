@@ -492,6 +492,7 @@ def test_a_specialist_may_not_import(client, world, specialist, front_desk, uplo
     assert not Customer.objects.filter(mobile="13800000001").exists()
 
 
+@pytest.mark.clock
 def test_an_old_order_keeps_its_date_from_the_sheet(world, front_desk, package):
     """下单日期: an imported order, its 定单 stage and its deposit are dated then, so this
     month's figures count only this month's sales; a future date or a date without a package

@@ -134,6 +134,7 @@ def team(store, other_store, specialist, other_specialist, supervisor, front_des
     return {"a": a, "b": b, "s": s, "tasks": tasks, "orders": orders}
 
 
+@pytest.mark.clock
 def test_callbacks_per_specialist_and_their_load(team, supervisor, store):
     d = supervisor_dashboard(supervisor, store=store, now=NOW)
     rows = {r["user_id"]: r for r in d["specialists"]}
@@ -149,6 +150,7 @@ def test_callbacks_per_specialist_and_their_load(team, supervisor, store):
     assert len(d["chart"]["load"]["names"]) == 3
 
 
+@pytest.mark.clock
 def test_late_services_by_stage(team, supervisor, store):
     late = supervisor_dashboard(supervisor, store=store, now=NOW)["late"]
     assert {r["kind"]: r["count"] for r in late["rows"]} == {
@@ -156,6 +158,7 @@ def test_late_services_by_stage(team, supervisor, store):
     assert late["total"] == 2
 
 
+@pytest.mark.clock
 def test_open_complaints_by_step_and_age(team, supervisor, store):
     c = supervisor_dashboard(supervisor, store=store, now=NOW)["complaints"]
     rows = {r["status"]: r for r in c["rows"]}
@@ -169,6 +172,7 @@ def test_open_complaints_by_step_and_age(team, supervisor, store):
         (at(3, 14).date(), at(3, 17).date()), (None, at(3, 13).date())]
 
 
+@pytest.mark.clock
 def test_weekly_satisfaction_by_local_week(team, supervisor, store):
     d = supervisor_dashboard(supervisor, store=store, now=NOW)
     trend = d["trend"]
@@ -181,6 +185,7 @@ def test_weekly_satisfaction_by_local_week(team, supervisor, store):
     assert d["chart"]["trend"]["rates"][-3:] == [0.0, 100.0, 66.7]
 
 
+@pytest.mark.clock
 def test_the_supervisor_dashboard_takes_five_queries_however_much_there_is(
         team, supervisor, store, django_assert_num_queries):
     with django_assert_num_queries(5):
@@ -293,6 +298,7 @@ def test_a_general_manager_picks_any_store(client, general_manager, store, other
     assert client.get(reverse("dashboards:manager"), {"store": 99999}).status_code == 400
 
 
+@pytest.mark.clock
 def test_the_supervisor_page_links_every_figure_to_its_list(client, team, supervisor):
     client.force_login(supervisor)
     html = client.get(reverse("dashboards:supervisor")).content.decode()
@@ -337,6 +343,7 @@ def _page_queries(client, url, params) -> int:
     return len(queries.captured_queries)
 
 
+@pytest.mark.clock
 def test_the_dashboard_pages_take_a_fixed_number_of_queries(client, march, manager, staff_of):
     client.force_login(manager)
     supervisor_url, manager_url = reverse("dashboards:supervisor"), reverse("dashboards:manager")

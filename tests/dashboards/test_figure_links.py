@@ -106,6 +106,7 @@ def check_every_figure(client, html: str, *, superset_allowed: set[str]) -> dict
     return by_name
 
 
+@pytest.mark.clock
 def test_every_supervisor_figure_leads_to_the_rows_it_counts(client, team, supervisor):  # noqa: F811
     client.force_login(supervisor)
     html = client.get(reverse("dashboards:supervisor")).content.decode()
@@ -123,6 +124,7 @@ def test_every_supervisor_figure_leads_to_the_rows_it_counts(client, team, super
     assert {f["value"] for f in figures["specialist-open"]} == {"3", "1"}
 
 
+@pytest.mark.clock
 def test_a_general_manager_s_supervisor_figures_are_narrowed_to_the_store(
         client, team, general_manager, store):  # noqa: F811
     client.force_login(general_manager)

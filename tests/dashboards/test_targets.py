@@ -224,6 +224,7 @@ def test_the_targets_page_says_a_past_month_is_closed_to_the_manager(client, mar
     assert 'data-testid="targets-locked"' in html and 'data-testid="targets-edit"' not in html
 
 
+@pytest.mark.clock
 def test_the_manager_hands_down_a_coming_month_in_one_form(client, march, manager):
     month = next_month(next_month(timezone.localdate().replace(day=1)))  # never late
     client.force_login(manager)
@@ -251,6 +252,7 @@ def test_the_manager_hands_down_a_coming_month_in_one_form(client, march, manage
     assert (person.orders_target, person.revenue_target) == (0, D("0"))
 
 
+@pytest.mark.clock
 def test_a_bad_number_keeps_the_whole_form_unsaved(client, march, manager):
     month = next_month(next_month(timezone.localdate().replace(day=1)))
     client.force_login(manager)
@@ -260,6 +262,7 @@ def test_a_bad_number_keeps_the_whole_form_unsaved(client, march, manager):
     assert not MonthlyTarget.objects.filter(month=month).exists()
 
 
+@pytest.mark.clock
 def test_the_running_month_cannot_be_posted_by_the_store_manager(client, march, manager):
     month = timezone.localdate().replace(day=1)
     client.force_login(manager)

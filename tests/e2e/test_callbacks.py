@@ -89,6 +89,7 @@ def _branch_shown(page, answer: str, branch: str) -> None:
 
 # --- journeys ----------------------------------------------------------------------------------
 
+@pytest.mark.clock
 def test_specialist_records_a_satisfied_callback_and_the_supervisor_sees_it_in_the_summary(
         login, live_server, screenshot, callback):
     task, customer = callback, callback.customer
@@ -161,6 +162,7 @@ def test_specialist_records_a_satisfied_callback_and_the_supervisor_sees_it_in_t
     screenshot("callbacks-summary-supervisor")
 
 
+@pytest.mark.clock
 def test_unsatisfied_answer_opens_its_branch_and_the_record_needs_a_complaint(
         login, live_server, screenshot, callback):
     task = callback
@@ -194,6 +196,7 @@ def test_unsatisfied_answer_opens_its_branch_and_the_record_needs_a_complaint(
     screenshot("callbacks-record-complaint")
 
 
+@pytest.mark.clock
 def test_specialist_reveals_the_masked_number_and_the_reveal_is_audited(
         login, live_server, screenshot, callback):
     task, customer = callback, callback.customer
@@ -220,6 +223,7 @@ def test_specialist_reveals_the_masked_number_and_the_reveal_is_audited(
     assert entry.detail == {"callback_task": task.pk}
 
 
+@pytest.mark.clock
 def test_reached_call_without_an_answer_or_appointment_is_refused_and_saves_nothing(
         login, live_server, screenshot, callback):
     task = callback

@@ -96,6 +96,7 @@ def _fail_on_dialog(page) -> list[str]:
 
 # --- journeys ----------------------------------------------------------------------------------
 
+@pytest.mark.clock
 def test_complaint_goes_round_the_whole_loop_and_into_the_statistics(login, live_server,
                                                                      screenshot):
     customer = _customer_of_specialist1()
@@ -228,6 +229,7 @@ def test_complaint_goes_round_the_whole_loop_and_into_the_statistics(login, live
     screenshot("complaints-statistics")
 
 
+@pytest.mark.clock
 def test_specialist_sees_no_approve_form_and_may_not_post_one(login, live_server):
     complaint = _proposed_complaint(_customer_of_specialist1())
     solution = complaint.solutions.get()

@@ -61,6 +61,7 @@ def visit(page: Page, url: str) -> list[str]:
     return [f"{url}: {v}" for v in page.evaluate("window.__cspViolations || []")]
 
 
+@pytest.mark.clock
 def test_the_main_pages_run_under_the_policy_without_a_refusal(
         login: Callable[..., Page], live_server, whole_demo, csp_refusals, page):
     violations = [v for path in VISITOR_PAGES for v in visit(page, live_server.url + path)]
@@ -85,6 +86,7 @@ def test_a_select_marked_autosubmit_submits_its_form(login: Callable[..., Page],
     assert csp_refusals == []
 
 
+@pytest.mark.clock
 def test_a_button_marked_confirm_asks_first(login: Callable[..., Page], live_server,
                                             csp_refusals):
     from decimal import Decimal

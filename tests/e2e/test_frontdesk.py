@@ -128,6 +128,7 @@ def _switch_to(page, login, username: str):
 
 # --- journeys --------------------------------------------------------------------------------------
 
+@pytest.mark.clock
 def test_front_desk_books_a_requested_photographer_is_refused_a_double_booking_and_sees_the_week(
         login, live_server, screenshot):
     first, second = _orders_waiting_for_their_shoot(2)
@@ -218,6 +219,7 @@ def test_front_desk_books_a_requested_photographer_is_refused_a_double_booking_a
     screenshot("frontdesk-calendar-week")
 
 
+@pytest.mark.clock
 def test_flow_card_after_the_shoot_credits_photographer_and_makeup_artist_in_the_handover(
         login, live_server, screenshot):
     assert not ScheduleSettings.objects.filter(store__code="S01").exists()  # the 60/40 default
@@ -349,6 +351,7 @@ def test_front_desk_asks_for_a_rework_and_only_the_store_manager_approves_it(
         ReworkStatus.APPROVED, manager, "同意重拍，费用由门店承担")
 
 
+@pytest.mark.clock
 def test_an_album_through_the_lab_and_its_check_queues_one_pickup_sms(login, live_server, screenshot):
     order = _order_at("宋知意", "16600000401", StageKind.PICKUP)  # the photos are selected
     customer = order.customer
@@ -410,6 +413,7 @@ def test_an_album_through_the_lab_and_its_check_queues_one_pickup_sms(login, liv
     screenshot("frontdesk-outbox")
 
 
+@pytest.mark.clock
 def test_front_desk_records_a_walk_out_with_three_follow_up_calls(login, live_server, screenshot):
     mobile = "16600000501"
     page = login("frontdesk")

@@ -94,6 +94,7 @@ def _column(page, table: str, header: str) -> list[str]:
 
 # --- journeys ----------------------------------------------------------------------------------
 
+@pytest.mark.clock
 def test_specialist_filters_shoots_by_location_and_records_the_shoot_done(login, live_server, screenshot):
     specialist = User.objects.get(username="specialist1")
     stage = _scheduled_shoot_of(specialist)
@@ -148,6 +149,7 @@ def test_specialist_filters_shoots_by_location_and_records_the_shoot_done(login,
     assert order.current_stage == StageKind.SELECTION
 
 
+@pytest.mark.clock
 def test_recording_pickup_before_selection_is_refused_and_changes_nothing(login, live_server):
     specialist = User.objects.get(username="specialist1")
     order = _order_waiting_at_selection(specialist)

@@ -45,7 +45,7 @@ from tests.factories import CustomerFactory
 
 from .test_schedule import at, shoot_of
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.clock]
 
 
 # --- helpers and fixtures -------------------------------------------------------------------------

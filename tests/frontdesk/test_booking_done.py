@@ -13,6 +13,7 @@ from studio.errors import DomainError
 pytestmark = pytest.mark.django_db
 
 
+@pytest.mark.clock
 def test_completing_the_shoot_completes_its_booking_which_can_no_longer_be_cancelled(
         order, front_desk, staff_of):
     photographer = staff_of("photographer").user

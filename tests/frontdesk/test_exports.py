@@ -30,7 +30,7 @@ from studio.models import AuditAction, AuditEntry
 from studio.pagination import PAGE_SIZE
 from tests.factories import CustomerFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.clock]
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 

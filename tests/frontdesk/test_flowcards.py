@@ -122,6 +122,7 @@ def test_a_rework_already_decided_cannot_be_decided_again():
 # ---- flow card services ---------------------------------------------------------------------
 
 @pytest.mark.django_db
+@pytest.mark.clock
 def test_a_flow_card_credits_the_agreed_price_split_60_40_by_default(shot_order, front_desk,
                                                                      photographer, makeup):
     card = flow_card_create(order=shot_order, by=front_desk, photographer=photographer,
@@ -282,6 +283,7 @@ def test_only_an_approved_rework_can_be_done(rework, manager, front_desk):
 # ---- selectors ------------------------------------------------------------------------------
 
 @pytest.mark.django_db
+@pytest.mark.clock
 def test_the_handover_lists_the_days_cards_of_the_store_and_each_persons_total(
         store, shot_order, other_store_order, customer, package, front_desk, photographer, makeup,
         cashier, django_assert_num_queries):
@@ -306,6 +308,7 @@ def test_the_handover_lists_the_days_cards_of_the_store_and_each_persons_total(
 
 
 @pytest.mark.django_db
+@pytest.mark.clock
 def test_a_cashier_sees_no_other_stores_cards(other_store, other_store_order, cashier):
     flow_card_create(order=other_store_order, by=other_store_order.consultant,
                      photographer=other_store_order.stages.get(kind="shoot").assigned_to)
@@ -315,6 +318,7 @@ def test_a_cashier_sees_no_other_stores_cards(other_store, other_store_order, ca
 
 
 @pytest.mark.django_db
+@pytest.mark.clock
 def test_a_persons_performance_over_a_period(shot_order, customer, package, front_desk,
                                              photographer, makeup, cashier):
     flow_card_create(order=shot_order, by=front_desk, photographer=photographer,
@@ -389,6 +393,7 @@ def test_only_the_desk_of_the_orders_store_opens_the_flow_card_form(client, shot
 
 
 @pytest.mark.django_db
+@pytest.mark.clock
 def test_the_cashiers_handover_page_and_export(client, shot_order, front_desk, photographer,
                                                makeup, cashier):
     flow_card_create(order=shot_order, by=front_desk, photographer=photographer,
@@ -423,6 +428,7 @@ def test_the_handover_page_takes_a_fixed_number_of_queries(
 
 
 @pytest.mark.django_db
+@pytest.mark.clock
 def test_bad_handover_and_performance_input_is_reported_not_a_500(client, cashier, photographer):
     client.force_login(cashier)
     response = client.get(reverse("frontdesk:handover"), {"on": "2024-13-45", "store": "x"})
@@ -437,6 +443,7 @@ def test_bad_handover_and_performance_input_is_reported_not_a_500(client, cashie
 
 
 @pytest.mark.django_db
+@pytest.mark.clock
 def test_the_performance_page_shows_a_persons_total(client, shot_order, front_desk,
                                                     photographer, makeup, cashier):
     flow_card_create(order=shot_order, by=front_desk, photographer=photographer,

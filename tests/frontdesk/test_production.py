@@ -25,6 +25,8 @@ from studio.errors import DomainError, TransitionNotAllowed
 from studio.models import SmsMessage
 from tests.factories import CustomerFactory
 
+pytestmark = pytest.mark.clock
+
 
 @pytest.fixture
 def selected_order(order, front_desk):

@@ -21,7 +21,7 @@ from studio.models import SmsMessage, SmsStatus
 from studio.sms import SmsSendError, sms_resend_queued, sms_send
 from tests.factories import ChildrenPackageFactory, CustomerFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.clock]
 
 
 def local(days: int, hour: int, minute: int = 0) -> datetime:

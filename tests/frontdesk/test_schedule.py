@@ -39,7 +39,7 @@ from staff.models import Role
 from studio.errors import DomainError
 from tests.factories import CustomerFactory, PackageFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.clock]
 
 
 def at(days: int, hour: int, minute: int = 0) -> datetime:

@@ -174,6 +174,7 @@ def _production_footprint() -> list:
 
 @pytest.mark.parametrize("action", list(PRODUCTION_ROLES))
 @pytest.mark.parametrize("role", Role.values)
+@pytest.mark.clock
 def test_each_production_service_alone_refuses_the_wrong_role(staff_of, selected_order,
                                                               front_desk, action, role):
     item = _item_at(action, selected_order, front_desk)
@@ -188,6 +189,7 @@ def test_each_production_service_alone_refuses_the_wrong_role(staff_of, selected
         assert _production_footprint() == before
 
 
+@pytest.mark.clock
 def test_the_role_is_refused_before_the_state(selected_order, front_desk, manager, supervisor):
     """A refusal does not tell an outsider the state: a finished rework, a product picked
     up, the wrong role: 403 all the same."""
@@ -211,6 +213,7 @@ ROW_FORMS = {"send": "send-form", "arrive": "arrive-form", "qc": "qc-form",
 
 @pytest.mark.parametrize("action", list(ROW_FORMS))
 @pytest.mark.parametrize("who", ["front_desk", "supervisor"])
+@pytest.mark.clock
 def test_the_production_page_offers_the_available_steps(client, request, selected_order,
                                                         front_desk, action, who):
     item = _item_at(action, selected_order, front_desk)

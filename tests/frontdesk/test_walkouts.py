@@ -27,6 +27,8 @@ from staff.models import Role
 from studio.errors import DomainError
 from tests.factories import CustomerFactory
 
+pytestmark = pytest.mark.clock
+
 
 def _local(day: date, hour: int, minute: int = 0) -> datetime:
     return timezone.make_aware(datetime.combine(day, time(hour, minute)))

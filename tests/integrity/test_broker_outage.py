@@ -130,6 +130,7 @@ def test_completing_a_stage_answers_in_time_and_the_sweep_creates_one_callback(
     assert CallbackTask.objects.filter(stage=stage).count() == 1
 
 
+@pytest.mark.clock
 def test_an_sms_from_the_call_page_answers_in_time_and_is_sent_once(
         broker_out, client, specialist, order, front_desk, timed):
     with lost_messages():
@@ -149,6 +150,7 @@ def test_an_sms_from_the_call_page_answers_in_time_and_is_sent_once(
     assert (message.status, message.attempts) == (SmsStatus.SENT, 1)
 
 
+@pytest.mark.clock
 def test_a_large_export_answers_in_time_and_the_job_runs_once(
         broker_out, client, supervisor, store, settings, timed):
     CustomerFactory.create_batch(3, store=store)
@@ -182,6 +184,7 @@ def test_one_request_queuing_many_messages_waits_for_a_hung_broker_once(
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.skipif(connection.vendor != "postgresql",
                     reason="the worker process needs a database it can share with the test")
+@pytest.mark.clock
 def test_with_redis_back_a_real_worker_sends_the_held_message_once(
         live_worker, hung_port, store, client, specialist, order, front_desk):
     """The whole way: the request meets a hung broker, Redis comes back, beat's sweep publishes

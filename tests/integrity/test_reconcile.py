@@ -17,7 +17,7 @@ from orders.services import payment_record
 
 from .conftest import new_member, new_order
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.clock]
 
 
 @pytest.fixture

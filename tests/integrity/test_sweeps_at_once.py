@@ -28,6 +28,7 @@ def beat_sweeps() -> list[str]:
                   - {"studio.tasks.heartbeat_task"})
 
 
+@pytest.mark.clock
 def test_every_beat_sweep_run_twice_at_once_does_the_work_once(world):
     tasks, failures = project_tasks(), {}
     for name in beat_sweeps():

@@ -10,6 +10,7 @@ from .task_cases import CASES
 pytestmark = pytest.mark.django_db
 
 
+@pytest.mark.clock
 def test_every_project_task_has_a_case():
     tasks = set(project_tasks())
     assert tasks - set(CASES) == set(), "a task without a run-twice case in task_cases.py"
@@ -22,6 +23,7 @@ def test_every_beat_entry_runs_a_project_task():
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
+@pytest.mark.clock
 def test_a_task_run_twice_changes_nothing_the_second_time(name, world):
     case, task = CASES[name], project_tasks()[name]
     args = case.setup(world)

@@ -549,6 +549,7 @@ def test_a_revocation_needs_a_reason(client, supervisor, member):
     assert card_of(member) == card
 
 
+@pytest.mark.clock
 def test_an_expired_card_cannot_be_revoked_or_reported_lost(client, front_desk, store):
     customer = CustomerFactory(store=store)
     card = member_card_issue(customer=customer, number="VIP0100", by=front_desk,

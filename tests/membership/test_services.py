@@ -138,6 +138,7 @@ def test_a_non_member_earns_nothing(order, front_desk, django_capture_on_commit_
     assert not PointsEntry.objects.exists()
 
 
+@pytest.mark.clock
 def test_unspent_points_expire_once_and_spent_ones_do_not(member, order, front_desk,
                                                           django_capture_on_commit_callbacks):
     _pay(order, front_desk, "1000", capture=django_capture_on_commit_callbacks)
@@ -189,6 +190,7 @@ def test_revoking_the_card_ends_vip_status(member, customer, front_desk):
     assert not customer.is_vip
 
 
+@pytest.mark.clock
 def test_cards_past_their_date_expire_set_based(member, customer, front_desk):
     MemberCard.objects.update(expires_on=timezone.localdate() - timedelta(days=1))
     assert member_cards_expire(today=timezone.localdate()) == 1
@@ -207,6 +209,7 @@ class _Ops:
 @settings(max_examples=25, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(ops=st.lists(st.one_of(_Ops.earn, _Ops.redeem, _Ops.adjust, _Ops.expire), max_size=12))
+@pytest.mark.clock
 def test_the_ledger_sums_to_the_balance_after_any_sequence(store, front_desk, supervisor, package,
                                                            ops):
     customer = CustomerFactory(store=store)
@@ -234,6 +237,7 @@ def test_the_ledger_sums_to_the_balance_after_any_sequence(store, front_desk, su
         assert unspent == account.points_balance
 
 
+@pytest.mark.clock
 def test_a_card_cannot_expire_before_it_is_issued(customer, front_desk):
     with pytest.raises(ValidationError) as err:
         member_card_issue(customer=customer, number="VIP0100", by=front_desk,

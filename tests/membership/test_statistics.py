@@ -14,6 +14,7 @@ from tests.factories import CustomerFactory
 pytestmark = pytest.mark.django_db
 
 
+@pytest.mark.clock
 def test_points_and_members_match_the_hand_computed_figures(
         store, customer, front_desk, supervisor, package, django_capture_on_commit_callbacks,
         django_assert_num_queries):

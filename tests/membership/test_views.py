@@ -594,6 +594,7 @@ def segment_world(store, customer, member, package, front_desk, supervisor,
     return store
 
 
+@pytest.mark.clock
 def test_a_supervisor_previews_and_saves_a_segment(client, supervisor, segment_world):
     client.force_login(supervisor)
     url = reverse("membership:segments")
@@ -614,6 +615,7 @@ def test_a_supervisor_previews_and_saves_a_segment(client, supervisor, segment_w
     assert "仅 VIP" in html
 
 
+@pytest.mark.clock
 def test_a_segment_is_updated_through_its_edit_form(client, supervisor, segment_world):
     segment = segment_save(store=segment_world, name="六月婚期", conditions={"wedding_month": 5},
                            by=supervisor)
@@ -637,6 +639,7 @@ def test_a_segment_is_updated_through_its_edit_form(client, supervisor, segment_
     ({"name": "x", "stage": "nowhere"}, "stage"),
     ({"name": "x", "tier": "999"}, "tier"),
 ])
+@pytest.mark.clock
 def test_bad_segment_conditions_show_errors_and_save_nothing(client, supervisor, segment_world,
                                                              data, field):
     client.force_login(supervisor)
@@ -645,6 +648,7 @@ def test_bad_segment_conditions_show_errors_and_save_nothing(client, supervisor,
     assert not Segment.objects.exists()
 
 
+@pytest.mark.clock
 def test_segments_count_within_the_viewers_scope(client, specialist, supervisor, segment_world):
     segment_save(store=segment_world, name="全部客户", conditions={}, by=supervisor)
     client.force_login(specialist)
@@ -656,6 +660,7 @@ def test_segments_count_within_the_viewers_scope(client, specialist, supervisor,
     assert [n for _s, n, _w in client.get(reverse("membership:segments")).context["rows"]] == [2]
 
 
+@pytest.mark.clock
 def test_another_stores_segments_are_not_shown_or_exported(client, other_manager, supervisor,
                                                            segment_world):
     segment = segment_save(store=segment_world, name="全部客户", conditions={}, by=supervisor)
@@ -665,6 +670,7 @@ def test_another_stores_segments_are_not_shown_or_exported(client, other_manager
     assert client.get(reverse("membership:segments"), {"edit": "x"}).status_code == 404
 
 
+@pytest.mark.clock
 def test_the_segment_list_counts_every_segment_in_one_query(
         client, supervisor, segment_world, django_assert_num_queries):
     segment_save(store=segment_world, name="a", conditions={"vip_only": True}, by=supervisor)
@@ -683,6 +689,7 @@ def test_the_segment_list_counts_every_segment_in_one_query(
     assert counts == {"a": 1, "b": 1, "c": 0, "d": 1, "e": 1, "f": 0}
 
 
+@pytest.mark.clock
 def test_a_segment_with_unreadable_conditions_is_flagged_not_a_500(client, supervisor,
                                                                    segment_world):
     Segment.objects.create(store=segment_world, name="坏分组", conditions={"tier": "gold"})
@@ -692,6 +699,7 @@ def test_a_segment_with_unreadable_conditions_is_flagged_not_a_500(client, super
     assert "条件无法识别" in response.content.decode()
 
 
+@pytest.mark.clock
 def test_a_segments_customers_export_to_excel(client, supervisor, specialist, segment_world):
     segment = segment_save(store=segment_world, name="VIP", conditions={"vip_only": True},
                            by=supervisor)

@@ -322,6 +322,7 @@ def test_an_unknown_stage_in_the_path_is_a_400(client, specialist, order):
     assert response.status_code == 400 and "kind" in response.json()
 
 
+@pytest.mark.clock
 def test_another_specialists_order_answers_404(client, other_specialist, order):
     login(client, other_specialist)
     assert post(client, f"/api/orders/{order.pk}/stages/gown/complete/", {}).status_code == 404
@@ -329,6 +330,7 @@ def test_another_specialists_order_answers_404(client, other_specialist, order):
                 {"scheduled_at": (timezone.now() + timedelta(days=1)).isoformat()}).status_code == 404
 
 
+@pytest.mark.clock
 def test_a_stage_is_scheduled_in_the_future(client, specialist, order):
     at = timezone.now() + timedelta(days=3)
     response = post(login(client, specialist), f"/api/orders/{order.pk}/stages/gown/schedule/",
@@ -337,6 +339,7 @@ def test_a_stage_is_scheduled_in_the_future(client, specialist, order):
     assert order.stages.get(kind="gown").scheduled_at == at
 
 
+@pytest.mark.clock
 def test_scheduling_into_the_past_is_a_400(client, specialist, order):
     response = post(login(client, specialist), f"/api/orders/{order.pk}/stages/gown/schedule/",
                     {"scheduled_at": (timezone.now() - timedelta(hours=1)).isoformat()})

@@ -38,6 +38,7 @@ def _in_threads(n: int, work) -> list:
     return results
 
 
+@pytest.mark.clock
 def test_concurrent_late_sweeps_raise_each_follow_up_once(order, front_desk):
     at = timezone.now() + timedelta(minutes=1)
     stage_schedule(order=order, kind="gown", at=at, by=front_desk)

@@ -35,6 +35,7 @@ def cancelled(order, front_desk):
 @pytest.mark.django_db
 @pytest.mark.parametrize("action", [
     "payment", "schedule", "complete", "booking", "flow_card", "rework", "product"])
+@pytest.mark.clock
 def test_every_service_refuses_a_cancelled_order_the_same_way(cancelled, front_desk, staff_of,
                                                                action):
     manager = staff_of(Role.STORE_MANAGER).user

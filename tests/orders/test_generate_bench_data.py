@@ -118,6 +118,7 @@ def test_extras_and_balance_owed_agree_with_the_stages_and_the_ledger(orders):
     assert any(o.balance_owed > 0 for o in orders) and any(o.balance_owed == 0 for o in orders)
 
 
+@pytest.mark.clock
 def test_nothing_but_bookings_lies_in_the_future(bench):
     now = timezone.now()
     assert not Customer.objects.filter(created_at__gt=now).exists()
@@ -130,6 +131,7 @@ def test_nothing_but_bookings_lies_in_the_future(bench):
                                          status=StageStatus.SCHEDULED).exists()
 
 
+@pytest.mark.clock
 def test_some_stages_are_late_some_booked_ahead_and_some_waiting(bench):
     now = timezone.now()
     scheduled = OrderStage.objects.filter(status=StageStatus.SCHEDULED)

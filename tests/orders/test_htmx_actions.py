@@ -68,6 +68,7 @@ def test_a_form_error_comes_back_under_its_field_with_400(client, specialist, or
     assert 'data-testid="error-scheduled_at"' in _partial(response)
 
 
+@pytest.mark.clock
 def test_booking_a_stage_with_htmx_answers_with_the_card(client, specialist, order):
     client.force_login(specialist)
     at = (timezone.localtime() + timedelta(days=3)).strftime("%Y-%m-%dT%H:%M")
@@ -160,6 +161,7 @@ def followup(order, specialist, front_desk) -> LateFollowUp:
     return LateFollowUp.objects.get(stage__order=order)
 
 
+@pytest.mark.clock
 def test_a_follow_up_done_with_htmx_answers_with_its_row(client, specialist, followup):
     client.force_login(specialist)
     response = client.post(reverse("orders:followup_done", args=[followup.pk]),
@@ -172,6 +174,7 @@ def test_a_follow_up_done_with_htmx_answers_with_its_row(client, specialist, fol
     assert followup.status == "done"
 
 
+@pytest.mark.clock
 def test_a_follow_up_without_a_note_or_done_twice_is_refused_in_its_row(client, specialist,
                                                                         followup):
     client.force_login(specialist)
@@ -183,6 +186,7 @@ def test_a_follow_up_without_a_note_or_done_twice_is_refused_in_its_row(client, 
     assert response.status_code == 409 and "该跟进已处理。" in _partial(response)
 
 
+@pytest.mark.clock
 def test_a_follow_up_without_javascript_still_redirects(client, specialist, followup):
     client.force_login(specialist)
     response = client.post(reverse("orders:followup_done", args=[followup.pk]), {"note": "已改约"})

@@ -17,7 +17,7 @@ from orders.services import (
 from orders.tasks import find_late_stages_task
 from studio.errors import TransitionNotAllowed
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.clock]
 
 
 @pytest.fixture

@@ -58,6 +58,7 @@ def test_a_stage_cannot_be_completed_twice(order, front_desk):
     assert StageEvent.objects.filter(stage__order=order, stage__kind="gown").count() == 1
 
 
+@pytest.mark.clock
 def test_a_completed_stage_records_time_staff_and_history(order, front_desk, staff_of):
     photographer = staff_of("photographer").user
     stage_complete(order=order, kind=StageKind.GOWN, by=front_desk)
@@ -176,6 +177,7 @@ def test_a_negative_add_on_is_refused(order, front_desk):
     assert OrderStage.objects.get(order=order, kind="gown").status == StageStatus.PENDING
 
 
+@pytest.mark.clock
 def test_scheduling_into_the_past_is_refused(order, front_desk):
     with pytest.raises(ValidationError) as err:
         stage_schedule(order=order, kind="gown", at=timezone.now() - timedelta(minutes=5),
@@ -183,6 +185,7 @@ def test_scheduling_into_the_past_is_refused(order, front_desk):
     assert "scheduled_at" in err.value.message_dict
 
 
+@pytest.mark.clock
 def test_rescheduling_keeps_the_history(order, front_desk):
     first = timezone.now() + timedelta(days=1)
     second = first + timedelta(days=3)

@@ -84,6 +84,7 @@ def test_each_roles_group_allows_exactly_the_expected_steps(staff_of, role):
 
 @pytest.mark.parametrize("action", list(ALLOWED_ROLES))
 @pytest.mark.parametrize("role", Role.values)
+@pytest.mark.clock
 def test_the_service_alone_refuses_the_wrong_role(staff_of, order, action, role):
     user = staff_of(role).user
     before = _footprint(order)
@@ -97,6 +98,7 @@ def test_the_service_alone_refuses_the_wrong_role(staff_of, order, action, role)
 
 
 @pytest.mark.parametrize("action", ["schedule", "complete", "cancel"])
+@pytest.mark.clock
 def test_the_system_takes_any_step(order, action):
     """by=None is the system (a sweep, a job): allowed; a payment always names who took it."""
     before = _footprint(order)
@@ -104,6 +106,7 @@ def test_the_system_takes_any_step(order, action):
     assert _footprint(order) != before
 
 
+@pytest.mark.clock
 def test_the_role_is_refused_before_the_state(order, front_desk, staff_of):
     """A refusal does not tell an outsider the state: a cancelled order, the wrong role: 403."""
     order_cancel(order=order, by=front_desk, reason="客户取消")
@@ -117,6 +120,7 @@ def test_the_role_is_refused_before_the_state(order, front_desk, staff_of):
         _call("pay", order, cashier)
 
 
+@pytest.mark.clock
 def test_a_done_stage_takes_no_step(order, front_desk):
     stage_complete(order=order, kind="gown", by=front_desk)
     assert STAGE_STEPS.available(state=S.DONE, user=front_desk) == []

@@ -70,6 +70,7 @@ def shoots(store, specialist, other_specialist, package, front_desk, staff_of):
     ({"q": "甲"}, {"甲"}),
     ({"state": "done"}, set()),
 ])
+@pytest.mark.clock
 def test_the_shoot_list_filters(client, supervisor, shoots, query, expected):
     client.force_login(supervisor)
     response = client.get(reverse("orders:stage_list", args=["shoot"]), query)
@@ -77,6 +78,7 @@ def test_the_shoot_list_filters(client, supervisor, shoots, query, expected):
     assert _names(response) == expected
 
 
+@pytest.mark.clock
 def test_the_shoot_list_filters_by_photographer_makeup_artist_and_specialist(
         client, supervisor, shoots, specialist):
     client.force_login(supervisor)
@@ -86,6 +88,7 @@ def test_the_shoot_list_filters_by_photographer_makeup_artist_and_specialist(
     assert _names(client.get(url, {"specialist": specialist.pk})) == {"甲", "乙"}
 
 
+@pytest.mark.clock
 def test_the_list_searches_by_full_mobile_or_its_last_digits(client, supervisor, shoots):
     client.force_login(supervisor)
     mobile = shoots["orders"]["乙"].customer.mobile
@@ -94,6 +97,7 @@ def test_the_list_searches_by_full_mobile_or_its_last_digits(client, supervisor,
     assert _names(client.get(url, {"q": mobile[-4:]})) == {"乙"}
 
 
+@pytest.mark.clock
 def test_the_shoot_list_filters_by_date(client, supervisor, shoots):
     client.force_login(supervisor)
     day = timezone.localdate() + timedelta(days=2)
@@ -152,11 +156,13 @@ def test_the_pickup_list_filters_by_who_handed_over(client, supervisor, store, p
     assert _names(client.get(url, {"state": "done", "handed_over_by": other_desk.pk})) == {"交2"}
 
 
+@pytest.mark.clock
 def test_a_specialist_sees_only_their_customers_in_the_lists(client, specialist, shoots):
     client.force_login(specialist)
     assert _names(client.get(reverse("orders:stage_list", args=["shoot"]))) == {"甲", "乙"}
 
 
+@pytest.mark.clock
 def test_mobiles_are_masked_for_a_specialist_and_shown_to_a_supervisor(client, specialist,
                                                                        supervisor, shoots):
     mobile = shoots["orders"]["甲"].customer.mobile
@@ -168,6 +174,7 @@ def test_mobiles_are_masked_for_a_specialist_and_shown_to_a_supervisor(client, s
     assert mobile in client.get(url).content.decode()
 
 
+@pytest.mark.clock
 def test_an_unknown_filter_value_shows_a_message_not_an_error(client, supervisor, shoots):
     client.force_login(supervisor)
     response = client.get(reverse("orders:stage_list", args=["shoot"]),
@@ -177,6 +184,7 @@ def test_an_unknown_filter_value_shows_a_message_not_an_error(client, supervisor
     assert response.context["rows"] == []
 
 
+@pytest.mark.clock
 def test_a_page_past_the_end_shows_the_last_page_and_says_so(client, supervisor, shoots):
     client.force_login(supervisor)
     response = client.get(reverse("orders:stage_list", args=["shoot"]), {"page": "99"})
@@ -214,6 +222,7 @@ def test_each_stage_list_uses_the_same_number_of_queries_for_3_or_20_rows(
     assert len(response.context["rows"]) == 20
 
 
+@pytest.mark.clock
 def test_the_export_has_the_lists_filters_and_columns(client, supervisor, shoots):
     client.force_login(supervisor)
     response = client.get(reverse("orders:stage_list", args=["shoot"]),
@@ -239,6 +248,7 @@ def test_exported_text_that_looks_like_a_formula_is_neutralised(client, supervis
     assert row[0].startswith("'=") and row[3] == "'+cmd"
 
 
+@pytest.mark.clock
 def test_a_specialist_may_not_export(client, specialist, shoots):
     client.force_login(specialist)
     response = client.get(reverse("orders:stage_list", args=["shoot"]), {"export": "xlsx"})
@@ -313,6 +323,7 @@ def test_a_skipped_stage_is_refused_with_a_message(client, specialist, order):
     assert OrderStage.objects.get(order=order, kind="pickup").status == StageStatus.PENDING
 
 
+@pytest.mark.clock
 def test_a_reschedule_into_the_past_is_refused_with_a_message(client, specialist, order):
     client.force_login(specialist)
     past = (timezone.localtime() - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
@@ -353,6 +364,7 @@ def test_a_note_is_added_to_the_customer_file(client, specialist, customer):
     assert customer.notes_log.get().text == "喜欢森系风格"
 
 
+@pytest.mark.clock
 def test_the_specialist_sees_their_follow_ups_and_resolves_one(client, specialist,
                                                                other_specialist, shoots):
     late_stages_find(now=timezone.now())
@@ -368,6 +380,7 @@ def test_the_specialist_sees_their_follow_ups_and_resolves_one(client, specialis
                        {"note": "x"}).status_code == 404
 
 
+@pytest.mark.clock
 def test_the_supervisor_sees_every_late_service_of_the_store(client, supervisor, shoots):
     client.force_login(supervisor)
     response = client.get(reverse("orders:late"))

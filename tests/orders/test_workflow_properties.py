@@ -74,6 +74,7 @@ def _check(order, was_cancelled: bool):
 @settings(max_examples=30, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(steps=st.lists(actions, max_size=14))
+@pytest.mark.clock
 def test_no_sequence_of_calls_breaks_an_order(store, package, front_desk, steps):
     order = order_create(customer=CustomerFactory(store=store), package=package, by=front_desk)
     cancelled = False

@@ -611,6 +611,7 @@ def _verdict(row: Row, role: str, user, target, response, missing_status: int) -
 
 
 @pytest.mark.parametrize("row", GRID, ids=lambda row: row.id)
+@pytest.mark.clock
 def test_access_grid(world, row: Row):
     """The row for every role. One world per row: an action that succeeds for one role leaves
     a state where the next may get 400/409 (a refusal after access passed), never a change of
@@ -647,6 +648,7 @@ def _patterns_with_converters(patterns=None, prefix="", namespace=""):
                 yield name, route
 
 
+@pytest.mark.clock
 def test_every_id_taking_endpoint_is_in_the_grid():
     covered = {row.name for row in GRID}
     missing = []
@@ -658,6 +660,7 @@ def test_every_id_taking_endpoint_is_in_the_grid():
                          f"GRID, or a commented entry to EXEMPT): {missing}")
 
 
+@pytest.mark.clock
 def test_the_grid_names_only_endpoints_that_exist():
     names = {name for name, _route in _patterns_with_converters()}
     assert {row.name for row in GRID} <= names
@@ -845,6 +848,7 @@ def test_api_bodies_naming_an_object_out_of_scope_are_refused(world, client, url
     assert response.status_code == 400, response.content
 
 
+@pytest.mark.clock
 def test_api_step_bodies_naming_another_complaints_or_stores_objects_are_refused(world, client):
     desk, far_desk = world.users["supervisor"], world.users["other_manager"]
     judged = {}
@@ -882,6 +886,7 @@ def test_a_walk_out_converts_only_to_its_own_customers_order(world, client):
 # --- CSRF ----------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("row", [r for r in GRID if r.method == "post"], ids=lambda r: r.id)
+@pytest.mark.clock
 def test_every_post_needs_the_csrf_token(world, row):
     """A logged-in browser session cannot be made to POST from another site (the test client
     skips the check unless asked). The user may act on the object (the grid shows that the same

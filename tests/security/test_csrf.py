@@ -127,6 +127,7 @@ def test_the_walk_finds_the_pages_and_the_api():
     assert not any(route.startswith("admin/") for route in found)
 
 
+@pytest.mark.clock
 def test_a_post_without_the_token_is_refused_everywhere(studio):
     client = staff_client("gm", enforce_csrf_checks=True)
     for route in routes():
@@ -156,6 +157,7 @@ def test_the_login_form_works_with_its_token(specialist):
     assert response.status_code == 302 and "_auth_user_id" in client.session
 
 
+@pytest.mark.clock
 def test_a_page_form_works_with_its_token(studio):
     from customers.models import Customer, CustomerNote
 
@@ -168,6 +170,7 @@ def test_a_page_form_works_with_its_token(studio):
     assert CustomerNote.objects.filter(customer=customer, text="电话确认了拍摄时间").exists()
 
 
+@pytest.mark.clock
 def test_htmx_and_script_requests_send_the_token_in_a_header(studio):
     client = staff_client("supervisor", enforce_csrf_checks=True)
     html = client.get("/").content.decode()
@@ -176,6 +179,7 @@ def test_htmx_and_script_requests_send_the_token_in_a_header(studio):
     assert response.status_code == 302 and "_auth_user_id" not in client.session
 
 
+@pytest.mark.clock
 def test_an_api_client_with_a_session_needs_the_token_and_one_with_a_token_does_not(studio):
     from rest_framework.authtoken.models import Token
 
@@ -192,6 +196,7 @@ def test_an_api_client_with_a_session_needs_the_token_and_one_with_a_token_does_
 
 
 @pytest.mark.parametrize("username", ROLES)
+@pytest.mark.clock
 def test_no_get_changes_anything(studio, username):
     client = staff_client(username)
     audited_before = AuditEntry.objects.count()
@@ -215,6 +220,7 @@ def test_no_get_changes_anything(studio, username):
     assert {entry.action for entry in audited} <= GET_MAY_AUDIT
 
 
+@pytest.mark.clock
 def test_logging_out_and_switching_language_refuse_a_get(studio):
     client = staff_client("supervisor")
     assert client.get(reverse("logout")).status_code == 405

@@ -47,6 +47,7 @@ def _viewer(world, role: str):
 
 
 @pytest.mark.parametrize("role", ["specialist", "cashier"])
+@pytest.mark.clock
 def test_no_full_mobile_reaches_a_role_without_the_permission(world, role, caplog):
     make_everything(world)
     user = _viewer(world, role)

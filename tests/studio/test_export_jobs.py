@@ -164,6 +164,7 @@ def test_the_export_is_audited_with_its_exporter_and_address(
     assert entry.detail["rows"] == 6 and entry.detail["list"] == "customers"
 
 
+@pytest.mark.clock
 def test_with_the_broker_down_the_job_waits_for_the_sweep(
         client, supervisor, customers, settings, django_capture_on_commit_callbacks, monkeypatch):
     from studio.tasks import run_export_task
@@ -180,6 +181,7 @@ def test_with_the_broker_down_the_job_waits_for_the_sweep(
     assert export_jobs_sweep(now=timezone.now() + timedelta(minutes=2)) == [job.pk]
 
 
+@pytest.mark.clock
 def test_the_sweep_fails_abandoned_jobs_and_removes_old_files(supervisor, settings):
     now = timezone.now()
     abandoned = ExportJob.objects.create(user=supervisor, exporter="customers", title="t",
@@ -219,6 +221,7 @@ def test_every_list_with_an_export_button_queues_a_job(
     assert set(LIST_EXPORTS.values()) <= set(exports._EXPORTERS)
 
 
+@pytest.mark.clock
 def test_writing_rows_keeps_memory_flat():
     """Write-only mode: the peak Python memory of writing 8,000 rows is about that of 1,000
     rows (a workbook kept in memory would be eight times bigger). The 100,000-row figures

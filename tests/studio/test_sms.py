@@ -47,6 +47,7 @@ def test_a_sent_message_is_not_sent_twice(django_capture_on_commit_callbacks):
     assert message.attempts == 1
 
 
+@pytest.mark.clock
 def test_the_sweep_finds_messages_a_lost_task_left_queued():
     from datetime import timedelta
 
