@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from callbacks.selectors import callback_counts
 from customers.selectors import customers_visible_to
 from orders.models import OrderStatus, StageKind, StageStatus
-from orders.selectors import orders_visible_to, stages_visible_to
+from orders.selectors import followups_list_for_specialist, orders_visible_to, stages_visible_to
 from staff.models import Department, Role, StaffMember, Store
 from staff.scoping import scope_for, store_asked, store_for, stores_to_pick
 from staff.targets import (
@@ -44,16 +44,22 @@ from .selectors import (
 def home(request: HttpRequest) -> HttpResponse:
     """The start page: who I am, where I work, and what in my scope needs attention."""
     now = timezone.now()
-    orders = orders_visible_to(request.user).filter(status=OrderStatus.ACTIVE)
+    orders = orders_visible_to(request.user)
+    # Each figure counts the rows of the list it links to (home.html): orders running are the
+    # pickup list's open stages, orders owing the 定单 list's (every state but cancelled), late
+    # services the late list; a specialist also sees their open follow-ups (逾期跟进).
     context = {
         "callbacks": callback_counts(request.user, now=now)
         if request.user.has_perm("callbacks.view_callbacktask") else None,
         "customers_count": customers_visible_to(request.user).count(),
-        "active_orders_count": orders.count(),
-        "owing_orders_count": orders.filter(balance_owed__gt=0).count(),
+        "active_orders_count": orders.filter(status=OrderStatus.ACTIVE).count(),
+        "owing_orders_count": orders.exclude(status=OrderStatus.CANCELLED)
+        .filter(balance_owed__gt=0).count(),
         "late_stages_count": stages_visible_to(request.user).filter(
             status=StageStatus.SCHEDULED, scheduled_at__lt=now,
             order__status=OrderStatus.ACTIVE).count(),
+        "open_followups_count": followups_list_for_specialist(request.user).open().count()
+        if scope_for(request.user).owner_id is not None else None,
     }
     return render(request, "home.html", context)
 
