@@ -106,8 +106,10 @@ def register(request: HttpRequest) -> HttpResponse:
         if complaint:
             messages.success(request, _("投诉已登记，编号 %(ref)s。") % {"ref": complaint.reference})
             return redirect("complaints:detail", pk=complaint.pk)
+    order_id = request.POST.get("order", "")  # kept when the form comes back with its errors
     return render(request, "complaints/register.html", {
         "form": form, "customer": customer, "orders": orders, "guidance": GUIDANCE,
+        "order_id": int(order_id) if order_id.isdigit() else None,
         "store": store, "stores": [] if customer else stores_to_pick(request.user)},
         status=400 if form.errors else 200)
 
@@ -125,10 +127,13 @@ FORM_KWARGS = {
 }
 
 
-def _step_forms(complaint: Complaint, user, data=None) -> dict:
-    """The forms of the steps the step map offers this user now (and only those)."""
+def _step_forms(complaint: Complaint, user, data=None, *, posted: str | None = None) -> dict:
+    """The forms of the steps the step map offers this user now (and only those); `data` goes
+    to the form of the step `posted` alone: the others beside it stay unbound (not "required"
+    on fields nobody sent)."""
     return {f"{step.action}_form": step.form_class(
-        data, **FORM_KWARGS.get(step.action, lambda c: {})(complaint))
+        data if step.action == posted else None,
+        **FORM_KWARGS.get(step.action, lambda c: {})(complaint))
         for step in COMPLAINT_STEPS.available(state=complaint.status, user=user)}
 
 
@@ -171,7 +176,7 @@ def step(request: HttpRequest, pk: int, name: str) -> HttpResponse:
         messages.error(request, exc.message)
         return _render_detail(request, complaint, _step_forms(complaint, request.user),
                               status=409)
-    forms = _step_forms(complaint, request.user, request.POST)
+    forms = _step_forms(complaint, request.user, request.POST, posted=name)
     form = forms[f"{name}_form"]
     if form.is_valid() and _run_step(name, form, complaint, request.user):
         messages.success(request, STEP_DONE[name])

@@ -56,6 +56,17 @@ def test_registering_from_the_page_for_a_customer_in_scope(client, specialist, c
     assert response.status_code == 302 and complaint.customer == customer
 
 
+def test_the_register_form_keeps_the_chosen_order_when_it_comes_back_with_errors(
+        client, specialist, customer, order):
+    client.force_login(specialist)
+    response = client.post(reverse("complaints:new") + f"?customer={customer.pk}", {
+        "customer": customer.pk, "order": order.pk, "channel": "in_store",
+        "category": "service_attitude", "severity": "high", "content": ""})
+    assert response.status_code == 400 and not Complaint.objects.exists()
+    html = response.content.decode()
+    assert f'<option value="{order.pk}" selected>' in html
+
+
 def test_registering_for_a_customer_out_of_scope_is_404(client, other_specialist, customer):
     client.force_login(other_specialist)
     assert client.get(reverse("complaints:new"), {"customer": customer.pk}).status_code == 404
@@ -86,6 +97,19 @@ def test_missing_data_answers_400_with_the_field_error(client, specialist, regis
     assert response.status_code == 400
     registered.refresh_from_db()
     assert registered.status == ComplaintStatus.REGISTERED
+
+
+@pytest.mark.clock
+def test_a_step_refused_shows_its_own_errors_only_not_on_the_forms_beside_it(client, supervisor,
+                                                                             proposed):
+    client.force_login(supervisor)  # approve and propose are both offered while proposed
+    response = client.post(reverse("complaints:step", args=[proposed.pk, "approve"]),
+                           {"comment": "同意，尽快办理"})
+    assert response.status_code == 400
+    forms = response.context
+    assert forms["approve_form"].errors and "solution" in forms["approve_form"].errors
+    assert not forms["propose_form"].is_bound and not forms["propose_form"].errors
+    assert "同意，尽快办理" in response.content.decode()
 
 
 @pytest.mark.clock
