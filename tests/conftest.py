@@ -14,7 +14,9 @@ from orders.services import order_create
 from staff.models import Role
 
 from .clock import ENVIRONMENT_VARIABLE, parse_clock
-from .factories import CustomerFactory, PackageFactory, StaffMemberFactory, StoreFactory
+from .customers.factories import CustomerFactory
+from .orders.factories import PackageFactory
+from .staff.factories import StaffMemberFactory, StoreFactory
 
 
 @pytest.fixture(autouse=True)

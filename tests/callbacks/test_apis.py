@@ -4,8 +4,6 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from callbacks.models import (
@@ -19,6 +17,7 @@ from callbacks.services import callback_record, campaign_create, script_latest, 
 from customers.models import Customer
 from orders.services import order_create, payment_record, stage_complete
 from staff.models import Role
+from tests.api import count_queries, get_json, ids, login, post
 
 from ..factories import CustomerFactory
 
@@ -30,32 +29,6 @@ SCRIPT_TEXTS = {
     "satisfied_closing": "祝您生活愉快。",
     "unsatisfied_closing": "我们会改进，谢谢您。",
 }
-
-
-def login(client, user):
-    client.force_login(user)
-    return client
-
-
-def ids(response) -> set[int]:
-    assert response.status_code == 200, response.content
-    return {row["id"] for row in response.json()["results"]}
-
-
-def get_json(client, url: str, params: dict | None = None) -> dict:
-    response = client.get(url, params or {})
-    assert response.status_code == 200, response.content
-    return response.json()
-
-
-def post(client, url: str, data: dict):
-    return client.post(url, data, content_type="application/json")
-
-
-def count_queries(client, url: str) -> int:
-    with CaptureQueriesContext(connection) as queries:
-        assert client.get(url).status_code == 200
-    return len(queries)
 
 
 def local_tomorrow(hour: int) -> str:

@@ -9,9 +9,10 @@ from complaints.services import (
     complaint_investigate,
     complaint_judge,
     complaint_propose,
-    complaint_register,
 )
 from staff.models import Department, DepartmentKind
+
+from .factories import ComplaintFactory
 
 SIGNATURE = "data:image/png;base64," + base64.b64encode(
     b"\x89PNG\r\n\x1a\n" + b"\x00" * 64).decode()
@@ -25,8 +26,8 @@ def cs_department(store):
 
 @pytest.fixture
 def registered(customer, specialist, store):
-    return complaint_register(store=store, by=specialist, customer=customer, channel="phone",
-                              category="product_quality", content="相册有划痕")
+    return ComplaintFactory(store=store, by=specialist, customer=customer, channel="phone",
+                            category="product_quality", content="相册有划痕")
 
 
 @pytest.fixture

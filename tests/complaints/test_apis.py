@@ -6,9 +6,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from django.db import connection
 from django.test import RequestFactory
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from callbacks.models import CallbackPurpose, CallbackTask
@@ -26,40 +24,15 @@ from complaints.services import (
     complaint_investigate,
     complaint_judge,
     complaint_propose,
-    complaint_register,
 )
 from customers.models import Customer
 from orders.services import order_create
 from staff.models import Department, DepartmentKind, Role
+from tests.api import count_queries, get_json, ids, login, post
 
 from ..factories import CustomerFactory
 from .conftest import SIGNATURE
-
-
-def login(client, user):
-    client.force_login(user)
-    return client
-
-
-def ids(response) -> set[int]:
-    assert response.status_code == 200, response.content
-    return {row["id"] for row in response.json()["results"]}
-
-
-def get_json(client, url: str, params: dict | None = None) -> dict:
-    response = client.get(url, params or {})
-    assert response.status_code == 200, response.content
-    return response.json()
-
-
-def post(client, url: str, data: dict):
-    return client.post(url, data, content_type="application/json")
-
-
-def count_queries(client, url: str) -> int:
-    with CaptureQueriesContext(connection) as queries:
-        assert client.get(url).status_code == 200
-    return len(queries)
+from .factories import ComplaintFactory
 
 
 def in_two_days() -> str:
@@ -68,8 +41,8 @@ def in_two_days() -> str:
 
 def register(store, customer, **kwargs) -> Complaint:
     """A complaint registered from the public page (no staff member, so no permission asked)."""
-    return complaint_register(store=store, by=None, customer=customer, **{
-        "channel": "phone", "category": "service_attitude", "content": "态度不好", **kwargs})
+    return ComplaintFactory(store=store, customer=customer, **{
+        "category": "service_attitude", "content": "态度不好", **kwargs})
 
 
 @pytest.fixture

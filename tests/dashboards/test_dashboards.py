@@ -35,13 +35,15 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from callbacks.models import CallbackPurpose, CallbackRecord, CallbackStatus, CallbackTask
+from callbacks.models import CallbackRecord, CallbackStatus
 from complaints.models import Complaint
-from complaints.services import complaint_judge, complaint_register
+from complaints.services import complaint_judge
 from dashboards.selectors import manager_dashboard, supervisor_dashboard
 from membership.models import MemberAccount
 from orders.services import late_stages_find, order_cancel, order_create, stage_complete, stage_schedule
 from staff.models import Department, DepartmentKind
+from tests.callbacks.factories import CallbackTaskFactory
+from tests.complaints.factories import ComplaintFactory
 from tests.factories import CustomerFactory, PackageFactory
 
 from .conftest import MARCH
@@ -61,10 +63,10 @@ NOW = at(3, 20, 12)
 
 
 def _task(customer, assigned_to, due_at, status=CallbackStatus.PENDING, store=None):
-    return CallbackTask.objects.create(
-        customer=customer, store=store or customer.store, purpose=CallbackPurpose.HOLIDAY,
-        assigned_to=assigned_to, status=status, triggered_at=due_at - timedelta(days=3),
-        due_at=due_at)
+    """A holiday campaign's call, due at `due_at` (three days after it was raised)."""
+    return CallbackTaskFactory(customer=customer, assigned_to=assigned_to, status=status,
+                               triggered_at=due_at - timedelta(days=3), due_at=due_at,
+                               store=store or customer.store)
 
 
 def _answer(task, by, when, satisfaction="satisfied", reached=True):
@@ -115,9 +117,9 @@ def team(store, other_store, specialist, other_specialist, supervisor, front_des
                                            name="客服部")
 
     def complaint(received_at, customer=held[0], store_=store, by=a):
-        return complaint_register(store=store_, by=by, customer=customer, channel="phone",
-                                  category="service_attitude", content="接待不热情",
-                                  received_at=received_at)
+        return ComplaintFactory(store=store_, by=by, customer=customer,
+                                category="service_attitude", content="接待不热情",
+                                received_at=received_at)
 
     complaint(at(3, 20, 9))
     complaint(at(3, 19))
@@ -194,8 +196,8 @@ def test_the_supervisor_dashboard_takes_five_queries_however_much_there_is(
         customer = CustomerFactory(store=store, assigned_to=team["b"])
         task = _task(customer, team["b"], at(3, 10 + i), CallbackStatus.OVERDUE)
         _answer(task, team["b"], at(3, 10 + i))
-        complaint_register(store=store, by=team["a"], customer=customer, channel="phone",
-                           category="price", content="价格", received_at=at(3, 1 + i))
+        ComplaintFactory(store=store, by=team["a"], customer=customer, category="price",
+                         content="价格", received_at=at(3, 1 + i))
     with django_assert_num_queries(5):
         d = supervisor_dashboard(supervisor, store=store, now=NOW)
     assert d["callbacks"]["overdue"] == 9 and d["complaints"]["total"]["total"] == 10
@@ -233,10 +235,9 @@ def test_stage_funnel_and_time_spent_in_each_stage(march, manager):
 def test_targets_complaints_and_points_are_the_other_reports_figures(march, manager, staff_of):
     customer = march.orders["A"].customer
     register = staff_of("specialist").user
-    complaint_register(store=march.store, by=register, customer=customer, channel="phone",
-                       category="price", content="价格", received_at=at(3, 5))
-    complaint_register(store=march.store, by=register, customer=customer, channel="phone",
-                       category="price", content="价格", received_at=at(2, 5))
+    for received_at in (at(3, 5), at(2, 5)):
+        ComplaintFactory(store=march.store, by=register, customer=customer, category="price",
+                         content="价格", received_at=received_at)
     d = manager_dashboard(manager, store=march.store, month=MARCH, now=MARCH_NOW)
     assert d["complaints"]["overall"]["total"] == 1 and d["complaints"]["overall"]["open"] == 1
     assert d["chart"]["complaints"] == [{"name": "价格/收费", "value": 1}]

@@ -18,8 +18,8 @@ from django.conf import settings
 from django.db.models import F, Sum
 from django.urls import reverse
 
-from complaints.services import complaint_register
 from membership.models import MemberAccount
+from tests.complaints.factories import ComplaintFactory
 
 from .conftest import at
 from .test_dashboards import team  # noqa: F401 (the supervisor's fixture)
@@ -140,8 +140,8 @@ def march_complaints(march, staff_of):
     register = staff_of("specialist").user
     for received, category in [(at(3, 5), "price"), (at(3, 6), "service_attitude"),
                                (at(2, 5), "price")]:
-        complaint_register(store=march.store, by=register, customer=customer, channel="phone",
-                           category=category, content="价格", received_at=received)
+        ComplaintFactory(store=march.store, by=register, customer=customer, category=category,
+                         content="价格", received_at=received)
     return march
 
 

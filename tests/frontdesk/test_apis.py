@@ -9,8 +9,6 @@ from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from frontdesk.flowcards import flow_card_create, rework_decide, rework_request
@@ -41,7 +39,9 @@ from orders.models import StageKind, StageStatus
 from orders.services import order_create, stage_complete
 from staff.models import Role
 from studio.models import SmsMessage, SmsStatus
+from tests.api import count_queries, get_json, login, post
 from tests.factories import CustomerFactory
+from tests.orders.factories import OrderFactory
 
 from .test_schedule import at, shoot_of
 
@@ -50,29 +50,8 @@ pytestmark = [pytest.mark.django_db, pytest.mark.clock]
 
 # --- helpers and fixtures -------------------------------------------------------------------------
 
-def login(client, user):
-    client.force_login(user)
-    return client
-
-
-def post(client, url: str, data: dict | None = None):
-    return client.post(url, data or {}, content_type="application/json")
-
-
-def get_json(client, url: str, params: dict | None = None) -> dict:
-    response = client.get(url, params or {})
-    assert response.status_code == 200, response.content
-    return response.json()
-
-
 def ids(client, url: str, params: dict | None = None) -> set[int]:
     return {row["id"] for row in get_json(client, url, params)["results"]}
-
-
-def count_queries(client, url: str) -> int:
-    with CaptureQueriesContext(connection) as queries:
-        assert client.get(url).status_code == 200
-    return len(queries)
 
 
 @pytest.fixture
@@ -110,8 +89,8 @@ def new_order(store, package, front_desk):
     """new_order(name) -> a fresh order of another customer of the store."""
 
     def make(name: str = "李四", store_=None, by=None):
-        customer = CustomerFactory(store=store_ or store, name=name)
-        return order_create(customer=customer, package=package, by=by or front_desk)
+        return OrderFactory(customer__store=store_ or store, customer__name=name, package=package,
+                            by=by or front_desk)
 
     return make
 

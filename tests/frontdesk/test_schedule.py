@@ -38,6 +38,7 @@ from orders.services import order_cancel, order_create, payment_record
 from staff.models import Role
 from studio.errors import DomainError
 from tests.factories import CustomerFactory, PackageFactory
+from tests.orders.factories import OrderFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.clock]
 
@@ -68,8 +69,8 @@ def new_order(store, package, front_desk):
     """new_order(name) -> a fresh order of another customer of the store."""
 
     def make(name: str = "李四", package_=None):
-        customer = CustomerFactory(store=store, name=name)
-        return order_create(customer=customer, package=package_ or package, by=front_desk)
+        return OrderFactory(customer__store=store, customer__name=name,
+                            package=package_ or package, by=front_desk)
 
     return make
 

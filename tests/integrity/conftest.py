@@ -11,9 +11,9 @@ from django.apps import apps
 from django.db import connections, models, transaction
 
 from membership.models import MemberAccount
-from membership.services import member_card_issue, points_adjust
-from orders.services import order_create
-from tests.factories import CustomerFactory
+from tests.customers.factories import CustomerFactory
+from tests.membership.factories import MemberAccountFactory
+from tests.orders.factories import OrderFactory
 
 PROJECT_APPS = ("studio", "staff", "customers", "orders", "frontdesk", "imports", "membership",
                 "callbacks", "complaints", "dashboards")
@@ -27,17 +27,14 @@ def world(store, front_desk, supervisor, specialist, package):
 
 def new_order(world, **customer):
     customer = CustomerFactory(**{"store": world.store, "assigned_to": world.specialist, **customer})
-    return order_create(customer=customer, package=world.package, by=world.front_desk)
+    return OrderFactory(customer=customer, package=world.package, by=world.front_desk)
 
 
 def new_member(world, points: int = 0, customer=None) -> MemberAccount:
     customer = customer or CustomerFactory(store=world.store, assigned_to=world.specialist)
-    member_card_issue(customer=customer, number=uuid.uuid4().hex[:12].upper(), by=world.front_desk)
-    account = MemberAccount.objects.get(customer=customer)
-    if points:
-        points_adjust(account=account, points=points, by=world.supervisor, reason="开卡礼")
-        account.refresh_from_db()
-    return account
+    return MemberAccountFactory(customer=customer, number=uuid.uuid4().hex[:12].upper(),
+                                by=world.front_desk, points=points, adjusted_by=world.supervisor,
+                                reason="开卡礼")
 
 
 @contextmanager

@@ -7,11 +7,8 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from customers.models import Customer
 from membership.models import (
     CardEvent,
     CardStatus,
@@ -34,47 +31,14 @@ from membership.services import (
 from orders.services import order_create, payment_record
 from staff.models import Role
 from studio.models import AuditAction, AuditEntry
+from tests.api import count_queries, get_json, ids, login, post
+from tests.membership.factories import MemberAccountFactory
 
 from ..factories import CustomerFactory
 
 
-def login(client, user):
-    client.force_login(user)
-    return client
-
-
-def ids(response) -> set[int]:
-    assert response.status_code == 200, response.content
-    return {row["id"] for row in response.json()["results"]}
-
-
-def get_json(client, url: str, params: dict | None = None) -> dict:
-    response = client.get(url, params or {})
-    assert response.status_code == 200, response.content
-    return response.json()
-
-
-def post(client, url: str, data: dict):
-    return client.post(url, data, content_type="application/json")
-
-
-def count_queries(client, url: str) -> int:
-    with CaptureQueriesContext(connection) as queries:
-        assert client.get(url).status_code == 200
-    return len(queries)
-
-
 def balance(account: MemberAccount) -> int:
     return MemberAccount.objects.get(pk=account.pk).points_balance
-
-
-def make_member(customer: Customer, number: str, by, points: int = 0, adjuster=None
-                ) -> MemberAccount:
-    member_card_issue(customer=customer, number=number, by=by)
-    account = MemberAccount.objects.get(customer=customer)
-    if points:
-        points_adjust(account=account, points=points, by=adjuster, reason="开卡赠送")
-    return account
 
 
 @pytest.fixture
@@ -90,19 +54,21 @@ def cashier(staff_of):
 @pytest.fixture
 def member(customer, front_desk, supervisor):
     """张三 (specialist_a's customer) with card VIP0001 and 1000 points."""
-    return make_member(customer, "VIP0001", front_desk, 1000, supervisor)
+    return MemberAccountFactory(customer=customer, number="VIP0001", by=front_desk, points=1000,
+                                adjusted_by=supervisor)
 
 
 @pytest.fixture
 def others_member(store, other_specialist, front_desk):
-    return make_member(CustomerFactory(store=store, assigned_to=other_specialist, name="李四"),
-                       "VIP0002", front_desk)
+    return MemberAccountFactory(customer__store=store, customer__assigned_to=other_specialist,
+                                customer__name="李四", number="VIP0002", by=front_desk)
 
 
 @pytest.fixture
 def other_store_member(other_store, other_manager):
-    return make_member(CustomerFactory(store=other_store, name="王五"), "VIP0003", other_manager,
-                       500, other_manager)
+    return MemberAccountFactory(customer__store=other_store, customer__name="王五",
+                                number="VIP0003", by=other_manager, points=500,
+                                adjusted_by=other_manager)
 
 
 def card_of(account: MemberAccount) -> MemberCard:
@@ -243,12 +209,12 @@ def test_the_member_file_shows_every_card_with_its_history_and_is_audited(client
 def test_the_member_list_costs_the_same_queries_for_3_or_30(client, supervisor, store, front_desk,
                                                            django_assert_num_queries):
     for i in range(3):
-        make_member(CustomerFactory(store=store), f"A{i:04d}", front_desk)
+        MemberAccountFactory(customer__store=store, number=f"A{i:04d}", by=front_desk)
     login(client, supervisor)
     few = count_queries(client, "/api/members/")
     assert few <= 8
     for i in range(27):
-        account = make_member(CustomerFactory(store=store), f"B{i:04d}", front_desk)
+        account = MemberAccountFactory(customer__store=store, number=f"B{i:04d}", by=front_desk)
         if i % 3 == 0:
             member_card_report_lost(card=card_of(account), by=front_desk, new_number=f"C{i:04d}")
     with django_assert_num_queries(few):
@@ -412,11 +378,11 @@ def test_the_card_list_filters_by_holder_number_and_status(client, supervisor, m
 def test_the_card_list_costs_the_same_queries_for_3_or_30(client, supervisor, store, front_desk,
                                                          django_assert_num_queries):
     for i in range(3):
-        make_member(CustomerFactory(store=store), f"A{i:04d}", front_desk)
+        MemberAccountFactory(customer__store=store, number=f"A{i:04d}", by=front_desk)
     login(client, supervisor)
     few = count_queries(client, "/api/member-cards/")
     for i in range(27):
-        make_member(CustomerFactory(store=store), f"B{i:04d}", supervisor)
+        MemberAccountFactory(customer__store=store, number=f"B{i:04d}", by=supervisor)
     with django_assert_num_queries(few):
         assert len(client.get("/api/member-cards/").json()["results"]) == 30
 
@@ -691,14 +657,14 @@ def test_segment_customers_cost_the_same_queries_for_3_or_30(client, supervisor,
                                                             django_assert_num_queries):
     segment = segment_save(store=store, name="全部", conditions={}, by=supervisor)
     for i in range(3):
-        make_member(CustomerFactory(store=store), f"A{i:04d}", front_desk)
+        MemberAccountFactory(customer__store=store, number=f"A{i:04d}", by=front_desk)
     login(client, supervisor)
     url = f"/api/segments/{segment.pk}/customers/"
     few = count_queries(client, url)
     for i in range(27):
         customer = CustomerFactory(store=store)
         if i % 2:
-            make_member(customer, f"B{i:04d}", front_desk)
+            MemberAccountFactory(customer=customer, number=f"B{i:04d}", by=front_desk)
     with django_assert_num_queries(few):
         assert len(client.get(url).json()["results"]) == 30
 
@@ -706,7 +672,7 @@ def test_segment_customers_cost_the_same_queries_for_3_or_30(client, supervisor,
 def test_a_spending_segment_lists_its_customers_with_their_membership(
         client, supervisor, store, front_desk, package, django_capture_on_commit_callbacks):
     big, small = CustomerFactory(store=store), CustomerFactory(store=store)
-    make_member(big, "VIP0500", front_desk)
+    MemberAccountFactory(customer=big, number="VIP0500", by=front_desk)
     for customer, amount in ((big, "3000.00"), (small, "500.00")):
         order = order_create(customer=customer, package=package, by=front_desk)
         with django_capture_on_commit_callbacks(execute=True):

@@ -30,14 +30,14 @@ from membership.services import (
 from orders.services import order_create, payment_record
 from studio.errors import TransitionNotAllowed
 from tests.factories import CustomerFactory
+from tests.membership.factories import MemberAccountFactory
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def member(customer, front_desk):
-    member_card_issue(customer=customer, number="VIP0001", by=front_desk)
-    return MemberAccount.objects.get(customer=customer)
+    return MemberAccountFactory(customer=customer, number="VIP0001", by=front_desk)
 
 
 def _pay(order, by, amount, kind="deposit", capture=None):

@@ -19,6 +19,7 @@ from staff.models import Role
 from studio.errors import TransitionNotAllowed
 from studio.workflow import CREATE
 from tests.factories import CustomerFactory
+from tests.membership.factories import MemberAccountFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -42,9 +43,8 @@ MOVES = {(S.ACTIVE, S.LOST): "lost", (S.ACTIVE, S.REVOKED): "revoke",
 @pytest.fixture
 def member(customer, front_desk, supervisor) -> MemberAccount:
     """A member with card VIP0001 and 1000 points."""
-    card = member_card_issue(customer=customer, number="VIP0001", by=front_desk)
-    points_adjust(account=card.account, points=1000, by=supervisor, reason="开卡礼")
-    return card.account
+    return MemberAccountFactory(customer=customer, number="VIP0001", by=front_desk, points=1000,
+                                adjusted_by=supervisor, reason="开卡礼")
 
 
 def _call(action: str, member: MemberAccount, user, store):

@@ -29,18 +29,18 @@ from membership.models import (
     ReferralReward,
     Segment,
 )
-from membership.services import member_card_issue, member_card_revoke, points_redeem, segment_save
+from membership.services import member_card_revoke, points_redeem, segment_save
 from orders.services import order_create, payment_record
 from studio.models import AuditAction, AuditEntry
 from tests.factories import CustomerFactory
+from tests.membership.factories import MemberAccountFactory
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def member(customer, front_desk) -> MemberAccount:
-    member_card_issue(customer=customer, number="VIP0001", by=front_desk)
-    return MemberAccount.objects.get(customer=customer)
+    return MemberAccountFactory(customer=customer, number="VIP0001", by=front_desk)
 
 
 def _pay(capture, order, by, amount, kind="deposit"):
@@ -60,8 +60,7 @@ def earned(member, order, front_desk, django_capture_on_commit_callbacks) -> Mem
 
 def _make_member(store, number, *, assigned_to=None, name=None, by) -> MemberAccount:
     customer = CustomerFactory(store=store, assigned_to=assigned_to, **({"name": name} if name else {}))
-    member_card_issue(customer=customer, number=number, by=by)
-    return MemberAccount.objects.get(customer=customer)
+    return MemberAccountFactory(customer=customer, number=number, by=by)
 
 
 def _detail(account):

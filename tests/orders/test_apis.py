@@ -4,47 +4,20 @@ from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 
 from orders.models import Order, OrderStage, OrderStatus, StageKind, StageStatus
 from orders.services import order_cancel, order_create, payment_record
 from staff.models import Role
 from studio.models import AuditAction, AuditEntry
+from tests.api import count_queries, get_json, ids, login, post, token_auth
+from tests.orders.factories import OrderFactory
 
 from ..factories import CustomerFactory
 
 
-def login(client, user):
-    client.force_login(user)
-    return client
-
-
-def ids(response) -> set[int]:
-    return {row["id"] for row in response.json()["results"]}
-
-
-def client_get_json(client, url: str) -> dict:
-    response = client.get(url)
-    assert response.status_code == 200
-    return response.json()
-
-
-def post(client, url: str, data: dict):
-    return client.post(url, data, content_type="application/json")
-
-
 def make_orders(n: int, *, store, package, by) -> None:
-    for _ in range(n):
-        order_create(customer=CustomerFactory(store=store), package=package, by=by)
-
-
-def count_queries(client, url: str) -> int:
-    with CaptureQueriesContext(connection) as queries:
-        assert client.get(url).status_code == 200
-    return len(queries)
+    OrderFactory.create_batch(n, customer__store=store, package=package, by=by)
 
 
 @pytest.fixture
@@ -97,8 +70,7 @@ def test_a_photographer_may_not_list_or_open_customers(client, staff_of, custome
 
 
 def test_a_token_holder_gets_the_customer_list(client, specialist, customer):
-    token = Token.objects.create(user=specialist)
-    response = client.get("/api/customers/", HTTP_AUTHORIZATION=f"Token {token.key}")
+    response = client.get("/api/customers/", **token_auth(specialist))
     assert response.status_code == 200
     assert ids(response) == {customer.pk}
 
@@ -111,13 +83,13 @@ def test_a_bad_token_is_refused(client, db):
 def test_the_mobile_is_masked_for_a_specialist_and_full_for_a_supervisor(client, customer,
                                                                           specialist, supervisor):
     full = customer.mobile
-    masked = client_get_json(login(client, specialist), f"/api/customers/{customer.pk}/")["mobile"]
+    masked = get_json(login(client, specialist), f"/api/customers/{customer.pk}/")["mobile"]
     assert masked == customer.masked_mobile and masked != full and "****" in masked
-    assert client_get_json(login(client, supervisor), f"/api/customers/{customer.pk}/")["mobile"] == full
+    assert get_json(login(client, supervisor), f"/api/customers/{customer.pk}/")["mobile"] == full
 
 
 def test_the_customer_payload_names_store_and_specialist(client, supervisor, customer, specialist):
-    body = client_get_json(login(client, supervisor), f"/api/customers/{customer.pk}/")
+    body = get_json(login(client, supervisor), f"/api/customers/{customer.pk}/")
     assert body["name"] == "张三"
     assert body["store_name"] == "人民路店"
     assert body["assigned_to"] == specialist.pk
@@ -169,7 +141,7 @@ def test_a_page_past_the_end_is_a_404_with_a_reason_not_a_500(client, supervisor
 
 def test_the_order_detail_carries_money_stages_and_payments(client, front_desk, order):
     payment_record(order=order, kind="deposit", amount=Decimal("1000"), received_by=front_desk)
-    body = client_get_json(login(client, front_desk), f"/api/orders/{order.pk}/")
+    body = get_json(login(client, front_desk), f"/api/orders/{order.pk}/")
     assert body["customer"] == {"id": order.customer_id, "name": "张三"}
     assert body["amount"] == "5999.00" and body["paid_total"] == "1000.00"
     assert body["balance_owed"] == "4999.00" and body["extras_total"] == "0.00"
@@ -225,7 +197,7 @@ def test_the_order_list_costs_the_same_queries_for_3_or_30(client, manager, stor
 # --- Stage lists --------------------------------------------------------------------------------
 
 def test_the_stage_list_shows_one_kind_of_stage(client, supervisor, order):
-    body = client_get_json(login(client, supervisor), "/api/stages/?kind=gown")
+    body = get_json(login(client, supervisor), "/api/stages/?kind=gown")
     [row] = body["results"]
     assert row["kind"] == "gown" and row["order"] == order.pk
     assert row["customer_name"] == "张三" and row["balance_owed"] == "5999.00"
@@ -233,7 +205,7 @@ def test_the_stage_list_shows_one_kind_of_stage(client, supervisor, order):
 
 
 def test_the_stage_list_masks_the_mobile_for_a_specialist(client, specialist, customer, order):
-    [row] = client_get_json(login(client, specialist), "/api/stages/?kind=gown")["results"]
+    [row] = get_json(login(client, specialist), "/api/stages/?kind=gown")["results"]
     assert row["customer_mobile"] == customer.masked_mobile
 
 

@@ -17,6 +17,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from studio.models import AuditAction, AuditEntry
+from tests.api import token_auth
 
 pytestmark = pytest.mark.django_db
 
@@ -181,17 +182,14 @@ def test_htmx_and_script_requests_send_the_token_in_a_header(studio):
 
 @pytest.mark.clock
 def test_an_api_client_with_a_session_needs_the_token_and_one_with_a_token_does_not(studio):
-    from rest_framework.authtoken.models import Token
-
     from staff.models import User
 
     session = staff_client("frontdesk", enforce_csrf_checks=True)
     response = session.post("/api/me/", {}, content_type="application/json")
     assert response.status_code == 403 and "CSRF Failed" in response.json()["detail"]
-    token = Token.objects.create(user=User.objects.get(username="frontdesk"))
     response = Client(enforce_csrf_checks=True).post(
         "/api/me/", {}, content_type="application/json",
-        HTTP_AUTHORIZATION=f"Token {token.key}")
+        **token_auth(User.objects.get(username="frontdesk")))
     assert response.status_code == 405  # past authentication: a token is no cookie to forge
 
 

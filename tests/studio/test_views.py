@@ -6,6 +6,7 @@ from django.urls import reverse
 from rest_framework.authtoken.models import Token
 
 from staff.models import Role
+from tests.api import token_auth
 
 pytestmark = pytest.mark.django_db
 
@@ -87,8 +88,7 @@ def test_a_wrong_password_gets_no_token(client, specialist):
 
 
 def test_the_api_answers_a_token_holder_with_their_role(client, specialist):
-    token = Token.objects.create(user=specialist)
-    response = client.get("/api/me/", HTTP_AUTHORIZATION=f"Token {token.key}")
+    response = client.get("/api/me/", **token_auth(specialist))
     assert response.status_code == 200
     assert response.json()["role"] == Role.SPECIALIST
     assert response.json()["store"] == "人民路店"
