@@ -86,6 +86,8 @@ class PaymentFilterForm(PeriodForm):
         super().__init__(data)
         self.fields["store"].bind(user, writing=False)
         self.fields["consultant"].queryset = staff_users_in_scope(user, *Role.values)
+        # People by the name the pages show them by (赵雪), not their login (frontdesk).
+        self.fields["consultant"].label_from_instance = lambda person: person.display_name
         for field in self.fields.values():
             css = "form-select" if isinstance(field, forms.ChoiceField) else "form-control"
             field.widget.attrs.setdefault("class", f"{css} {css}-sm")

@@ -193,6 +193,22 @@ def test_a_page_past_the_end_shows_the_last_page_and_says_so(client, supervisor,
     assert len(response.context["rows"]) == 4
 
 
+def test_the_sort_choices_are_named_in_the_pages_language(client, supervisor, settings):
+    client.force_login(supervisor)
+    html = client.get(reverse("orders:stage_list", args=["order"])).content.decode()
+    assert ">预约时间（倒序）</option>" in html and "descending" not in html
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    html = client.get(reverse("orders:stage_list", args=["order"])).content.decode()
+    assert ">Appointment time (descending)</option>" in html and "倒序" not in html
+
+
+def test_the_payment_list_names_its_consultants_as_the_pages_do(client, manager, front_desk):
+    client.force_login(manager)
+    html = client.get(reverse("orders:payments")).content.decode()
+    assert f">{front_desk.display_name}</option>" in html
+    assert f">{front_desk.username}</option>" not in html
+
+
 def test_an_unknown_stage_answers_404(client, supervisor):
     client.force_login(supervisor)
     assert client.get("/stages/banquet/").status_code == 404
