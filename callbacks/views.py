@@ -141,13 +141,22 @@ def distribute(request: HttpRequest) -> HttpResponse:
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
             return redirect(reverse("callbacks:list") + "?view=unassigned")
-        messages.success(request, _("已均衡分配 %(n)d 个回访任务。") % {"n": count})
+        if count:
+            messages.success(request, _("已均衡分配 %(n)d 个回访任务。") % {"n": count})
+        else:  # not a success: say why nothing moved
+            messages.warning(request, _("%(store)s 没有未分配的回访。") % {"store": store.name})
     else:
         ids = [int(i) for i in request.POST.getlist("task") if i.isdigit()]
         to = get_object_or_404(specialists_assignable_by(request.user), pk=request.POST.get("to") or 0)
         changed = callbacks_assign(tasks=tasks.filter(pk__in=ids), to=to, by=request.user)
-        messages.success(request, _("已将 %(n)d 个回访任务交给 %(name)s。") % {
-            "n": changed, "name": to.display_name})
+        names = {"n": changed, "name": to.display_name, "m": len(set(ids)) - changed}
+        if not ids:
+            messages.warning(request, _("请先勾选要交出的回访。"))
+        elif names["m"] > 0:  # another store's, or no longer open: callbacks_assign skips them
+            messages.warning(request, _("已将 %(n)d 个回访任务交给 %(name)s；另有 %(m)d 个不是 "
+                                        "%(name)s 所在门店的或已不再待回访，没有交出。") % names)
+        else:
+            messages.success(request, _("已将 %(n)d 个回访任务交给 %(name)s。") % names)
     return redirect(reverse("callbacks:list") + "?view=unassigned")
 
 

@@ -148,6 +148,28 @@ def test_the_general_manager_balances_the_unassigned_callbacks_of_the_store_pick
     assert CallbackTask.objects.filter(assigned_to__isnull=False).count() == 2
 
 
+def test_handing_over_nothing_or_another_stores_callback_says_so_instead_of_success(
+        client, general_manager, specialist, staff_of, store, other_store, package, front_desk,
+        django_capture_on_commit_callbacks):
+    o = order_create(customer=CustomerFactory(store=store), package=package, by=front_desk)
+    with django_capture_on_commit_callbacks(execute=True):
+        stage_complete(order=o, kind="gown", by=front_desk)
+    unassigned = CallbackTask.objects.get(assigned_to__isnull=True)
+    far = staff_of(Role.SPECIALIST, other_store).user
+    client.force_login(general_manager)
+    url = reverse("callbacks:distribute")
+
+    def said(data) -> str:
+        return " ".join(str(m) for m in client.post(url, data, follow=True).context["messages"])
+
+    assert said({"to": far.pk}) == "请先勾选要交出的回访。"
+    assert "另有 1 个" in said({"to": far.pk, "task": unassigned.pk})
+    assert said({"action": "balance", "store": other_store.pk}) == f"{other_store.name} 没有未分配的回访。"
+    unassigned.refresh_from_db()
+    assert unassigned.assigned_to is None
+    assert said({"to": specialist.pk, "task": unassigned.pk}).startswith("已将 1 个回访任务交给")
+
+
 def test_a_specialist_may_not_distribute(client, specialist, task):
     client.force_login(specialist)
     assert client.post(reverse("callbacks:distribute"), {"action": "balance"}).status_code == 403
