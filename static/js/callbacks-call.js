@@ -16,8 +16,12 @@
       form.querySelector('[name="satisfaction"]').value = answer;
       var reached = form.querySelector('[name="reached"][value="yes"]');
       if (reached) { reached.checked = true; }
+      // The answer suggests a score; a changed answer changes it, a score picked by hand stays.
       var score = form.querySelector('[name="score"]');
-      if (score && !score.value) { score.value = scores[answer]; }
+      if (score && (!score.value || score.value === score.dataset.suggested)) {
+        score.value = scores[answer];
+        score.dataset.suggested = scores[answer];
+      }
     });
   });
   var reveal = document.querySelector("[data-reveal-url]");

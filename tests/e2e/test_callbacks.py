@@ -197,6 +197,21 @@ def test_unsatisfied_answer_opens_its_branch_and_the_record_needs_a_complaint(
 
 
 @pytest.mark.clock
+def test_a_changed_answer_changes_the_suggested_score_but_not_one_picked_by_hand(
+        login, live_server, callback):
+    page = login("specialist1")
+    page.goto(f"{live_server.url}/callbacks/{callback.pk}/")
+    score = page.get_by_test_id("record-form").locator("select[name=score]")
+    _branch_shown(page, "dissatisfied", "unsatisfied")
+    assert score.input_value() == "2"
+    _branch_shown(page, "satisfied", "satisfied")  # the customer corrects themselves
+    assert score.input_value() == "5"
+    score.select_option("4")
+    _branch_shown(page, "average", "unsatisfied")
+    assert score.input_value() == "4"
+
+
+@pytest.mark.clock
 def test_specialist_reveals_the_masked_number_and_the_reveal_is_audited(
         login, live_server, screenshot, callback):
     task, customer = callback, callback.customer
