@@ -75,3 +75,10 @@ def test_a_specialists_late_services_link_to_the_late_list_and_their_follow_ups_
         assert href == reverse("orders:late") and value == 1 == _rows(client, href)
         followups = re.search(r'href="([^"]+)" data-testid="open-followups">(\d+)</a>', html)
         assert followups and int(followups.group(2)) == 0 == _rows(client, followups.group(1))
+
+
+def test_the_targets_page_separates_the_upsell_lists_it_links_to(client, march, supervisor):
+    client.force_login(supervisor)
+    html = client.get(reverse("dashboards:targets"), {"month": "2025-03"}).content.decode()
+    # Two links, 礼服挑选 and 选片, read as two words: not "礼服挑选选片".
+    assert re.search(r">礼服挑选</a><span[^>]*> · </span><a[^>]*>选片</a>", html)

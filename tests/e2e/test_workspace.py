@@ -274,3 +274,15 @@ def test_supervisor_hands_two_ticked_customers_to_a_specialist(login, live_serve
         customer.refresh_from_db()
         assert customer.assigned_to == target
         assert CustomerAssignment.objects.get(customer=customer).reason == "手动分配"
+
+
+def test_the_general_managers_menu_stays_on_one_line_and_folds_on_a_narrow_screen(login):
+    page = login("gm")  # the longest menu: every item
+    nav = page.locator("nav.navbar")
+    assert nav.bounding_box()["height"] < 64  # one row at 1366: no item broken over two lines
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1366
+    assert page.get_by_role("button", name="退出").is_visible()
+    page.set_viewport_size({"width": 1100, "height": 900})
+    assert nav.bounding_box()["height"] < 64 and page.locator(".navbar-toggler").is_visible()
+    page.locator(".navbar-toggler").click()
+    page.get_by_role("link", name="投诉处理").wait_for(state="visible")
