@@ -2,11 +2,20 @@
 from django.contrib.auth.decorators import login_required, permission_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
 
 from studio.models import SmsMessage, SmsStatus
 from studio.pagination import paginate
 
 from .scoping import scope_for
+
+# What each sender writes in SmsMessage.purpose (callbacks, frontdesk), as the page names it.
+SMS_PURPOSES = {
+    "callback:thanks": _("回访感谢短信"),
+    "callback:survey": _("满意度调查短信"),
+    "reminder": _("到店前一天提醒"),
+    "production:pickup": _("取件通知"),
+}
 
 
 @login_required
@@ -18,6 +27,9 @@ def sms_outbox(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", "")
     if status in SmsStatus.values:
         messages_ = messages_.filter(status=status)
+    page = paginate(request, messages_.select_related("created_by"))
+    page.object_list = list(page.object_list)
+    for message in page.object_list:  # a code no sender above names is shown as it is
+        message.purpose_label = SMS_PURPOSES.get(message.purpose, message.purpose)
     return render(request, "sms_outbox.html", {
-        "page": paginate(request, messages_.select_related("created_by")),
-        "statuses": SmsStatus.choices, "status": status})
+        "page": page, "statuses": SmsStatus.choices, "status": status})
