@@ -62,6 +62,12 @@ class Customer(TimeStampedModel):
     )
     is_vip = models.BooleanField(_("VIP 会员"), default=False)
     notes = models.TextField(_("备注"), blank=True)
+    # Two records of one person, merged by a supervisor: this one is kept only to answer with
+    # a link to the record everything moved to (customers.services.customers_merge).
+    merged_into = models.ForeignKey("self", verbose_name=_("已合并到"), null=True, blank=True,
+                                    on_delete=models.PROTECT, related_name="merged_records",
+                                    editable=False)
+    merged_at = models.DateTimeField(_("合并时间"), null=True, blank=True, editable=False)
 
     objects = CustomerQuerySet.as_manager()
 
@@ -73,6 +79,7 @@ class Customer(TimeStampedModel):
             ("view_full_mobile", _("查看完整手机号")),
             ("assign_customer", _("分配客户给客服")),
             ("export_customer", _("导出客户资料")),
+            ("merge_customer", _("合并重复客户")),
         ]
         constraints = [
             models.UniqueConstraint(fields=["store", "mobile"], name="customer_mobile_unique_per_store",

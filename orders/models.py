@@ -48,6 +48,7 @@ STAGE_TRANSITIONS: dict[str, set[str]] = {
 
 
 class OrderStatus(models.TextChoices):
+    PENDING_APPROVAL = "pending_approval", _("待审批")
     ACTIVE = "active", _("进行中")
     COMPLETED = "completed", _("已完成")
     CANCELLED = "cancelled", _("已取消")
@@ -76,17 +77,28 @@ class PackageKind(models.TextChoices):
 
 
 class Package(TimeStampedModel):
-    """A 套系： what the customer buys, and whether it includes gown selection."""
+    """A 套系: what the customer buys — its price, what it includes, and its stages (every
+    package has the order, the shoot, the selection and the pickup; gown selection is
+    optional). A store's own package, or the chain's (no store: sold in every store, managed
+    by the general manager). A package no longer sold stays on its old orders."""
 
-    name = models.CharField(_("套系名称"), max_length=64, unique=True)
+    store = models.ForeignKey(Store, verbose_name=_("门店"), null=True, blank=True,
+                              on_delete=models.PROTECT, related_name="packages",
+                              help_text=_("留空：全部门店通用"))
+    name = models.CharField(_("套系名称"), max_length=64)
     kind = models.CharField(_("类别"), max_length=16, choices=PackageKind,
                             default=PackageKind.WEDDING)
     price = models.DecimalField(_("价格（元）"), max_digits=10, decimal_places=2,
                                 validators=[MinValueValidator(ZERO)])
     photos_count = models.PositiveIntegerField(_("精修张数"), default=0)
+    album_photos = models.PositiveIntegerField(_("入册张数"), default=0)
+    extra_photo_price = models.DecimalField(_("加选每张（元）"), max_digits=8, decimal_places=2,
+                                            default=ZERO, validators=[MinValueValidator(ZERO)])
     album = models.CharField(_("相册"), max_length=100, blank=True)
     outfits = models.PositiveSmallIntegerField(_("服装套数"), default=0)
+    scenes = models.PositiveSmallIntegerField(_("拍摄景点数"), default=0)
     includes_gown_selection = models.BooleanField(_("含礼服挑选"), default=True)
+    description = models.TextField(_("套系说明"), blank=True)
     is_active = models.BooleanField(_("在售"), default=True)
 
     class Meta:
@@ -95,6 +107,11 @@ class Package(TimeStampedModel):
         ordering = ["kind", "price"]
         constraints = [
             models.CheckConstraint(condition=models.Q(price__gte=0), name="package_price_not_negative"),
+            models.UniqueConstraint(fields=["store", "name"], name="package_name_unique_per_store",
+                                    violation_error_message=_("本门店已有同名套系。")),
+            models.UniqueConstraint(fields=["name"], condition=models.Q(store__isnull=True),
+                                    name="package_name_unique_chain",
+                                    violation_error_message=_("已有同名的全店通用套系。")),
         ]
 
     def __str__(self) -> str:
@@ -141,6 +158,20 @@ class Order(TimeStampedModel):
         db_persist=True, verbose_name=_("欠款"),
     )
     cancelled_reason = models.CharField(_("取消原因"), max_length=200, blank=True)
+    planned_on = models.DateField(_("预计首次到店"), null=True, blank=True,
+                                  help_text=_("礼服挑选或拍摄的预计日期，印在定单确认书上"))
+    notes = models.TextField(_("备注"), blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("开单人"), null=True,
+                                   blank=True, on_delete=models.SET_NULL, related_name="+",
+                                   editable=False)
+    # A discount above the store's limit (Store.discount_limit) waits for the manager.
+    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("优惠审批人"),
+                                    null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+", editable=False)
+    approved_at = models.DateTimeField(_("审批时间"), null=True, blank=True, editable=False)
+    # The API's Idempotency-Key (or the form's one-time key) that created the order.
+    request_key = models.CharField(_("请求编号"), max_length=80, null=True, blank=True,
+                                   unique=True, editable=False)
 
     class Meta:
         verbose_name = _("订单")
@@ -149,6 +180,7 @@ class Order(TimeStampedModel):
         permissions = [
             ("record_stage", _("登记服务阶段（预约/完成）")),
             ("take_payment", _("收款/退款")),
+            ("approve_discount", _("审批超额优惠")),
         ]
         constraints = [
             models.CheckConstraint(condition=models.Q(amount__gte=0), name="order_amount_not_negative"),
@@ -185,13 +217,23 @@ class Order(TimeStampedModel):
             return str(_("已付定金"))
         return str(_("已付清"))
 
-    def ensure_active(self) -> None:
+    @property
+    def number(self) -> str:
+        return f"#{self.pk}"
+
+    def ensure_active(self, *, waiting_ok: bool = False) -> None:
         """Refuse anything more on a cancelled order: its stages, bookings, payments, flow card,
-        products and reworks. A completed order still takes its balance and its products.
-        Raises TransitionNotAllowed (the page shows it, the API answers 409 order_cancelled)."""
+        products and reworks. A completed order still takes its balance and its products. An
+        order waiting for its discount's approval takes its deposit and changes (`waiting_ok`)
+        but no service yet. Raises TransitionNotAllowed (the page shows it, the API answers 409
+        order_cancelled / order_pending_approval)."""
         if self.status == OrderStatus.CANCELLED:
             raise TransitionNotAllowed(
                 gettext("订单 #%(pk)s 已取消，不能再办理。") % {"pk": self.pk}, code="order_cancelled")
+        if self.status == OrderStatus.PENDING_APPROVAL and not waiting_ok:
+            raise TransitionNotAllowed(
+                gettext("订单 #%(pk)s 的优惠待店长审批，审批后才能安排服务。") % {"pk": self.pk},
+                code="order_pending_approval")
 
 
 class Payment(models.Model):
@@ -241,6 +283,111 @@ class Payment(models.Model):
     @property
     def signed_amount(self) -> Decimal:
         return -self.amount if self.kind == PaymentKind.REFUND else self.amount
+
+
+class OrderAddOn(models.Model):
+    """Something sold with the order or after it (an extra album, a frame, more photos): it
+    raises what the customer owes (Order.extras_total)."""
+
+    order = models.ForeignKey(Order, verbose_name=_("订单"), on_delete=models.CASCADE,
+                              related_name="addons")
+    name = models.CharField(_("加购项目"), max_length=100)
+    amount = models.DecimalField(_("金额"), max_digits=10, decimal_places=2,
+                                 validators=[MinValueValidator(Decimal("0.01"))])
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("登记人"), null=True,
+                           on_delete=models.SET_NULL, related_name="+")
+    at = models.DateTimeField(_("时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("加购项目")
+        verbose_name_plural = _("加购项目")
+        ordering = ["at", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="addon_amount_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ¥{self.amount}"
+
+
+class OrderEventAction(models.TextChoices):
+    CREATED = "created", _("开单")
+    APPROVED = "approved", _("优惠审批通过")
+    PACKAGE = "package", _("更换套系")
+    ADDON = "addon", _("加购")
+    DISCOUNT = "discount", _("调整优惠")
+    CONSULTANT = "consultant", _("更换门市顾问")
+    SCENE = "scene", _("更换拍摄景点")
+    PLANNED = "planned", _("更改预计到店")
+    NOTES = "notes", _("修改备注")
+    CANCELLED = "cancelled", _("取消订单")
+
+
+class OrderEvent(models.Model):
+    """The order's own history (the sale and every change after it): append-only."""
+
+    order = models.ForeignKey(Order, verbose_name=_("订单"), on_delete=models.CASCADE,
+                              related_name="events")
+    action = models.CharField(_("动作"), max_length=16, choices=OrderEventAction)
+    before = models.CharField(_("修改前"), max_length=200, blank=True)
+    after = models.CharField(_("修改后"), max_length=200, blank=True)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("操作人"), null=True,
+                           on_delete=models.SET_NULL, related_name="+")
+    at = models.DateTimeField(_("时间"), default=timezone.now)
+    note = models.CharField(_("说明"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("订单记录")
+        verbose_name_plural = _("订单记录")
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.order_id} {self.get_action_display()}"
+
+
+class ReceiptSequence(models.Model):
+    """The last receipt number of a store's year: taken under a row lock, so numbers never
+    repeat or skip, whatever payments run at once."""
+
+    store = models.ForeignKey(Store, verbose_name=_("门店"), on_delete=models.CASCADE,
+                              related_name="+")
+    year = models.PositiveSmallIntegerField(_("年份"))
+    last = models.PositiveIntegerField(_("最后编号"), default=0)
+
+    class Meta:
+        verbose_name = _("收据编号")
+        verbose_name_plural = _("收据编号")
+        constraints = [
+            models.UniqueConstraint(fields=["store", "year"], name="receipt_sequence_per_store_year"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.store_id}/{self.year}: {self.last}"
+
+
+class Receipt(models.Model):
+    """收据: one per payment or refund, numbered per store and year (STORE-YEAR-000001)."""
+
+    payment = models.OneToOneField(Payment, verbose_name=_("收款记录"), on_delete=models.PROTECT,
+                                   related_name="receipt")
+    store = models.ForeignKey(Store, verbose_name=_("门店"), on_delete=models.PROTECT,
+                              related_name="+")
+    year = models.PositiveSmallIntegerField(_("年份"))
+    serial = models.PositiveIntegerField(_("序号"))
+    number = models.CharField(_("收据编号"), max_length=40, unique=True)
+    issued_at = models.DateTimeField(_("开具时间"))
+
+    class Meta:
+        verbose_name = _("收据")
+        verbose_name_plural = _("收据")
+        ordering = ["-issued_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["store", "year", "serial"],
+                                    name="receipt_serial_unique_per_store_year"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
 
 
 class OrderStage(models.Model):

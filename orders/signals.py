@@ -12,3 +12,7 @@ payment_recorded = Signal()
 # sender=OrderStage, stage=OrderStage: sent inside the completing transaction, so that a
 # receiver's writes (the front desk closes the stage's booking) commit or roll back with it
 stage_completing = Signal()
+# sender=Order, order=Order, by=User|None, reason=str: sent inside the cancelling transaction
+# (orders.services.order_cancel), so that what the higher apps undo — open callbacks closed,
+# bookings freed, points taken back — commits or rolls back with the cancellation
+order_cancelling = Signal()

@@ -21,7 +21,7 @@ from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from studio.workflow import Step, StepMap
+from studio.workflow import CREATE, Step, StepMap
 
 from .models import STAGE_TRANSITIONS, OrderStatus, StageStatus
 
@@ -40,14 +40,19 @@ STAGE_STEPS = StepMap(
              serializer="orders.serializers.StageCompleteInputSerializer"),
     ])
 
-ORDER_PAYMENT = Step("pay", {OrderStatus.ACTIVE, OrderStatus.COMPLETED}, None,
+ORDER_CREATE = Step("create", {CREATE}, OrderStatus.ACTIVE, "orders.add_order", gettext_lazy("开单"))
+ORDER_APPROVE = Step("approve", {OrderStatus.PENDING_APPROVAL}, OrderStatus.ACTIVE,
+                     "orders.approve_discount", gettext_lazy("审批优惠"))
+ORDER_CHANGE = Step("change", {OrderStatus.PENDING_APPROVAL, OrderStatus.ACTIVE}, None,
+                    "orders.change_order", gettext_lazy("修改订单"))
+ORDER_PAYMENT = Step("pay", {OrderStatus.PENDING_APPROVAL, OrderStatus.ACTIVE,
+                            OrderStatus.COMPLETED}, None,
                      "orders.take_payment", gettext_lazy("收款/退款"),
                      form="orders.forms.PaymentForm",
                      serializer="orders.serializers.PaymentInputSerializer")
-# No page or API cancels an order yet: only the tests call order_cancel.
-ORDER_CANCEL = Step("cancel", {OrderStatus.ACTIVE}, OrderStatus.CANCELLED, "orders.change_order",
-                    gettext_lazy("取消订单"))
-ORDER_STEPS = (ORDER_PAYMENT, ORDER_CANCEL)
+ORDER_CANCEL = Step("cancel", {OrderStatus.PENDING_APPROVAL, OrderStatus.ACTIVE},
+                    OrderStatus.CANCELLED, "orders.change_order", gettext_lazy("取消订单"))
+ORDER_STEPS = (ORDER_CREATE, ORDER_APPROVE, ORDER_CHANGE, ORDER_PAYMENT, ORDER_CANCEL)
 
 
 def order_step_check(step: Step, *, user) -> Step:

@@ -48,6 +48,16 @@ class Store(TimeStampedModel):
     address = models.CharField(_("地址"), max_length=200, blank=True)
     phone = models.CharField(_("电话"), max_length=32, blank=True)
     is_active = models.BooleanField(_("营业中"), default=True)
+    # The store's sales rules, set by its manager on the packages page (orders).
+    discount_limit = models.DecimalField(
+        _("门市顾问可直接给的优惠（元）"), max_digits=10, decimal_places=2, default=1000,
+        validators=[MinValueValidator(0)],
+        help_text=_("超过此金额的优惠需店长审批后订单才生效"))
+    auto_assign_customers = models.BooleanField(
+        _("新客户自动分配客服"), default=False,
+        help_text=_("开启：新登记的客户按均衡规则分给本店客服；关闭：留给客服主管分配"))
+    document_terms = models.TextField(_("单据条款"), blank=True,
+                                      help_text=_("印在定单确认书上的本店服务条款"))
 
     class Meta:
         verbose_name = _("门店")

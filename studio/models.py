@@ -18,6 +18,10 @@ class AuditAction(models.TextChoices):
     EXPORT = "export", _("导出数据")
     IMPORT = "import", _("导入数据")
     LOGIN = "login", _("登录")
+    CREATE_CUSTOMER = "create_customer", _("登记客户")
+    CHANGE_CUSTOMER = "change_customer", _("修改客户资料")
+    MERGE_CUSTOMER = "merge_customer", _("合并客户")
+    CHANGE_PACKAGE = "change_package", _("修改套系")
 
 
 class AuditEntry(models.Model):
