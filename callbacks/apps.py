@@ -7,10 +7,11 @@ class CallbacksConfig(AppConfig):
     verbose_name = _("回访管理")
 
     def ready(self) -> None:
-        from orders.signals import stage_completed
+        from orders.signals import order_cancelling, stage_completed
 
-        from .services import on_stage_completed
+        from .services import on_order_cancelling, on_stage_completed
 
         stage_completed.connect(on_stage_completed, dispatch_uid="callbacks.on_stage_completed")
+        order_cancelling.connect(on_order_cancelling, dispatch_uid="callbacks.order_cancelled")
         from .walkouts import walkouts_connect_receivers
         walkouts_connect_receivers()

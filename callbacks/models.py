@@ -196,6 +196,8 @@ class CallbackTask(models.Model):
     completed_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
     escalated_at = models.DateTimeField(_("上报主管时间"), null=True, blank=True)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    # Why a task was closed without a call (its order cancelled, …).
+    closed_note = models.CharField(_("关闭说明"), max_length=200, blank=True)
 
     objects = CallbackTaskQuerySet.as_manager()
 

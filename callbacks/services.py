@@ -318,6 +318,13 @@ def on_stage_completed(sender, stage_id: int, kind: str, **kwargs) -> None:
     enqueue(create_callback_for_stage_task, stage_id)
 
 
+def on_order_cancelling(sender, order, by, reason: str, **kwargs) -> int:
+    """orders.signals.order_cancelling: the cancelled order's open callbacks close, with the
+    reason, in the same transaction as the cancellation. Returns the tasks closed."""
+    note = (_("订单已取消：%(reason)s") % {"reason": reason})[:200]
+    return CallbackTask.objects.filter(stage__order=order, status__in=OPEN_STATUSES).update(
+        status=CallbackStatus.CANCELLED, completed_at=timezone.now(), closed_note=note)
+
 
 class _Blank(dict):
     def __missing__(self, key: str) -> str:

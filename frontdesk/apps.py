@@ -7,9 +7,10 @@ class FrontdeskConfig(AppConfig):
     verbose_name = _("门市与档期")
 
     def ready(self) -> None:
-        from orders.signals import stage_completing
+        from orders.signals import order_cancelling, stage_completing
 
         from . import exports  # noqa: F401  (the front desk's exporters register when imported)
-        from .schedule import on_stage_completing
+        from .schedule import on_order_cancelling, on_stage_completing
 
         stage_completing.connect(on_stage_completing, dispatch_uid="frontdesk.booking_done")
+        order_cancelling.connect(on_order_cancelling, dispatch_uid="frontdesk.bookings_freed")

@@ -62,6 +62,13 @@ def on_stage_completing(sender, stage: OrderStage, **kwargs) -> None:
         status=BookingStatus.DONE, updated_at=timezone.now())
 
 
+def on_order_cancelling(sender, order, by, reason: str, **kwargs) -> None:
+    """orders.signals.order_cancelling: the cancelled order's booked slots are freed, in the
+    same transaction as the cancellation (each with its history row)."""
+    for booking in Booking.objects.filter(stage__order=order, status=BookingStatus.BOOKED):
+        booking_cancel(booking=booking, by=by, reason=_("订单已取消：%(reason)s") % {"reason": reason})
+
+
 # --- time helpers ---------------------------------------------------------------------------
 
 def day_bounds(on: date) -> tuple[datetime, datetime]:

@@ -1,11 +1,13 @@
 """URLs of the front desk's pages, under /desk/ (app "frontdesk")."""
 from django.urls import path
 
-from . import apis, flow_views, production_views, schedule_views
+from . import apis, flow_views, production_views, sale_views, schedule_views
 
 app_name = "frontdesk"
 
 urlpatterns = [
+    # 开单: the sale.
+    path("sale/", sale_views.order_create, name="order_create"),
     # The schedule (档期): calendar, bookings, day sheet, gowns and outdoor locations.
     path("schedule/", schedule_views.calendar, name="calendar"),
     path("schedule/day-sheet/", schedule_views.day_sheet_page, name="day_sheet"),

@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from customers.models import Customer
-from orders.models import Payment, PaymentKind
+from orders.models import OrderStatus, Payment, PaymentKind
 
 from .models import (
     CardEvent,
@@ -192,32 +192,52 @@ def member_cards_expire(*, today: date) -> int:
     return len(cards)
 
 
-def _upgrade(account: MemberAccount, at: datetime) -> None:
-    """Move up to the highest tier whose threshold the spending has reached (never down)."""
+def _retier(account: MemberAccount, at: datetime) -> None:
+    """The tier the rules give the net spending: up when it passes a threshold, down when a
+    refund or a cancelled order takes it back below one (each move a card event)."""
     account.refresh_from_db(fields=["total_spent", "tier"])
     best = (MemberTier.objects.filter(threshold__lte=account.total_spent)
-            .order_by("-rank").first())
-    if best and best.rank > account.tier.rank:
+            .order_by("-rank").first()) or _entry_tier()
+    if best.pk != account.tier_id:
         MemberAccount.objects.filter(pk=account.pk).update(tier=best)
         card = account.cards.filter(status=CardStatus.ACTIVE).first()
         if card:
-            _event(card, "upgrade", None, at, note=f"{account.tier} → {best}")
+            _event(card, "upgrade" if best.rank > account.tier.rank else "downgrade", None, at,
+                   note=f"{account.tier} → {best}")
+
+
+def _order_points(account: MemberAccount, order_id: int) -> tuple[int, Decimal, int]:
+    """What an order's payments earned the member: (points earned, the spending that earned
+    them, points still held from it after refunds)."""
+    entries = PointsEntry.objects.filter(account=account, order_id=order_id,
+                                         kind__in=(PointsKind.EARN, PointsKind.REVERSAL))
+    earned = spent = held = 0
+    spent = Decimal(0)
+    for kind, points, amount in entries.values_list("kind", "points", "payment__amount"):
+        held += points
+        if kind == PointsKind.EARN:
+            earned += points
+            spent += amount or 0
+    return earned, spent, max(held, 0)
 
 
 @transaction.atomic
 def points_for_payment(*, payment_id: int) -> PointsEntry | None:
     """A member's own spending earns points at their tier's rate; a refund takes back what
-    it earned (never below zero). Keyed by the payment: posting twice earns once."""
-    payment = Payment.objects.select_related("order__customer").get(pk=payment_id)
+    the order's payments earned in proportion (never more than is left of them, never below
+    zero) — and the tier follows the net spending both ways. Keyed by the payment: posting
+    twice earns once. A cancelled order's points were all taken back by its cancellation."""
+    payment = Payment.objects.select_related("order__customer", "order").get(pk=payment_id)
     account = (MemberAccount.objects.select_related("tier")
                .filter(customer_id=payment.order.customer_id,
                        cards__status=CardStatus.ACTIVE).first())
     if account is None or payment.paid_at < account.created_at - timedelta(days=1):
         return None  # not a member (or spending from before they joined)
-    rate = account.tier.earn_rate
-    points = math.floor(payment.amount * rate)
+    if payment.order.status == OrderStatus.CANCELLED:
+        return None
     key = f"payment:{payment.pk}"
     if payment.kind in SPENDING_KINDS:
+        points = math.floor(payment.amount * account.tier.earn_rate)
         valid = policy_for(payment.order.store_id).points_valid_days
         entry = _post(account=account, kind=PointsKind.EARN, points=points, key=key,
                       at=payment.paid_at, payment=payment, order=payment.order,
@@ -225,15 +245,46 @@ def points_for_payment(*, payment_id: int) -> PointsEntry | None:
                       note=f"{payment.get_kind_display()} ¥{payment.amount:,.2f}")
         spent = payment.amount
     else:
+        earned, earning_spend, held = _order_points(account, payment.order_id)
+        points = min(held, math.floor(payment.amount * earned / earning_spend)) if earning_spend else 0
         entry = _post(account=account, kind=PointsKind.REVERSAL, points=-points, key=key,
                       at=payment.paid_at, payment=payment, order=payment.order,
                       allow_partial=True, note=_("退款 ¥%(amount)s") % {
                           "amount": f"{payment.amount:,.2f}"})
-        spent = -payment.amount
+        spent = -min(payment.amount, earning_spend)
     if entry is not None:
         MemberAccount.objects.filter(pk=account.pk).update(total_spent=F("total_spent") + spent)
-        _upgrade(account, payment.paid_at)
+        _retier(account, payment.paid_at)
     return entry
+
+
+def on_order_cancelling(sender, order, by, reason: str, **kwargs) -> None:
+    """orders.signals.order_cancelling: in the cancelling transaction, the points the order
+    earned its customer (what is left of them) and its referrer are taken back, its spending
+    leaves the member's total and the tier is recomputed."""
+    now = timezone.now()
+    note = (_("订单 #%(pk)s 取消：%(reason)s") % {"pk": order.pk, "reason": reason})[:200]
+    account = MemberAccount.objects.filter(customer_id=order.customer_id).first()
+    if account is not None:
+        _earned, _spend, held = _order_points(account, order.pk)
+        counted = sum((amount if kind == PointsKind.EARN else -amount
+                       for kind, amount in PointsEntry.objects.filter(
+                           account=account, order=order, payment__isnull=False,
+                           kind__in=(PointsKind.EARN, PointsKind.REVERSAL))
+                       .values_list("kind", "payment__amount")), Decimal(0))
+        if held:
+            _post(account=account, kind=PointsKind.REVERSAL, points=-held,
+                  key=f"cancel:order:{order.pk}", at=now, by=by, order=order,
+                  allow_partial=True, note=note)
+        if counted:
+            MemberAccount.objects.filter(pk=account.pk).update(
+                total_spent=F("total_spent") - counted)
+            _retier(account, now)
+    for entry in PointsEntry.objects.filter(order=order, kind=PointsKind.REFERRAL).select_related(
+            "account"):
+        _post(account=entry.account, kind=PointsKind.REVERSAL, points=-entry.points,
+              key=f"cancel:referral:{order.pk}:{entry.pk}", at=now, by=by, order=order,
+              allow_partial=True, note=note)
 
 
 @transaction.atomic

@@ -54,7 +54,8 @@ from .statistics import membership_statistics
 from .workflow import MEMBER_STEPS
 
 CARD_ACTIONS = {
-    "issue": gettext_lazy("发卡"), "upgrade": gettext_lazy("升级"), "lost": gettext_lazy("挂失"),
+    "issue": gettext_lazy("发卡"), "upgrade": gettext_lazy("升级"), "downgrade": gettext_lazy("降级"),
+    "lost": gettext_lazy("挂失"),
     "reissue": gettext_lazy("补办"), "revoke": gettext_lazy("收回"), "expire": gettext_lazy("到期"),
 }
 

@@ -1,7 +1,7 @@
 """Filters of the stage lists (seed L16-L20), shared by the pages, the exports and the API."""
 import django_filters as filters
 from django import forms
-from django.db.models import F
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
@@ -9,15 +9,16 @@ from django.utils.translation import gettext_lazy as _
 from customers.selectors import customers_search
 from staff.filters import StoreFilter
 from staff.models import Role, Store
-from staff.scoping import scope_for
+from staff.scoping import scope_for, store_for
 from staff.selectors import staff_users_in_scope
 from studio.filters import IdFilter
 
-from .models import Order, OrderStage, OrderStatus, Package, StageKind, StageStatus
+from .models import Order, OrderStage, OrderStatus, Package, PackageKind, StageKind, StageStatus
 
 STATE_CHOICES = [
     ("open", _("未完成")), ("pending", _("待安排")), ("scheduled", _("已预约")),
     ("late", _("已逾期")), ("done", _("已完成")), ("all", _("全部")),
+    ("cancelled", _("已取消订单")),
 ]
 YES_NO = [("yes", _("是")), ("no", _("否"))]
 ANY = _("不限")
@@ -151,7 +152,12 @@ class StageFilter(filters.FilterSet):
         return customers_search(queryset, value, prefix="order__customer__")
 
     def filter_state(self, queryset, name, value):
+        """Every state but "cancelled" lists the running orders' stages (the index's condition);
+        "cancelled" the cancelled orders' (the manager dashboard's cancellations link here)."""
         now = timezone.now()
+        if value == "cancelled":
+            return queryset.filter(order_cancelled=True)
+        queryset = queryset.filter(order_cancelled=False)
         return {
             # Named, not "not done": the index on (store, kind, status, …) reads just these.
             "open": lambda: queryset.filter(status__in=[StageStatus.PENDING, StageStatus.SCHEDULED]),
@@ -206,3 +212,35 @@ class OrderFilter(filters.FilterSet):
 
     def filter_q(self, queryset, name, value):
         return customers_search(queryset, value, prefix="customer__")
+
+
+class SoldInStoreFilter(StoreFilter):
+    """?store=<id> on the package list: the packages sold in that store, its own and the
+    chain's (those an order of the store's customer may take); the store checked by store_for."""
+
+    def filter(self, qs: QuerySet, value) -> QuerySet:
+        if value in (None, ""):
+            return qs
+        user = getattr(self.parent, "user", None) or getattr(
+            getattr(self.parent, "request", None), "user", None)
+        if user is None:
+            store_id = int(value) if str(value).isdigit() else None
+        else:
+            store_id = store_for(user, value, writing=False).pk
+        if store_id is None:
+            return qs.none()
+        return qs.filter(Q(store_id=store_id) | Q(store__isnull=True))
+
+
+class PackageFilter(filters.FilterSet):
+    """The package list (API): by kind, on sale or not, sold in a store, the chain's own."""
+
+    kind = filters.ChoiceFilter(choices=PackageKind.choices)
+    active = filters.BooleanFilter(field_name="is_active", label=_("在售"))
+    store = SoldInStoreFilter(label=_("门店（该店自有及全店通用的套系）"))
+    chain = filters.BooleanFilter(field_name="store", lookup_expr="isnull",
+                                  label=_("全店通用（true）或门店自有（false）"))
+
+    class Meta:
+        model = Package
+        fields: list[str] = []

@@ -2,20 +2,41 @@
 from collections.abc import Sequence
 from datetime import datetime
 
-from django.db.models import Count, F, OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
 from customers.models import Customer
 from staff.models import Role, StaffMember, User
 from staff.scoping import scope_for
 
-from .models import LateFollowUp, Order, OrderStage, OrderStatus, Payment, StageEvent, StageStatus
+from .models import (
+    LateFollowUp,
+    Order,
+    OrderStage,
+    OrderStatus,
+    Package,
+    Payment,
+    StageEvent,
+    StageStatus,
+)
 
 
 def orders_visible_to(user) -> QuerySet[Order]:
     """Orders of the customers `user` may see (same rule as customers_visible_to)."""
     return scope_for(user).apply(Order.objects.all(), store_field="store_id",
                                  owner_field="customer__assigned_to_id")
+
+
+def packages_visible_to(user) -> QuerySet[Package]:
+    """The packages `user`'s stores sell: their store's own and the chain's (no store); every
+    store's for a general manager. A price list, not a customer's: a specialist sees their
+    store's too (they talk upgrades with customers), unlike of_my_stores' catalogues."""
+    scope = scope_for(user)
+    if scope.nothing:
+        return Package.objects.none()
+    if scope.all_stores:
+        return Package.objects.all()
+    return Package.objects.filter(Q(store_id=scope.store_id) | Q(store__isnull=True))
 
 
 def stages_visible_to(user) -> QuerySet[OrderStage]:
@@ -27,7 +48,7 @@ def stages_visible_to(user) -> QuerySet[OrderStage]:
 def stages_list_for_stage_list(user, kind: str) -> QuerySet[OrderStage]:
     """One stage's list (seed L16 "ERP queries"): every column in one query, scoped."""
     return (stages_visible_to(user)
-            .filter(kind=kind, order_cancelled=False)
+            .filter(kind=kind)  # running or cancelled orders: the list's state filter decides
             # The people on a row come from one query (stage_rows_with_people), not four joins:
             # a nine-table join costs more to plan than the page costs to read.
             .select_related("order__customer", "order__package")
@@ -75,14 +96,16 @@ def followups_list_for_specialist(user) -> QuerySet[LateFollowUp]:
 def customer_page_orders(customer) -> QuerySet[Order]:
     """A customer's orders with stages (and their people and history) and payments: 4 queries."""
     return (Order.objects.filter(customer=customer)
-            .select_related("package", "consultant")
+            .select_related("package", "consultant", "store")
             .prefetch_related(
+                "addons",
                 Prefetch("stages", queryset=OrderStage.objects.select_related(
                     "assigned_to", "completed_by", "makeup_artist", "flow_card", "booking")
                     .order_by("sequence")),
                 "production_items",
                 Prefetch("stages__events", queryset=StageEvent.objects.select_related("by")),
-                Prefetch("payments", queryset=Payment.objects.select_related("received_by")))
+                Prefetch("payments", queryset=Payment.objects.select_related("received_by",
+                                                                             "receipt")))
             .order_by("-created_at"))
 
 
@@ -110,5 +133,5 @@ def payments_list_for_payment_list(user) -> QuerySet[Payment]:
     """The payment ledger (收款记录), newest first, every column in one query."""
     return (payments_visible_to(user)
             .select_related("order__customer", "order__package", "order__store",
-                            "order__consultant", "received_by")
+                            "order__consultant", "received_by", "receipt")
             .order_by("-paid_at", "-pk"))

@@ -152,7 +152,8 @@ def test_every_manager_figure_leads_to_the_rows_it_counts(client, march_complain
     expected = {"orders-booked": "3", "orders-booked-amount": "13000.00", "revenue-net": "11500.00",
                 "revenue-count": "6", "owed": "8400.00", "owing-orders": "4", "orders-active": "4",
                 "complaints-total": "2", "revenue-refund": "1000.00", "revenue-deposit": "5500.00",
-                "stage-gown-waiting": "2", "stage-shoot-done": "2", "stage-order-reached": "3"}
+                "stage-gown-waiting": "2", "stage-shoot-done": "2", "stage-order-reached": "3",
+                "orders-cancelled": "1"}
     for name, value in expected.items():
         assert Decimal(figures[name][0]["value"]) == Decimal(value), name
     for name in ("complaints-month-open", "complaints-valid", "complaints-overdue",

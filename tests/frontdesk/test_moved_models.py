@@ -7,7 +7,7 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
 BEFORE = [("orders", "0013_payment_store"), ("callbacks", "0008_open_task_indexes"),
-          ("frontdesk", None)]
+          ("frontdesk", None), ("staff", "0002_monthlytarget")]
 
 
 def _migrate(targets):

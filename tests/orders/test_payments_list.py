@@ -36,12 +36,14 @@ def at(month: int, day: int, hour: int = 10, minute: int = 0) -> datetime:
 def ledger(store, other_store, package, front_desk, manager, staff_of):
     far = staff_of("front_desk", other_store, user__username="far_desk").user
 
-    def order(store_, consultant):
+    def order(store_, consultant, amount="6000"):
         return order_create(customer=CustomerFactory(store=store_), package=package,
-                            by=consultant, consultant=consultant, amount=Decimal("6000"),
+                            by=consultant, consultant=consultant, amount=Decimal(amount),
                             at=at(2, 20))
 
-    one, two, three = order(store, front_desk), order(store, manager), order(other_store, far)
+    # Money in never exceeds what is owed: order 3 is sold at ¥12,000 for its ¥9,999 deposit.
+    one, two = order(store, front_desk), order(store, manager)
+    three = order(other_store, far, amount="12000")
     for o, kind, amount, method, when, by in [
         (one, "deposit", 1000, "wechat", at(3, 1), front_desk),
         (one, "balance", 2000, "cash", at(3, 15), front_desk),
