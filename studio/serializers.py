@@ -1,4 +1,6 @@
 """Serializer pieces shared by every app's API."""
+from functools import cache
+
 from django.db import models
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -9,11 +11,13 @@ def name_of(person: str) -> serializers.CharField:
     return serializers.CharField(source=f"{person}.display_name", read_only=True, allow_null=True)
 
 
+@cache
 def choice_field(choices: type[models.TextChoices]) -> type[serializers.ChoiceField]:
     """A ChoiceField of `choices` whose schema enum is named after the class (ComplaintStatusEnum).
 
     Orders, stages, bookings, callbacks, cards and complaints all have a `status` or a `kind`:
     without a name of its own each enum would collide with the others in the OpenAPI schema.
+    One class per choices (cached): two modules asking for the same enum share its component.
     """
 
     @extend_schema_field(serializers.ChoiceField(choices=choices.choices),
