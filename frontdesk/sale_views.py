@@ -50,7 +50,7 @@ def order_create(request: HttpRequest) -> HttpResponse:
             "q": request.GET.get("q", ""), "found": _search(request),
             "register_next": reverse("frontdesk:order_create"),
         })
-    form = OrderCreateForm(request.POST or None, store=customer.store,
+    form = OrderCreateForm(request.POST if request.method == "POST" else None, store=customer.store,
                            initial={"request_key": uuid.uuid4().hex,
                                     "consultant": request.user.pk})
     if request.method == "POST" and form.is_valid():

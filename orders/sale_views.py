@@ -40,7 +40,7 @@ def _customer_page(order: Order) -> str:
 def order_change(request: HttpRequest, pk: int) -> HttpResponse:
     """Change a sold order: package, price, discount, add-ons, consultant, scene, date, notes."""
     order = _order_for(request, pk, ORDER_CHANGE)
-    form = OrderChangeForm(request.POST or None, order=order)
+    form = OrderChangeForm(request.POST if request.method == "POST" else None, order=order)
     if request.method == "POST" and form.is_valid() and form.save(by=request.user):
         messages.success(request, _("订单 #%(pk)s 已修改。") % {"pk": order.pk})
         return redirect(_customer_page(order))
@@ -55,7 +55,7 @@ def order_change(request: HttpRequest, pk: int) -> HttpResponse:
 def order_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     """Cancel an order with a reason and, if any, the refund."""
     order = _order_for(request, pk, ORDER_CANCEL)
-    form = OrderCancelForm(request.POST or None, initial={"request_key": uuid.uuid4().hex})
+    form = OrderCancelForm(request.POST if request.method == "POST" else None, initial={"request_key": uuid.uuid4().hex})
     if request.method == "POST" and form.is_valid() and form.save(order=order, by=request.user):
         messages.success(request, _("订单 #%(pk)s 已取消。") % {"pk": order.pk})
         return redirect(_customer_page(order))
@@ -67,7 +67,7 @@ def order_cancel(request: HttpRequest, pk: int) -> HttpResponse:
 def order_approve(request: HttpRequest, pk: int) -> HttpResponse:
     """The manager approves a discount above the store's limit (POST from the approvals list)."""
     order = _order_for(request, pk, ORDER_APPROVE)
-    form = OrderApproveForm(request.POST or None)
+    form = OrderApproveForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid() and form.save(order=order, by=request.user):
         messages.success(request, _("订单 #%(pk)s 的优惠已批准，订单生效。") % {"pk": order.pk})
         return redirect("orders:approvals")
