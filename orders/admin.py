@@ -1,5 +1,6 @@
 """Admin for orders: money and stages change only through the services (forms below)."""
 from django.contrib import admin, messages
+from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -7,18 +8,57 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from staff.admin import ScopedAdminMixin
+from staff.models import Store
+from staff.scoping import scope_for
 from studio.admin import AppendOnlyAdminMixin, ReadOnlyInline
 
 from .forms import PaymentForm, StageCompleteForm
-from .models import LateFollowUp, Order, OrderStage, Package, Payment, StageEvent
+from .models import LateFollowUp, Order, OrderStage, Package, Payment, Receipt, StageEvent
+from .packages import PACKAGE_FIELDS, package_may_change, package_save
 
 
 @admin.register(Package)
 class PackageAdmin(admin.ModelAdmin):
-    list_display = ["name", "kind", "price", "photos_count", "outfits", "includes_gown_selection",
-                    "is_active"]
-    list_filter = ["kind", "is_active", "includes_gown_selection"]
+    """The price list, as the packages page keeps it (orders.packages.package_save: the same
+    rules, audited): a store manager their store's packages, the general manager all and the
+    chain's (no store). A package is never deleted: 在售 off instead."""
+
+    list_display = ["name", "store", "kind", "price", "photos_count", "album_photos", "outfits",
+                    "scenes", "includes_gown_selection", "is_active"]
+    list_filter = ["store", "kind", "is_active", "includes_gown_selection"]
+    list_select_related = ["store"]
     search_fields = ["name"]
+    fields = PACKAGE_FIELDS
+
+    def get_queryset(self, request):
+        scope = scope_for(request.user)
+        packages = super().get_queryset(request)
+        if scope.all_stores:
+            return packages
+        return packages.filter(Q(store_id=scope.store_id) | Q(store__isnull=True))
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["store"] if obj is not None else []  # a package stays in its store
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "store" and not scope_for(request.user).all_stores:
+            kwargs["queryset"] = Store.objects.filter(pk=scope_for(request.user).store_id)
+            kwargs["required"], kwargs["empty_label"] = True, None
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return super().has_change_permission(request, obj) and (
+            obj is None or package_may_change(request.user, obj))
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def save_model(self, request, obj, form, change) -> None:
+        names = form.changed_data if change else PACKAGE_FIELDS
+        saved = package_save(package=Package.objects.get(pk=obj.pk) if change else None,
+                             by=request.user,
+                             **{name: getattr(obj, name) for name in names if name in PACKAGE_FIELDS})
+        obj.pk = saved.pk
 
 
 class StageInline(ReadOnlyInline):
@@ -157,3 +197,20 @@ class LateFollowUpAdmin(ScopedAdminMixin, admin.ModelAdmin):
 
     def has_add_permission(self, request) -> bool:
         return False  # raised by the late-stage sweep
+
+
+@admin.register(Receipt)
+class ReceiptAdmin(AppendOnlyAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
+    """收据: issued with each payment (orders.services.receipt_issue), read here only."""
+
+    scope_owner_field = "payment__order__customer__assigned_to_id"
+    list_display = ["number", "store", "year", "serial", "issued_at", "payment"]
+    list_filter = ["store", "year"]
+    search_fields = ["=number", "=payment__order__id"]
+    list_select_related = ["store", "payment"]
+    readonly_fields = ["number", "store", "year", "serial", "issued_at", "payment"]
+    ordering = ["store", "-year", "-serial"]
+    show_full_result_count = False
+
+    def has_add_permission(self, request) -> bool:
+        return False

@@ -2,7 +2,7 @@ from django.urls import path
 
 from customers import views as customer_views
 
-from . import apis, payment_views, views
+from . import apis, documents, package_views, payment_views, views
 
 app_name = "orders"
 
@@ -20,6 +20,14 @@ urlpatterns = [
     path("followups/<int:pk>/done/", views.followup_done, name="followup_done"),
     path("assignment/", views.assignment, name="assignment"),
     path("assignment/reassign/", views.reassign, name="reassign"),
+    path("packages/", package_views.packages, name="packages"),
+    path("packages/new/", package_views.package_new, name="package_new"),
+    path("packages/settings/", package_views.store_settings, name="store_settings"),
+    path("packages/<int:pk>/edit/", package_views.package_edit, name="package_edit"),
+    path("packages/<int:pk>/active/", package_views.package_active, name="package_active"),
+    path("orders/<int:pk>/confirmation/", documents.order_document, name="order_document"),
+    path("receipts/<int:pk>/", documents.receipt, name="receipt"),
+    path("receipts/<int:pk>/pdf/", documents.receipt_pdf_view, name="receipt_pdf"),
 ]
 
 # The API's routes, mounted under /api/ (studio/urls.py).
@@ -32,4 +40,6 @@ api_urlpatterns = [
          name="stage-schedule"),
     path("orders/<int:order_id>/payments/", apis.PaymentCreateApi.as_view(), name="payment-create"),
     path("stages/", apis.StageListApi.as_view(), name="stage-list"),
+    path("receipts/<int:pk>/", documents.ReceiptDetailApi.as_view(), name="receipt-detail"),
+    path("receipts/<int:pk>/pdf/", documents.ReceiptPdfApi.as_view(), name="receipt-pdf"),
 ]

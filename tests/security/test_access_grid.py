@@ -55,7 +55,7 @@ from frontdesk.schedule import booking_create
 from membership.models import ReferralCashback, Segment
 from membership.services import member_card_issue
 from orders.models import LateFollowUp, StageKind
-from orders.services import order_create, stage_complete
+from orders.services import order_create, payment_record, stage_complete
 from staff.models import Department, DepartmentKind, Role
 from studio.models import ExportJob, ExportStatus, ImportJob, ImportStatus
 from tests.factories import CustomerFactory, PackageFactory, StaffMemberFactory, StoreFactory
@@ -220,6 +220,19 @@ class World:
     def segment(self) -> dict:
         return {key: Segment.objects.create(store=self.store_of(key), name=f"分组{key}",
                                             conditions={}) for key in ("S01", "S02")}
+
+    @cached_property
+    def store_package(self) -> dict:
+        """A package of each store's own (the chain's, self.package, every store sells)."""
+        return {key: PackageFactory(name=f"本店套系{key}", store=self.store_of(key))
+                for key in ("S01", "S02")}
+
+    @cached_property
+    def receipt(self) -> dict:
+        """The receipt of a deposit on each customer's order."""
+        return {key: payment_record(order=order, kind="deposit", amount="100.00",
+                                    received_by=self.desk_of(key)).receipt
+                for key, order in self.order.items()}
 
     def export_job(self, owner) -> ExportJob:
         job = ExportJob.objects.create(user=owner, exporter="customers", title="客户",
@@ -395,6 +408,16 @@ GRID: list[Row] = [
         method="post", data={"kind": "shoot", "scheduled_at": soon}),
     Row("orders:payment", order_pk("orders:payment"), "orders.take_payment", method="post",
         data={"kind": "balance", "amount": "10.00", "method": "wechat"}),
+    # The documents a customer takes home: the order confirmation, receipts (HTML and PDF).
+    Row("orders:order_document", order_pk("orders:order_document"), "orders.view_order"),
+    Row("orders:receipt", by_pk("orders:receipt", "receipt"), "orders.view_payment"),
+    Row("orders:receipt_pdf", by_pk("orders:receipt_pdf", "receipt"), "orders.view_payment"),
+    # 套系管理: a store's own packages, changed by its manager and the general manager.
+    Row("orders:package_edit", by_pk("orders:package_edit", "store_package"),
+        "orders.change_package", mode="staff", targets=STORES),
+    Row("orders:package_active", by_pk("orders:package_active", "store_package"),
+        "orders.change_package", mode="staff", targets=STORES, method="post",
+        data={"active": "0"}),
     # No permission of its own: whoever sees the late stage may record its follow-up.
     Row("orders:followup_done", by_pk("orders:followup_done", "followup"), None, method="post",
         data={"note": "已联系客户改期"}),
@@ -493,6 +516,9 @@ GRID: list[Row] = [
         "orders.record_stage", api=True, method="post", data={"scheduled_at": soon}),
     Row("api:payment-create", order_pk("api:payment-create", kw="order_id"), "orders.take_payment",
         api=True, method="post", data={"kind": "balance", "amount": "10.00"}),
+    Row("api:receipt-detail", by_pk("api:receipt-detail", "receipt"), "orders.view_payment",
+        api=True),
+    Row("api:receipt-pdf", by_pk("api:receipt-pdf", "receipt"), "orders.view_payment", api=True),
     Row("api:callback-detail", by_pk("api:callback-detail", "callback"),
         "callbacks.view_callbacktask", api=True),
     Row("api:callback-record-create", by_pk("api:callback-record-create", "callback", "task_id"),
