@@ -516,6 +516,18 @@ GRID: list[Row] = [
         "orders.record_stage", api=True, method="post", data={"scheduled_at": soon}),
     Row("api:payment-create", order_pk("api:payment-create", kw="order_id"), "orders.take_payment",
         api=True, method="post", data={"kind": "balance", "amount": "10.00"}),
+    Row("api:order-change", order_pk("api:order-change", kw="order_id"), "orders.change_order",
+        api=True, method="post", data={"scene": "公园"}),
+    Row("api:order-cancel", order_pk("api:order-cancel", kw="order_id"), "orders.change_order",
+        api=True, method="post", data={"reason": "客户改期"}),
+    Row("api:order-approve", order_pk("api:order-approve", kw="order_id"),
+        "orders.approve_discount", api=True, method="post", data={"note": ""}),
+    # A price list: a specialist sees their store's too (orders.selectors.packages_visible_to).
+    Row("api:package-detail", by_pk("api:package-detail", "store_package"),
+        "orders.view_package", api=True, mode="staff", targets=STORES),
+    Row("api:package-detail", by_pk("api:package-detail", "store_package"),
+        "orders.change_package", api=True, mode="staff", targets=STORES, method="patch",
+        data={"album": "水晶册"}, label="patch"),
     Row("api:receipt-detail", by_pk("api:receipt-detail", "receipt"), "orders.view_payment",
         api=True),
     Row("api:receipt-pdf", by_pk("api:receipt-pdf", "receipt"), "orders.view_payment", api=True),
@@ -606,6 +618,8 @@ def _request(client: Client, row: Row, url: str):
     if row.method == "get":
         return client.get(url)
     data = {key: value() if callable(value) else value for key, value in row.data.items()}
+    if row.method == "patch":
+        return client.patch(url, data, content_type="application/json")
     if row.api:
         return client.post(url, data, content_type="application/json")
     return client.post(url, data)
@@ -865,6 +879,8 @@ def test_segments_of_another_store_are_not_exported_or_edited(world, client):
                                       "channel": "phone", "category": "product_quality",
                                       "content": "投诉"}),
     ("api:segment-list", lambda w: {"name": "外店分组", "store": w.s2.pk}),
+    ("api:order-list", lambda w: {"customer": w.customer["X"].pk, "package": w.package.pk}),
+    ("api:package-list", lambda w: {"name": "外店套系", "price": "10", "store": w.s2.pk}),
     ("api:callback-campaign-list", lambda w: {"name": "外店活动", "purpose": "holiday",
                                               "store": w.s2.pk}),
 ])
@@ -911,7 +927,7 @@ def test_a_walk_out_converts_only_to_its_own_customers_order(world, client):
 
 # --- CSRF ----------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("row", [r for r in GRID if r.method == "post"], ids=lambda r: r.id)
+@pytest.mark.parametrize("row", [r for r in GRID if r.method != "get"], ids=lambda r: r.id)
 @pytest.mark.clock
 def test_every_post_needs_the_csrf_token(world, row):
     """A logged-in browser session cannot be made to POST from another site (the test client
