@@ -1,6 +1,5 @@
 """Admin for orders: money and stages change only through the services (forms below)."""
 from django.contrib import admin, messages
-from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -15,6 +14,7 @@ from studio.admin import AppendOnlyAdminMixin, ReadOnlyInline
 from .forms import PaymentForm, StageCompleteForm
 from .models import LateFollowUp, Order, OrderStage, Package, Payment, Receipt, StageEvent
 from .packages import PACKAGE_FIELDS, package_may_change, package_save
+from .selectors import packages_visible_to
 
 
 @admin.register(Package)
@@ -31,11 +31,7 @@ class PackageAdmin(admin.ModelAdmin):
     fields = PACKAGE_FIELDS
 
     def get_queryset(self, request):
-        scope = scope_for(request.user)
-        packages = super().get_queryset(request)
-        if scope.all_stores:
-            return packages
-        return packages.filter(Q(store_id=scope.store_id) | Q(store__isnull=True))
+        return super().get_queryset(request) & packages_visible_to(request.user)
 
     def get_readonly_fields(self, request, obj=None):
         return ["store"] if obj is not None else []  # a package stays in its store
@@ -211,6 +207,9 @@ class ReceiptAdmin(AppendOnlyAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
     readonly_fields = ["number", "store", "year", "serial", "issued_at", "payment"]
     ordering = ["store", "-year", "-serial"]
     show_full_result_count = False
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return request.user.has_perm("orders.view_payment")  # a receipt is its payment's
 
     def has_add_permission(self, request) -> bool:
         return False

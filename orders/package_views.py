@@ -7,7 +7,6 @@ A package is never deleted: 停售 and 恢复在售.
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -17,20 +16,9 @@ from django.views.decorators.http import require_POST
 from staff.scoping import scope_for, store_for, stores_to_pick
 from studio.pagination import paginate
 
-from .models import Package
 from .package_forms import PackageForm, StoreSettingsForm
 from .packages import package_may_change, package_save, packages_list_for_packages_page
-
-
-def packages_visible_to(user) -> QuerySet[Package]:
-    """The packages sold in the user's store (its own and the chain's); every one to a general
-    manager."""
-    scope = scope_for(user)
-    if scope.nothing:
-        return Package.objects.none()
-    if scope.all_stores:
-        return Package.objects.all()
-    return Package.objects.filter(Q(store_id=scope.store_id) | Q(store__isnull=True))
+from .selectors import packages_visible_to
 
 
 def _list_url(store_id: int | None) -> str:

@@ -237,3 +237,19 @@ def test_the_payment_ledger_shows_each_receipt_in_a_fixed_number_of_queries(
         text = _text(client.get(url))
     assert len(many) == len(few)
     assert "S01-2026-000013" in text
+
+
+def test_the_receipt_admin_lists_the_stores_receipts_read_only(client, sale, manager,
+                                                              other_manager):
+    client.force_login(manager)
+    response = client.get(reverse("admin:orders_receipt_changelist"))
+    assert response.status_code == 200
+    assert {r.number for r in response.context["cl"].result_list} == {
+        "S01-2026-000001", "S01-2026-000002", "S01-2026-000003"}
+    receipt = sale["receipts"]["deposit"]
+    page = client.get(reverse("admin:orders_receipt_change", args=[receipt.pk]))
+    assert page.status_code == 200 and not page.context["has_change_permission"]
+    assert client.get(reverse("admin:orders_receipt_add")).status_code == 403
+    assert client.get(reverse("admin:orders_receipt_delete", args=[receipt.pk])).status_code == 403
+    client.force_login(other_manager)
+    assert not client.get(reverse("admin:orders_receipt_changelist")).context["cl"].result_list

@@ -300,3 +300,45 @@ def test_a_bad_discount_limit_is_refused_on_the_form(client, manager, store, lim
     assert "discount_limit" in response.context["settings_form"].errors
     store.refresh_from_db()
     assert store.discount_limit == Decimal("1000.00")
+
+
+# --- the admin keeps the same rules ------------------------------------------------------------
+
+def test_the_admin_saves_through_the_service_and_never_deletes(client, manager, general_manager,
+                                                               packages):
+    mine, chain = packages["mine"], packages["chain"]
+    client.force_login(manager)
+    changelist = client.get(reverse("admin:orders_package_changelist"))
+    assert changelist.status_code == 200
+    assert {p.name for p in changelist.context["cl"].result_list} == {"人民路婚纱", "全店通用"}
+    url = reverse("admin:orders_package_change", args=[mine.pk])
+    form = client.get(url).context["adminform"].form
+    data = {name: ("on" if value is True else "" if value is False else
+                   "" if value is None else value)
+            for name, value in form.initial.items() if name in form.fields}
+    data = {key: value for key, value in data.items() if value != ""}
+    response = client.post(url, {**data, "price": "6100.00"})
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    mine.refresh_from_db()
+    assert mine.price == Decimal("6100.00")
+    assert _audits(mine) == [{"changes": {"price": ["5999.00", "6100.00"]}}]
+    # The chain's package is the general manager's; nothing is deleted here.
+    assert client.post(reverse("admin:orders_package_change", args=[chain.pk]),
+                       {**data, "name": "改名"}).status_code == 403
+    assert client.get(reverse("admin:orders_package_delete", args=[mine.pk])).status_code == 403
+    client.force_login(general_manager)
+    assert client.get(reverse("admin:orders_package_change", args=[chain.pk])).status_code == 200
+
+
+def test_a_store_manager_adds_a_package_in_the_admin_to_their_store_only(client, manager, store,
+                                                                         other_store):
+    client.force_login(manager)
+    url = reverse("admin:orders_package_add")
+    form = client.get(url).context["adminform"].form
+    assert list(form.fields["store"].queryset) == [store]
+    response = client.post(url, {**_form(name="后台套系"), "store": store.pk, "is_active": "on"})
+    assert response.status_code == 302
+    package = Package.objects.get(name="后台套系")
+    assert package.store == store and _audits(package)[0]["created"] is True
+    response = client.post(url, {**_form(name="外店套系"), "store": other_store.pk})
+    assert response.status_code == 200 and "store" in response.context["adminform"].form.errors
