@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from staff.admin import ScopedAdminMixin
 from studio.admin import AppendOnlyAdminMixin
@@ -7,14 +8,32 @@ from .models import Customer, CustomerAssignment, CustomerNote
 from .signals import customers_reassigned
 
 
+class MergedFilter(admin.SimpleListFilter):
+    """已合并: records merged into another (customers_merge), or those that stand."""
+
+    title = _("是否已合并")
+    parameter_name = "merged"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("已合并")), ("no", _("未合并"))]
+
+    def queryset(self, request, queryset):
+        if self.value() in ("yes", "no"):
+            return queryset.filter(merged_into__isnull=self.value() == "no")
+        return queryset
+
+
 @admin.register(Customer)
 class CustomerAdmin(ScopedAdminMixin, admin.ModelAdmin):
     scope_owner_field = "assigned_to_id"
     list_display = ["name", "title", "masked_mobile", "store", "source", "assigned_to", "is_vip",
-                    "wedding_on", "created_at"]
-    list_filter = ["store", "source", "is_vip", "title", "preferred_contact_time"]
+                    "wedding_on", "created_at", "merged_into"]
+    list_filter = ["store", "source", "is_vip", "title", "preferred_contact_time", MergedFilter]
+    # Merging goes through the customer's file (合并重复客户), which moves everything: here the
+    # link to the record kept is shown, never edited.
+    readonly_fields = ["merged_into", "merged_at"]
     search_fields = ["name", "=mobile", "wechat"]
-    list_select_related = ["store", "assigned_to"]
+    list_select_related = ["store", "assigned_to", "merged_into"]
     autocomplete_fields = ["store", "referrer", "assigned_to"]
     date_hierarchy = "created_at"
     show_full_result_count = False  # a COUNT(*) over hundreds of thousands of rows per page

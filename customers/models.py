@@ -68,6 +68,10 @@ class Customer(TimeStampedModel):
                                     on_delete=models.PROTECT, related_name="merged_records",
                                     editable=False)
     merged_at = models.DateTimeField(_("合并时间"), null=True, blank=True, editable=False)
+    # The API's Idempotency-Key (or the register form's one-time key) that created the record:
+    # the same request sent twice registers one customer (customers.services.customer_register).
+    request_key = models.CharField(_("请求编号"), max_length=80, null=True, blank=True,
+                                   unique=True, editable=False)
 
     objects = CustomerQuerySet.as_manager()
 

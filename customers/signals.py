@@ -4,3 +4,10 @@ from django.dispatch import Signal
 # sender=Customer, customer_ids=list[int]: these customers' specialist changed (inside the
 # transaction that changed it, so that a receiver's copies change with it or not at all).
 customers_reassigned = Signal()
+
+# sender=Customer, kept=Customer, merged=Customer: two records of one person are being merged
+# (customers.services.customers_merge), inside its transaction and before it moves every foreign
+# key to the kept record with one UPDATE per relation. A receiver moves what it owns that cannot
+# simply change its customer (a one-to-one, balances to add up); what it leaves pointing at the
+# merged record is moved generically, except a one-to-one, which makes the merge fail.
+customers_merging = Signal()

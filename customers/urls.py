@@ -7,4 +7,5 @@ from . import apis
 api_urlpatterns = [
     path("customers/", apis.CustomerListApi.as_view(), name="customer-list"),
     path("customers/<int:pk>/", apis.CustomerDetailApi.as_view(), name="customer-detail"),
+    path("customers/<int:pk>/merge/", apis.CustomerMergeApi.as_view(), name="customer-merge"),
 ]

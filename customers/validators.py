@@ -20,3 +20,9 @@ def mask_mobile(value: str) -> str:
     if len(value) != 11:
         return "*" * len(value)
     return f"{value[:3]}****{value[-4:]}"
+
+
+def mask_name(value: str) -> str:
+    """张**: a name as shown to someone outside the customer's scope (the family name only)."""
+    value = (value or "").strip()
+    return f"{value[:1]}{'*' * max(len(value) - 1, 1)}" if value else ""

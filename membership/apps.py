@@ -12,3 +12,9 @@ class MembershipConfig(AppConfig):
         from .services import on_payment_recorded
 
         payment_recorded.connect(on_payment_recorded, dispatch_uid="membership.on_payment")
+
+        from customers.signals import customers_merging
+
+        from .merging import on_customers_merging
+
+        customers_merging.connect(on_customers_merging, dispatch_uid="membership.customers_merging")

@@ -111,7 +111,8 @@ def customer_page_orders(customer) -> QuerySet[Order]:
 
 def specialist_loads(store_id: int) -> QuerySet:
     """Each active specialist of a store with the customers they hold and open follow-ups."""
-    held = Customer.objects.filter(assigned_to=OuterRef("user_id")).values("assigned_to")
+    held = Customer.objects.filter(assigned_to=OuterRef("user_id"), merged_into__isnull=True
+                                   ).values("assigned_to")
     open_followups = LateFollowUp.objects.open().filter(assigned_to=OuterRef("user_id")).values(
         "assigned_to")
     return (StaffMember.objects.active().filter(store_id=store_id, role=Role.SPECIALIST)

@@ -18,9 +18,10 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from customers import views as customer_views
 from customers.forms import NoteForm
 from customers.models import Customer
-from customers.selectors import customers_visible_to
+from customers.selectors import customer_history, customers_visible_to
 from customers.services import (
     SpecialistLoad,
     assignment_apply,
@@ -87,8 +88,11 @@ def stage_list(request: HttpRequest, kind: str) -> HttpResponse:
 def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """The customer's file: profile, orders with each stage as a timeline, payments, notes."""
     customer = get_object_or_404(
-        customers_visible_to(request.user).select_related("assigned_to", "store", "referrer"), pk=pk)
+        customers_visible_to(request.user, include_merged=True).select_related(
+            "assigned_to", "store", "referrer"), pk=pk)
     audit_record(request=request, action=AuditAction.VIEW_CUSTOMER, obj=customer)
+    if customer.merged_into_id:  # a banner and the link to the record kept, nothing else
+        return customer_views.customer_merged_page(request, customer)
     orders = list(customer_page_orders(customer))
     payment_key = uuid.uuid4().hex  # + the order's id: each card's one-time key
     for order in orders:
@@ -104,6 +108,7 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "may_record": STAGE_STEPS["complete"].permits(user),
         "may_pay": ORDER_PAYMENT.permits(user),
         "may_note": user.has_perm("customers.change_customer"),
+        "history": customer_history(customer),
     })
 
 
@@ -262,7 +267,8 @@ def assignment(request: HttpRequest) -> HttpResponse:
     store = store_for(request.user, store_asked(request), writing=request.method == "POST",
                       one_store=True)
     loads = list(specialist_loads(store.pk))
-    unassigned = Customer.objects.filter(store=store, assigned_to__isnull=True).order_by("pk")
+    unassigned = Customer.objects.filter(store=store, assigned_to__isnull=True,
+                                         merged_into__isnull=True).order_by("pk")
     proposal_rows = []
     if request.method == "POST" and request.POST.get("action") == "apply":
         pairs = {}
