@@ -247,12 +247,23 @@ class ReceiptSerializer(OutputSerializer):
         return money_in_words(receipt.payment.amount)
 
 
-class ReceiptDetailApi(ScopedDetailApi):
-    """A receipt (收据) of a payment or refund: its number, store, the payment and its order."""
-
+class _ReceiptApi(ScopedDetailApi):
     required_perm = "orders.view_payment"
     serializer_class = ReceiptSerializer
     selector = _receipts_for_documents
+    document = "receipt"
+
+    def get_object(self) -> Receipt:
+        found = super().get_object()
+        # A document naming its customer is audited, as the pages are (DESIGN principle 8).
+        _audit_document(self.request, found.payment.order.customer, self.document,
+                        receipt=found.number)
+        return found
+
+
+class ReceiptDetailApi(_ReceiptApi):
+    """A receipt (收据) of a payment or refund: its number, store, the payment and its order."""
+
     summary = "收据"
 
 
@@ -269,17 +280,12 @@ class PdfRenderer(renderers.BaseRenderer):
 
 
 @extend_schema(responses={(200, "application/pdf"): OpenApiTypes.BINARY})
-class ReceiptPdfApi(ScopedDetailApi):
+class ReceiptPdfApi(_ReceiptApi):
     """A receipt (收据) as a PDF to send to the customer."""
 
-    required_perm = "orders.view_payment"
-    serializer_class = ReceiptSerializer
-    selector = _receipts_for_documents
     renderer_classes = [*api_settings.DEFAULT_RENDERER_CLASSES, PdfRenderer]
+    document = "receipt_pdf"
     summary = "收据 PDF"
 
     def retrieve(self, request: Request, *args, **kwargs) -> HttpResponse:
-        found = self.get_object()
-        _audit_document(request, found.payment.order.customer, "receipt_pdf",
-                        receipt=found.number)
-        return _pdf_response(found)
+        return _pdf_response(self.get_object())

@@ -93,9 +93,9 @@ def test_the_confirmation_shows_the_store_the_customer_the_package_and_the_money
     client.force_login(front_desk)
     text = _text(client.get(reverse("orders:order_document", args=[order.pk])))
     for expected in ["人民路店", "人民路 88 号", "0571-88886666", "定单确认书", f"#{order.pk}",
-                     f"{timezone.localtime(order.created_at):%Y-%m-%d}", "张三女士", "13812345678", front_desk.display_name,
-                     package.name, "西湖", "2026-04-18", "客户要求海景", "定金不退。",
-                     "拍摄前三天可改期一次。", "客户签字",
+                     f"{timezone.localtime(order.created_at):%Y-%m-%d}", "张三女士", "13812345678",
+                     front_desk.display_name, package.name, "西湖", "2026-04-18", "客户要求海景",
+                     "定金不退。", "拍摄前三天可改期一次。", "客户签字",
                      # the package's stages, in order
                      "定单 → 礼服挑选 → 拍摄 → 选片 → 取件",
                      # the money, worked out by hand
@@ -199,6 +199,8 @@ def test_the_api_gives_a_receipt_as_json_and_as_pdf(client, sale, supervisor):
         "payment_kind": "deposit", "amount": "2000.00", "method": "cash",
         "order": sale["order"].pk, "customer_name": "张三", "amount_in_words": "贰仟元整"}
     assert body["paid_at"].startswith("2026-03-01T10:00") and body["issued_at"]
+    assert AuditEntry.objects.filter(action=AuditAction.VIEW_CUSTOMER, actor=supervisor,
+                                     detail__document="receipt").count() == 1
     response = client.get(reverse("api:receipt-pdf", args=[deposit.pk]),
                           HTTP_ACCEPT="application/pdf")
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
