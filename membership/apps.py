@@ -7,11 +7,12 @@ class MembershipConfig(AppConfig):
     verbose_name = _("会员维护")
 
     def ready(self) -> None:
-        from orders.signals import payment_recorded
+        from orders.signals import order_cancelling, payment_recorded
 
-        from .services import on_payment_recorded
+        from .services import on_order_cancelling, on_payment_recorded
 
         payment_recorded.connect(on_payment_recorded, dispatch_uid="membership.on_payment")
+        order_cancelling.connect(on_order_cancelling, dispatch_uid="membership.order_cancelled")
 
         from customers.signals import customers_merging
 

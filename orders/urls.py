@@ -2,7 +2,7 @@ from django.urls import path
 
 from customers import views as customer_views
 
-from . import apis, documents, package_views, payment_views, views
+from . import apis, documents, package_views, payment_views, sale_views, views
 
 app_name = "orders"
 
@@ -19,6 +19,10 @@ urlpatterns = [
     path("orders/<int:pk>/stages/schedule/", views.order_stage_schedule, name="stage_schedule"),
     path("orders/<int:pk>/payments/", views.order_payment, name="payment"),
     path("payments/", payment_views.payment_list, name="payments"),
+    path("orders/<int:pk>/change/", sale_views.order_change, name="order_change"),
+    path("orders/<int:pk>/cancel/", sale_views.order_cancel, name="order_cancel"),
+    path("orders/<int:pk>/approve/", sale_views.order_approve, name="order_approve"),
+    path("approvals/", sale_views.approvals, name="approvals"),
     path("late/", views.late_list, name="late"),
     path("followups/", views.followup_list, name="followups"),
     path("followups/<int:pk>/done/", views.followup_done, name="followup_done"),

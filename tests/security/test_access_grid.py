@@ -415,6 +415,11 @@ GRID: list[Row] = [
         method="post", data={"kind": "shoot", "scheduled_at": soon}),
     Row("orders:payment", order_pk("orders:payment"), "orders.take_payment", method="post",
         data={"kind": "balance", "amount": "10.00", "method": "wechat"}),
+    # The sale's pages of a sold order: change, cancel, approve a discount (orders.sale_views).
+    Row("orders:order_change", order_pk("orders:order_change"), "orders.change_order"),
+    Row("orders:order_cancel", order_pk("orders:order_cancel"), "orders.change_order"),
+    Row("orders:order_approve", order_pk("orders:order_approve"), "orders.approve_discount",
+        method="post"),
     # The documents a customer takes home: the order confirmation, receipts (HTML and PDF).
     Row("orders:order_document", order_pk("orders:order_document"), "orders.view_order"),
     Row("orders:receipt", by_pk("orders:receipt", "receipt"), "orders.view_payment"),
