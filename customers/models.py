@@ -84,6 +84,7 @@ class Customer(TimeStampedModel):
             ("assign_customer", _("分配客户给客服")),
             ("export_customer", _("导出客户资料")),
             ("merge_customer", _("合并重复客户")),
+            ("import_customer", _("从 Excel 导入客户")),
         ]
         constraints = [
             models.UniqueConstraint(fields=["store", "mobile"], name="customer_mobile_unique_per_store",

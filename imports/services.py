@@ -624,7 +624,7 @@ def import_may_order(user) -> bool:
 def import_may_import_into(user, store: Store) -> bool:
     """Whether `user` may still import into `store`: their own store, any active store for a
     general manager."""
-    if not user.is_active or not user.has_perm("customers.add_customer"):
+    if not user.is_active or not user.has_perm("customers.import_customer"):
         return False
     try:
         return store_for(user, store, writing=True) == store

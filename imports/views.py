@@ -72,7 +72,7 @@ def _own_job(request: HttpRequest, pk: int) -> ImportJob:
 # --- the views -------------------------------------------------------------------------------
 
 @login_required
-@permission_required("customers.add_customer", raise_exception=True)
+@permission_required("customers.import_customer", raise_exception=True)
 def import_upload(request: HttpRequest) -> HttpResponse:
     """Upload a sheet: refused at once if it is not a plain .xlsx within the caps, else kept as a
     job that the worker previews while its page waits."""
@@ -99,7 +99,7 @@ def import_upload(request: HttpRequest) -> HttpResponse:
 
 @never_cache  # the job as it stands, asked for again every second while the worker has it
 @login_required
-@permission_required("customers.add_customer", raise_exception=True)
+@permission_required("customers.import_customer", raise_exception=True)
 def import_job(request: HttpRequest, pk: int) -> HttpResponse:
     """The job: its progress while the worker has it (the page asks for the job again every
     second: htmx, answered with the page's job part alone), then the preview with each row's
@@ -132,7 +132,7 @@ def _display(row: dict[str, Any]) -> dict[str, Any]:
 @never_cache
 @login_required
 @require_GET
-@permission_required("customers.add_customer", raise_exception=True)
+@permission_required("customers.import_customer", raise_exception=True)
 def import_job_status(request: HttpRequest, pk: int) -> JsonResponse:
     """The job's status as JSON, for a script (the page itself polls import_job with htmx)."""
     job = _own_job(request, pk)
@@ -142,7 +142,7 @@ def import_job_status(request: HttpRequest, pk: int) -> JsonResponse:
 
 @login_required
 @require_POST
-@permission_required("customers.add_customer", raise_exception=True)
+@permission_required("customers.import_customer", raise_exception=True)
 def import_confirm(request: HttpRequest, pk: int) -> HttpResponse:
     """Queue the import of the previewed valid rows, all or nothing. Confirming twice, or a job
     already on its way, shows the job; a page older than the preview shows the preview again."""
@@ -157,7 +157,7 @@ def import_confirm(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-@permission_required("customers.add_customer", raise_exception=True)
+@permission_required("customers.import_customer", raise_exception=True)
 def import_rejected(request: HttpRequest, pk: int) -> HttpResponse:
     """The rows that are (or were) not imported, each with its reason, as a sheet to fix and
     upload again. Written to the audit log as an export."""
