@@ -179,3 +179,14 @@ def test_anonymous_visitors_go_to_the_login_page(client, order):
     for url in (SALE, reverse("orders:order_change", args=[order.pk]), reverse("orders:approvals")):
         response = client.get(url)
         assert response.status_code == 302 and "/login/" in response.url
+
+
+def test_a_walk_out_s_page_offers_the_sale(client, front_desk, store):
+    walkout = walkout_record(store=store, by=front_desk, name="王五", mobile="13900000002",
+                             reason="comparing",
+                             visited_at=datetime(2026, 3, 2, 15, tzinfo=SHANGHAI))
+    client.force_login(front_desk)
+    page = client.get(reverse("frontdesk:walkout", args=[walkout.pk])).content.decode()
+    assert f"{SALE}?walkout={walkout.pk}" in page
+    form = client.get(SALE, {"walkout": walkout.pk})
+    assert form.status_code == 200 and 'data-testid="sale-walkout"' in form.content.decode()
