@@ -62,8 +62,8 @@ def order_create(request: HttpRequest) -> HttpResponse:
                 order = None
         if order is not None:
             if order.status == OrderStatus.PENDING_APPROVAL:
-                messages.warning(request, _(
-                    "已开单 #%(pk)s：优惠超过本店门市可直接给的额度，待店长审批后订单生效。") % {"pk": order.pk})
+                messages.warning(request, _("已开单 #%(pk)s：优惠超过本店门市可直接给的额度，"
+                                            "待店长审批后订单生效。") % {"pk": order.pk})
             else:
                 messages.success(request, _("已开单 #%(pk)s。") % {"pk": order.pk})
             return redirect(reverse("orders:customer", args=[customer.pk]) + f"#order-{order.pk}")

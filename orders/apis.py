@@ -42,7 +42,6 @@ from .serializers import (
     SaleOrderSerializer,
     StageListItemSerializer,
     StageSerializer,
-    consultant_of_store,
 )
 from .services import (
     order_approve,
@@ -236,8 +235,6 @@ class OrderChangeApi(_SaleActionApi):
                "加购；只改所给的字段，每项修改记入订单记录；取件后或已取消时 409")
 
     def act(self, request: Request, order: Order, data: dict) -> Order:
-        if "consultant" in data:
-            consultant_of_store(data["consultant"], order.store_id)
         addons = [(a["name"], a["amount"]) for a in data.pop("addons", [])]
         return order_change(order=order, by=request.user, addons=addons, **data)
 

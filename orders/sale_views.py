@@ -55,7 +55,8 @@ def order_change(request: HttpRequest, pk: int) -> HttpResponse:
 def order_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     """Cancel an order with a reason and, if any, the refund."""
     order = _order_for(request, pk, ORDER_CANCEL)
-    form = OrderCancelForm(request.POST if request.method == "POST" else None, initial={"request_key": uuid.uuid4().hex})
+    form = OrderCancelForm(request.POST if request.method == "POST" else None,
+                           initial={"request_key": uuid.uuid4().hex})
     if request.method == "POST" and form.is_valid() and form.save(order=order, by=request.user):
         messages.success(request, _("订单 #%(pk)s 已取消。") % {"pk": order.pk})
         return redirect(_customer_page(order))

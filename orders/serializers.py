@@ -4,7 +4,6 @@ Output serializers only read; every write goes through orders.services, which de
 """
 from decimal import Decimal
 
-from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from customers.models import Customer
@@ -183,14 +182,6 @@ def _consultant_field(**kwargs) -> VisiblePrimaryKeyField:
                                   help_text="门市顾问：订单所在门店的在职员工", **kwargs)
 
 
-def consultant_of_store(consultant: User | None, store_id: int) -> None:
-    """A consultant must work in the order's store (the picker offers a general manager every
-    store's people): 400 on the field otherwise."""
-    profile = getattr(consultant, "staff_profile", None)
-    if consultant is not None and (profile is None or profile.store_id != store_id):
-        raise serializers.ValidationError({"consultant": [_("门市顾问须为订单所在门店的员工。")]})
-
-
 class AddOnInputSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=100, help_text="加购项目，如 加册、相框")
     amount = serializers.DecimalField(max_digits=10, decimal_places=2, min_value=Decimal("0.01"))
@@ -219,10 +210,6 @@ class OrderCreateInputSerializer(serializers.Serializer):
                                        required=False, allow_null=True,
                                        help_text="开单时收的定金（记入收款流水并开收据）")
     deposit_method = PaymentMethodField(default=PaymentMethod.WECHAT)
-
-    def validate(self, data: dict) -> dict:
-        consultant_of_store(data.get("consultant"), data["customer"].store_id)
-        return data
 
 
 class OrderChangeInputSerializer(serializers.Serializer):

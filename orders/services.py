@@ -75,6 +75,14 @@ def _event(order: Order, action: str, by, *, before="", after="", note="", at=No
                                      at=at or timezone.now())
 
 
+def _check_consultant(consultant, store_id: int) -> None:
+    """A consultant works in the order's store (a general manager's pickers offer every store's
+    people): a field error otherwise."""
+    profile = getattr(consultant, "staff_profile", None)
+    if consultant is not None and (profile is None or profile.store_id != store_id):
+        raise ValidationError({"consultant": _("门市顾问须为订单所在门店的员工。")})
+
+
 def _check_addons(addons: Iterable[tuple[str, Any]]) -> list[tuple[str, Decimal]]:
     checked = []
     for name, amount in addons:
@@ -138,6 +146,7 @@ def order_create(
     if discount > amount:
         raise ValidationError({"discount": _("优惠不能超过订单金额。")})
     addons = _check_addons(addons)
+    _check_consultant(consultant, customer.store_id)
     order = Order(customer=customer, store=customer.store, package=package, amount=amount,
                   discount=discount, scene=(scene or "").strip()[:100],
                   consultant=consultant or by, planned_on=planned_on,
@@ -237,32 +246,33 @@ def order_change(
     _ensure_changeable(order)
     now = timezone.now()
     changed: list[tuple[str, Any, Any]] = []
+    amount = None if amount is None else money_parse(amount, field="amount")
     if package is not None and package.pk != order.package_id:
         if not package.is_active:
             raise ValidationError({"package": _("该套系已停售。")})
         if package.store_id not in (None, order.store_id):
             raise ValidationError({"package": _("该套系不在本门店销售。")})
-        old = order.package
-        changed.append((OrderEventAction.PACKAGE, f"{old.name} ¥{order.amount:,.2f}",
-                        f"{package.name} ¥{(package.price if amount is None else money_parse(amount, field='amount')):,.2f}"))
-        order.package = package
-        order.amount = money_parse(package.price if amount is None else amount, field="amount")
+        new_amount = package.price if amount is None else amount
+        changed.append((OrderEventAction.PACKAGE, f"{order.package.name} ¥{order.amount:,.2f}",
+                        f"{package.name} ¥{new_amount:,.2f}"))
+        order.package, order.amount = package, new_amount
         _relay_stages(order, package)
-    elif amount is not None and money_parse(amount, field="amount") != order.amount:
-        new_amount = money_parse(amount, field="amount")
-        changed.append((OrderEventAction.PACKAGE, f"¥{order.amount:,.2f}", f"¥{new_amount:,.2f}"))
-        order.amount = new_amount
+    elif amount is not None and amount != order.amount:
+        changed.append((OrderEventAction.PACKAGE, f"¥{order.amount:,.2f}", f"¥{amount:,.2f}"))
+        order.amount = amount
     if discount is not None:
         discount = money_parse(discount, field="discount", blank=ZERO)
         if discount != order.discount:
-            changed.append((OrderEventAction.DISCOUNT, f"¥{order.discount:,.2f}", f"¥{discount:,.2f}"))
+            changed.append((OrderEventAction.DISCOUNT, f"¥{order.discount:,.2f}",
+                            f"¥{discount:,.2f}"))
             order.discount = discount
     if order.discount > order.amount:
         raise ValidationError({"discount": _("优惠不能超过订单金额。")})
-    if (order.status == OrderStatus.ACTIVE and any(c[0] == OrderEventAction.DISCOUNT for c in changed)
-            and _needs_approval(order, by)):
-        raise ValidationError({"discount": _(
-            "优惠超过本店门市可直接给的 ¥%(limit)s，请店长修改。") % {"limit": f"{_discount_limit(order):,.2f}"}})
+    discount_changed = any(action == OrderEventAction.DISCOUNT for action, _b, _a in changed)
+    if order.status == OrderStatus.ACTIVE and discount_changed and _needs_approval(order, by):
+        raise ValidationError({"discount": _("优惠超过本店门市可直接给的 ¥%(limit)s，请店长修改。") % {
+            "limit": f"{_discount_limit(order):,.2f}"}})
+    _check_consultant(consultant, order.store_id)
     if consultant is not None and consultant.pk != order.consultant_id:
         changed.append((OrderEventAction.CONSULTANT, name_or_blank(order.consultant),
                         name_or_blank(consultant)))
@@ -289,6 +299,11 @@ def order_change(
                 "due": f"{order.amount - order.discount + order.extras_total:,.2f}",
                 "paid": f"{order.paid_total:,.2f}"}})
     order.full_clean(exclude=["consultant", "customer", "store", "package"])
+    # A discount brought back within the limit needs no approval: the sale stands.
+    stands = order.status == OrderStatus.PENDING_APPROVAL and order.discount <= _discount_limit(order)
+    if stands:
+        order.status = OrderStatus.ACTIVE
+        _complete_order_stage(order, by=by, at=now)
     order.save()
     for action, before, after in changed:
         _event(order, action, by, before=before, after=after, note=note, at=now)

@@ -164,6 +164,17 @@ def test_a_discount_above_the_limit_waits_for_the_manager(customer, front_desk, 
         order_approve(order=order, by=manager)
 
 
+def test_a_discount_brought_back_within_the_limit_makes_the_order_stand(customer, front_desk,
+                                                                       package, store):
+    store.discount_limit = D("500")
+    store.save()
+    order = _sell(customer, package, front_desk, discount=D("800"))
+    assert order.status == OrderStatus.PENDING_APPROVAL
+    changed = order_change(order=order, by=front_desk, discount=D("500"), note="按额度")
+    assert (changed.status, changed.current_stage) == (OrderStatus.ACTIVE, StageKind.GOWN)
+    assert changed.stages.get(kind="order").status == StageStatus.DONE
+
+
 def test_within_the_limit_or_by_a_manager_the_order_is_active_at_once(customer, front_desk,
                                                                      manager, package, store):
     store.discount_limit = D("500")
