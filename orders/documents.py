@@ -76,6 +76,25 @@ def _audit_document(request, customer, document: str, **detail) -> None:
 
 # --- the order confirmation ----------------------------------------------------------------------
 
+def package_includes(package) -> list[str]:
+    """What a package gives, in words, for the customer's confirmation: a count left at 0 (not
+    set for the package) is left out, not promised as "拍摄景点 0 个"."""
+    parts = []
+    if package.photos_count:
+        parts.append(_("精修 %(n)s 张") % {"n": package.photos_count})
+    if package.album_photos:
+        parts.append(_("入册 %(n)s 张") % {"n": package.album_photos})
+    if package.album:
+        parts.append(_("相册：%(album)s") % {"album": package.album})
+    if package.outfits:
+        parts.append(_("服装 %(n)s 套") % {"n": package.outfits})
+    if package.scenes:
+        parts.append(_("拍摄景点 %(n)s 个") % {"n": package.scenes})
+    if package.extra_photo_price:
+        parts.append(_("加选每张 %(price)s") % {"price": f"¥{package.extra_photo_price:,.2f}"})
+    return parts
+
+
 @login_required
 @permission_required("orders.view_order", raise_exception=True)
 def order_document(request: HttpRequest, pk: int) -> HttpResponse:
@@ -92,7 +111,7 @@ def order_document(request: HttpRequest, pk: int) -> HttpResponse:
         "order": order, "store": order.store, "customer": order.customer,
         "mobile": order.customer.mobile if reveal else order.customer.masked_mobile,
         "stages": [StageKind(s.kind).label for s in stages],
-        "addons": addons,
+        "addons": addons, "includes": package_includes(order.package),
         "spending": [s for s in stages if s.extra_amount],  # 加选/选片消费 at a stage
         "payments": list(order.payments.select_related("receipt")),
         "size": _page_size(request, "a4"), "now": timezone.now(),
