@@ -14,7 +14,7 @@ from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import generics, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -143,11 +143,15 @@ class _PointsApi(ObjectActionApi):
 
 class MemberRedeemApi(_PointsApi):
     step = MEMBER_STEPS["redeem"]
+    parameters = [OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, required=False,
+                                   description="同一键重复提交只兑换一次，答复第一次的流水（201）")]
     summary = "积分兑换（礼品、升级、折扣）：不超过余额，须写兑换内容"
 
     def act(self, request: Request, account: MemberAccount, data: dict) -> PointsEntry:
+        key = request.headers.get("Idempotency-Key", "").strip()[:60]  # kept apart per user
         return points_redeem(account=account, by=request.user, points=data["points"],
-                             note=data["note"])
+                             note=data["note"],
+                             request_key=f"api:{request.user.pk}:{key}" if key else None)
 
 
 class MemberAdjustApi(_PointsApi):

@@ -1,4 +1,5 @@
 """Forms of the member pages; the services decide, the forms report (ServiceFormMixin)."""
+import uuid
 from decimal import Decimal
 
 from django import forms
@@ -61,9 +62,14 @@ class RedeemForm(ServiceFormMixin, forms.Form):
     points = forms.IntegerField(label=_("兑换积分"), min_value=1, max_value=10_000_000)
     note = forms.CharField(label=_("兑换内容"), max_length=200,
                            widget=forms.TextInput(attrs={"placeholder": _("如：相框一个、升级套系")}))
+    # A fresh key per page (callable initial): a double click or the browser sending the form
+    # again redeems once (points_redeem's request_key, as the payment form's).
+    request_key = forms.CharField(max_length=80, required=False, widget=forms.HiddenInput,
+                                  initial=lambda: uuid.uuid4().hex)
 
     def save(self, *, account: MemberAccount, by):
-        return self.call(points_redeem, account=account, by=by, **self.cleaned_data)
+        data = {**self.cleaned_data, "request_key": self.cleaned_data["request_key"] or None}
+        return self.call(points_redeem, account=account, by=by, **data)
 
 
 class AdjustForm(ServiceFormMixin, forms.Form):

@@ -5,6 +5,7 @@ balance below zero, spends the oldest earned points first, writes the entry with
 idempotency key and keeps the balance in step — all in one transaction. What staff do to a card
 or to points is checked against the step map (membership.workflow) with the acting user.
 """
+import hashlib
 import logging
 import math
 from datetime import date, datetime, timedelta
@@ -311,9 +312,17 @@ def referral_reward_for_payment(*, payment_id: int) -> object | None:
 
 
 @transaction.atomic
-def points_redeem(*, account: MemberAccount, points: int, by, note: str) -> PointsEntry:
-    """Spend points (a gift, an upgrade, a discount); never more than the balance."""
+def points_redeem(*, account: MemberAccount, points: int, by, note: str,
+                  request_key: str | None = None) -> PointsEntry:
+    """Spend points (a gift, an upgrade, a discount); never more than the balance. With a
+    `request_key` (the form's one-time key, the API's Idempotency-Key), as payment_record: a
+    request sent again returns the entry it posted the first time instead of redeeming twice."""
     MEMBER_STEPS.check_permission("redeem", user=by)
+    key = _redeem_key(request_key) if request_key else None
+    if key:
+        earlier = _redeemed_with(key, account)
+        if earlier is not None:
+            return earlier
     if not isinstance(points, int) or points <= 0:
         raise ValidationError({"points": _("兑换积分必须是正整数。")})
     if not (note or "").strip():
@@ -321,8 +330,24 @@ def points_redeem(*, account: MemberAccount, points: int, by, note: str) -> Poin
     if not account.cards.filter(status=CardStatus.ACTIVE).exists():  # 400 on the points, as before
         raise ValidationError({"points": _("该客户没有有效的会员卡，不能兑换积分。")})
     now = timezone.now()
-    return _post(account=account, kind=PointsKind.REDEEM, points=-points, by=by, at=now,
-                 key=f"redeem:{account.pk}:{now.timestamp()}:{by.pk}", note=note.strip())
+    entry = _post(account=account, kind=PointsKind.REDEEM, points=-points, by=by, at=now,
+                  key=key or f"redeem:{account.pk}:{now.timestamp()}:{by.pk}", note=note.strip())
+    # None: the same key was posted meanwhile by a concurrent request; answer with its entry.
+    return entry if entry is not None else _redeemed_with(key, account)
+
+
+def _redeem_key(request_key: str) -> str:
+    key = f"redeem:{request_key}"
+    if len(key) > PointsEntry._meta.get_field("key").max_length:  # an API client's long key
+        key = f"redeem:sha256:{hashlib.sha256(request_key.encode()).hexdigest()[:50]}"
+    return key
+
+
+def _redeemed_with(key: str | None, account: MemberAccount) -> PointsEntry | None:
+    earlier = PointsEntry.objects.filter(key=key, kind=PointsKind.REDEEM).first() if key else None
+    if earlier is not None and earlier.account_id != account.pk:
+        raise ValidationError({"request_key": _("该请求编号已用于另一会员的兑换。")})
+    return earlier
 
 
 @transaction.atomic
