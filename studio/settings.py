@@ -103,8 +103,15 @@ FORM_RENDERER = "studio.forms.StudioFormRenderer"
 # --- Database -------------------------------------------------------------------------------
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'studio.sqlite3'}")}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # Web, worker and beat share the file: wait for a lock instead of failing at once.
-    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+    # Web, worker and beat share the file, and staff write at the same moment: each write
+    # waits its turn instead of failing with "database is locked". IMMEDIATE transactions take
+    # the write lock when they begin (a deferred one that reads first and then writes cannot
+    # wait: SQLite refuses it at once), the busy timeout is how long a writer waits, and WAL
+    # lets pages read while someone writes (tests/integrity/test_sqlite_writers.py).
+    DATABASES["default"].setdefault("OPTIONS", {}).update({
+        "timeout": 20, "transaction_mode": "IMMEDIATE",
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    })
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
