@@ -8,15 +8,15 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, Max, Q, QuerySet
+from django.db.models import Count, F, Max, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from customers.models import ContactTime, Customer
-from customers.services import SpecialistLoad, assignment_propose
+from customers.services import SpecialistLoad, assignment_propose, customers_assign
 from frontdesk.models import WalkOut
 from orders.models import OrderStage, OrderStatus, StageKind, StageStatus
-from staff.models import Role, StaffMember
+from staff.models import Role, StaffMember, User
 from studio.sms import sms_queue
 
 from .default_scripts import default_script_texts
@@ -165,7 +165,8 @@ def callback_record(
 ) -> CallbackRecord:
     """Record one call (《回访记录表》) and move the task on:
     reached with an answer → done; reached but asked to call later → booked (new due time);
-    not reached → retried after the policy's interval, unreachable after max attempts."""
+    not reached → retried after the policy's interval (retry_at; the deadline stays), unreachable
+    after max attempts."""
     now = now or timezone.now()
     task = CallbackTask.objects.select_for_update().get(pk=task.pk)
     CALLBACK_STEPS.check("record", state=task.status, user=by)  # a closed task: 409 callback_closed
@@ -194,16 +195,20 @@ def callback_record(
     record.full_clean(exclude=["task", "by", "script"])
     record.save()
     if not reached:
-        task.retry(at=earliest_allowed_after(now + timedelta(hours=policy.retry_after_hours),
-                                             quiet=policy.quiet_periods),
-                   now=now, max_attempts=policy.max_attempts)
+        # The next call after the interval, outside quiet hours, in the customer's preferred
+        # window; the deadline stays, so a late task stays late (issue 17).
+        task.retry(at=earliest_allowed_after(
+            now + timedelta(hours=policy.retry_after_hours), quiet=policy.quiet_periods,
+            window=PREFERRED_WINDOWS.get(task.customer.preferred_contact_time)),
+            now=now, max_attempts=policy.max_attempts)
     elif not satisfaction:
         task.attempts += 1
         task.book(at=next_appointment_at)
     else:
         task.attempts += 1
         task.complete(at=now)
-    task.save(update_fields=["status", "attempts", "due_at", "booked_at", "completed_at"])
+    task.save(update_fields=["status", "attempts", "due_at", "booked_at", "retry_at",
+                             "completed_at"])
     return record
 
 
@@ -217,15 +222,71 @@ def callbacks_assign(*, tasks: QuerySet[CallbackTask], to, by) -> int:
 
 @transaction.atomic
 def callbacks_balance(*, tasks: QuerySet[CallbackTask], store, by) -> int:
-    """Spread the store's unassigned open ones of `tasks` over its specialists, balanced by
-    their open callbacks and skill; the number assigned."""
+    """The store's unassigned open ones of `tasks` go to their customer's specialist (a callback
+    belongs to the customer's specialist, the one who sees the customer's page). Only customers
+    with no specialist (or one no longer an active specialist of the store) are balanced over
+    the store's specialists by open callbacks and skill: each becomes that specialist's customer
+    (customers_assign, in the history: 回访均衡分配), and their callbacks follow. The number of
+    tasks assigned."""
     step = CALLBACK_STEPS.check_permission("assign", user=by)
-    unassigned = list(tasks.filter(status__in=step.sources, store=store, assigned_to__isnull=True)
-                      .values_list("pk", flat=True))
-    proposal = assignment_propose(loads=_specialist_loads(store.pk), customer_ids=unassigned)
-    for user_id, task_ids in proposal.items():
-        CallbackTask.objects.filter(pk__in=task_ids).update(assigned_to_id=user_id)
-    return len(unassigned)
+    unassigned = tasks.filter(status__in=step.sources, store=store, assigned_to__isnull=True)
+    active = list(StaffMember.objects.active().filter(store_id=store.pk, role=Role.SPECIALIST)
+                  .values_list("user_id", flat=True))
+    followed = CallbackTask.objects.filter(
+        pk__in=list(unassigned.filter(customer__assigned_to_id__in=active)
+                    .values_list("pk", flat=True))
+    ).update(assigned_to_id=_customers_specialist())
+    ownerless = unassigned.exclude(customer__assigned_to_id__in=active)
+    count = ownerless.count()
+    if not count:
+        return followed
+    customer_ids = sorted(set(ownerless.values_list("customer_id", flat=True)))
+    proposal = assignment_propose(loads=_specialist_loads(store.pk), customer_ids=customer_ids)
+    specialists = User.objects.in_bulk([user_id for user_id, ids in proposal.items() if ids])
+    for user_id, ids in proposal.items():
+        if ids:  # the receiver (on_customers_reassigned) gives their open callbacks to them
+            customers_assign(customers=Customer.objects.filter(pk__in=ids),
+                             to=specialists[user_id], by=by, reason=_("回访均衡分配"))
+    return followed + count
+
+
+def _customers_specialist() -> Subquery:
+    return Subquery(Customer.objects.filter(pk=OuterRef("customer_id")).values("assigned_to_id")[:1])
+
+
+def _tasks_off_their_customer(customer_ids: Iterable[int] | None) -> QuerySet[CallbackTask]:
+    """Open tasks held by nobody or by a specialist other than their customer's specialist.
+    A task given to someone else on purpose (the front desk's reminder, a walk-out's consultant)
+    stays theirs; a customer without a specialist leaves their tasks where they are."""
+    tasks = (CallbackTask.objects.open().filter(customer__assigned_to__isnull=False)
+             .filter(Q(assigned_to__isnull=True)
+                     | Q(assigned_to__staff_profile__role=Role.SPECIALIST))
+             .exclude(assigned_to_id=F("customer__assigned_to_id")))
+    if customer_ids is not None:
+        tasks = tasks.filter(customer_id__in=list(customer_ids))
+    return tasks
+
+
+def callbacks_follow_customers(customer_ids: Iterable[int] | None = None) -> dict[int, int]:
+    """Give the open callbacks of `customer_ids` (after a reassignment) to their customer's
+    specialist, or, with None, every open callback that drifted from it (the nightly repair).
+    One UPDATE (and one count per customer, for the assignment history); returns
+    {customer id: tasks moved}."""
+    tasks = _tasks_off_their_customer(customer_ids)
+    moved = dict(tasks.order_by().values("customer_id").annotate(n=Count("pk"))
+                 .values_list("customer_id", "n"))
+    if moved:
+        CallbackTask.objects.filter(pk__in=tasks.values("pk")).update(
+            assigned_to_id=_customers_specialist())
+    return moved
+
+
+def on_customers_reassigned(sender, *, customer_ids: list[int], **kwargs) -> dict[int, str]:
+    """customers.signals.customers_reassigned, inside the reassignment's transaction: the
+    customers' open callbacks move to their new specialist. Answers what moved, per customer,
+    for the assignment history."""
+    return {customer_id: _("%(n)d 个待回访") % {"n": n}
+            for customer_id, n in callbacks_follow_customers(customer_ids).items()}
 
 
 def _specialist_loads(store_id: int) -> list[SpecialistLoad]:
@@ -342,7 +403,7 @@ def script_render(script: CallbackScript, *, task: CallbackTask, specialist) -> 
     specialist's name and the store filled in (L34-L38)."""
     customer = task.customer
     when = task.stage.completed_at if task.stage_id else task.triggered_at
-    values = _Blank(customer=customer.name, title=customer.get_title_display(),
+    values = _Blank(customer=customer.name, title=customer.title_suffix,
                     service=task.service_label, date=timezone.localtime(when).strftime("%m月%d日"),
                     specialist=getattr(specialist, "display_name", ""), store=task.store.name)
     fields = ["opening", "question", "satisfied_followup", "unsatisfied_followup",

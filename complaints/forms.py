@@ -20,7 +20,7 @@ class RegisterForm(ServiceFormMixin, forms.Form):
     channel = forms.ChoiceField(label=_("投诉渠道"), choices=ComplaintChannel.choices)
     category = forms.ChoiceField(label=_("投诉类别"), choices=ComplaintCategory.choices)
     severity = forms.ChoiceField(label=_("严重程度"), choices=Severity.choices,
-                                 initial=Severity.NORMAL)
+                                 initial=Severity.LOW)
     content = forms.CharField(label=_("投诉内容"), max_length=2000,
                               widget=forms.Textarea(attrs={"rows": 4}))
 

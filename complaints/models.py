@@ -135,7 +135,7 @@ class Complaint(TimeStampedModel):
     channel = models.CharField(_("投诉渠道"), max_length=16, choices=ComplaintChannel)
     category = models.CharField(_("投诉类别"), max_length=24, choices=ComplaintCategory)
     severity = models.CharField(_("严重程度"), max_length=8, choices=Severity,
-                                default=Severity.NORMAL)
+                                default=Severity.LOW)
     content = models.TextField(_("投诉内容"), max_length=2000)
     status = models.CharField(_("状态"), max_length=16, choices=ComplaintStatus,
                               default=ComplaintStatus.REGISTERED, db_index=True)

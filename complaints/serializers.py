@@ -172,7 +172,7 @@ class ComplaintRegisterInputSerializer(serializers.Serializer):
                                    required=False, allow_null=True, help_text="相关订单（投诉人的）")
     channel = ComplaintChannelField()
     category = ComplaintCategoryField()
-    severity = SeverityField(default=Severity.NORMAL)
+    severity = SeverityField(default=Severity.LOW)
     content = serializers.CharField(max_length=2000)
 
 

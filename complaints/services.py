@@ -108,7 +108,7 @@ def _customer_for(*, store: Store, customer: Customer | None, name: str, mobile:
 def complaint_register(
     *, store: Store, by, channel: str, category: str, content: str,
     customer: Customer | None = None, name: str = "", mobile: str = "", order: Order | None = None,
-    severity: str = Severity.NORMAL, received_at: datetime | None = None,
+    severity: str = Severity.LOW, received_at: datetime | None = None,
     source_ip: str | None = None, title: str = Title.MS,
 ) -> Complaint:
     """Step 1 （《顾客投诉登记表》）： accepted at once （L46 有投诉即时受理）； due to be judged.

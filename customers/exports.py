@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from studio.exports import ListExport, XlsxColumn, register_export
 
 from .filters import CustomerFilter
-from .models import Customer, SourceChannel, Title
+from .models import Customer, SourceChannel
 from .selectors import customers_visible_to
 
 
@@ -30,11 +30,10 @@ def export_customers(user, params: QueryDict) -> ListExport:
         (_("建档时间"), 17)]]
 
     # Labels looked up once, not per row (get_FOO_display rebuilds its choices on every call).
-    titles, sources = dict(Title.choices), dict(SourceChannel.choices)
-    titles, sources = ({k: str(v) for k, v in d.items()} for d in (titles, sources))
+    sources = {k: str(v) for k, v in SourceChannel.choices}
 
     def row(c) -> list:
-        return [f"{c.name}{titles.get(c.title, '')}", c.mobile if reveal else c.masked_mobile,
+        return [str(c), c.mobile if reveal else c.masked_mobile,
                 c.wechat, c.store.name, c.assigned_to.display_name if c.assigned_to else "",
                 sources.get(c.source, c.source), c.is_vip, c.wedding_on, c.child_birthday_on,
                 c.created_at]

@@ -16,6 +16,13 @@ class Title(models.TextChoices):
     PARENT = "parent", _("小朋友家长")
 
 
+def title_after(name: str, title: str) -> str:
+    """The label of `title` to follow `name`, or "" if the name already ends with a title."""
+    if any((name or "").endswith(str(label)) for label in Title.labels):
+        return ""
+    return str(Title(title).label) if title in Title.values else ""
+
+
 class SourceChannel(models.TextChoices):
     WALK_IN = "walk_in", _("到店咨询")
     REFERRAL = "referral", _("老客户转介绍")
@@ -97,7 +104,13 @@ class Customer(TimeStampedModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.name}{self.get_title_display()}"
+        return f"{self.name}{self.title_suffix}"
+
+    @property
+    def title_suffix(self) -> str:
+        """The title to put after the name — none when the name already ends with one (a
+        customer registered as 周女士 is 周女士, not 周女士女士)."""
+        return title_after(self.name, self.title)
 
     @property
     def masked_mobile(self) -> str:

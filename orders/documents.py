@@ -199,7 +199,7 @@ def receipt_pdf(receipt: Receipt) -> bytes:
     pdf.line(left, y, right, y)
     amount_label = _("退款金额") if context["is_refund"] else _("收款金额")
     rows = [
-        (_("客户"), f"{customer.name}{customer.get_title_display()}"),
+        (_("客户"), str(customer)),
         (_("订单"), f"#{order.pk} {order.package.name}"),
         (_("款项"), payment.get_kind_display()),
         (amount_label, f"¥{payment.amount:,.2f}" + (_("（已退还客户）") if context["is_refund"]

@@ -151,7 +151,7 @@ def test_a_row_of_the_archive_names_the_customer_store_department_and_people(
     assert (row["customer"], row["customer_name"]) == (customer.pk, "张三")
     assert (row["store"], row["store_name"]) == (store.pk, "人民路店")
     assert (row["status"], row["category"], row["channel"], row["severity"]) == (
-        "investigated", "product_quality", "phone", "normal")
+        "investigated", "product_quality", "phone", "low")  # 一般 unless chosen
     assert row["responsible_department_name"] == cs_department.name
     assert row["responsible_staff_name"] == investigated.responsible_staff.display_name
     assert row["registered_by_name"] == specialist.display_name

@@ -296,3 +296,13 @@ def test_a_step_in_the_wrong_state_is_refused_before_its_data_is_checked(registe
     with pytest.raises(TransitionNotAllowed):
         complaint_implement(complaint=registered, by=supervisor, accepted=False,
                             signature_data_url="")
+
+
+def test_a_complaint_registered_without_a_severity_is_ordinary(store, specialist, customer):
+    """Issue 17 item 14: 一般 unless chosen (it defaulted to 较重)."""
+    from complaints.models import Severity
+    from complaints.services import complaint_register
+
+    complaint = complaint_register(store=store, by=specialist, customer=customer,
+                                   channel="phone", category="price", content="价格太贵")
+    assert complaint.severity == Severity.LOW
