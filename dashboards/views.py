@@ -27,6 +27,7 @@ from staff.targets import (
     target_set,
     targets_for_month,
 )
+from studio.audit import client_ip
 from studio.errors import DomainError
 from studio.periods import month_parse
 
@@ -219,7 +220,7 @@ def target_edit(request: HttpRequest) -> HttpResponse:
             with transaction.atomic():  # the whole grid or nothing
                 results = [target_set(by=request.user, store=store, month=month,
                                       department=row["department"], person=row["person"],
-                                      now=now, **values)
+                                      now=now, ip_address=client_ip(request), **values)
                            for row, values in form.changed_rows()]
         except DomainError as exc:
             messages.error(request, exc.message)

@@ -3,12 +3,15 @@
 The store manager sets next month's targets for the store, each department and each person.
 When a month may be set:
 
-* a month that has not started yet: by the store manager or a general manager. Setting it
-  after the 25th of the month before is allowed but late (L152), so the service warns;
-* the current month (already started): only a general manager, as a correction, with a warning;
+* a month that has not started yet: by the store manager (their own store) or a general
+  manager (any store). Setting it after the 25th of the month before is allowed but late (L152),
+  so the service warns;
+* the current month (already started): the same people, as a correction, with a warning (a
+  store whose month began without targets must still be able to set them: issue 17 item 10);
 * a past month: by nobody. Its actuals are final and its targets are the record they are
   judged against.
 
+Every change is written to the audit log (AuditAction.CHANGE_TARGET: before and after).
 Only the numbers set live here; the actuals they are measured against are read by
 dashboards.selectors.target_vs_actual (staff sits below orders and does not read them).
 """
@@ -22,13 +25,16 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from studio.audit import audit_log
 from studio.errors import DomainError
+from studio.models import AuditAction
 from studio.money import ZERO, money_parse
 
 from .models import Department, MonthlyTarget, StaffMember, Store, User
 from .scoping import scope_for
 
 DEADLINE_DAY = 25  # L152: the month's targets are handed down by the 25th of the month before
+_FIGURES = ("orders_target", "revenue_target", "upsell_target", "performance_target")
 
 
 @dataclass(frozen=True)
@@ -76,10 +82,8 @@ def target_month_check(*, by: User, month: date, now: datetime) -> list[str]:
         raise DomainError(_("%(month)s 已经过去，不能再设定或修改该月目标。") % {
             "month": f"{month:%Y-%m}"}, code="target_month_past")
     if month == this_month:
-        if not scope_for(by).all_stores:
-            raise DomainError(_("%(month)s 已经开始，月度目标须在月初前设定；如需调整请联系总经理。") % {
-                "month": f"{month:%Y-%m}"}, code="target_month_started")
-        return [_("%(month)s 已经开始：本次为总经理月中调整。") % {"month": f"{month:%Y-%m}"}]
+        return [_("%(month)s 已经开始：本次为月中调整，已记入操作日志。") % {
+            "month": f"{month:%Y-%m}"}]
     if month == next_month(this_month) and today.day > DEADLINE_DAY:
         return [_("已过 %(day)s 日：下月目标应在每月 %(deadline)s 日前下达到部门及个人。") % {
             "day": today.day, "deadline": DEADLINE_DAY}]
@@ -90,11 +94,12 @@ def target_month_check(*, by: User, month: date, now: datetime) -> list[str]:
 def target_set(
     *, by: User, store: Store, month: date, department: Department | None = None,
     person: User | None = None, orders_target=0, revenue_target=0, upsell_target=0,
-    performance_target=0, now: datetime | None = None,
+    performance_target=0, now: datetime | None = None, ip_address: str | None = None,
 ) -> TargetSetResult:
     """Set (or replace) one month's targets for a store, one of its departments or one of its
-    people. Refuses a past month, and a running month unless `by` is a general manager; warns
-    when set after the 25th (see the module docstring). Writes who set it and when."""
+    people. Refuses a past month and another store's (a store manager); warns for a running
+    month and when set after the 25th (see the module docstring). Writes who set it and when,
+    and an audit row with the figures before and after."""
     now = now or timezone.now()
     scope = scope_for(by)
     if scope.nothing or not (scope.all_stores or scope.store_id == store.pk):
@@ -119,9 +124,15 @@ def target_set(
     created = target is None
     if created:
         target = MonthlyTarget(store=store, month=month, department=department, person=person)
+    before = None if created else {name: str(getattr(target, name)) for name in _FIGURES}
     for name, value in values.items():
         setattr(target, name, value)
     target.save()
+    audit_log(actor=by, action=AuditAction.CHANGE_TARGET, obj=target, ip_address=ip_address,
+              detail={"store": store.pk, "month": f"{month:%Y-%m}",
+                      "department": department.pk if department else None,
+                      "person": person.pk if person else None, "before": before,
+                      "after": {name: str(values[name]) for name in _FIGURES}})
     return TargetSetResult(target=target, created=created, warnings=warnings)
 
 

@@ -22,6 +22,7 @@ class AuditAction(models.TextChoices):
     CHANGE_CUSTOMER = "change_customer", _("修改客户资料")
     MERGE_CUSTOMER = "merge_customer", _("合并客户")
     CHANGE_PACKAGE = "change_package", _("修改套系")
+    CHANGE_TARGET = "change_target", _("设定月度目标")
 
 
 class AuditEntry(models.Model):

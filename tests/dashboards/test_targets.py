@@ -145,11 +145,11 @@ def test_after_the_25th_next_month_is_still_set_but_with_a_warning(march, manage
     assert target_month_check(by=manager, month=date(2025, 5, 1), now=at(3, 28)) == []
 
 
-def test_a_running_month_is_refused_to_the_store_manager_but_a_gm_may_correct_it(
+def test_a_running_month_may_be_corrected_by_the_store_manager_and_the_gm_with_a_warning(
         march, manager, general_manager):
-    with pytest.raises(DomainError) as refused:
-        target_set(by=manager, store=march.store, month=MARCH, orders_target=1, now=NOW)
-    assert refused.value.code == "target_month_started"
+    # Issue 17 item 10: the store manager sets their own store's running month too.
+    mine = target_set(by=manager, store=march.store, month=MARCH, orders_target=1, now=NOW)
+    assert len(mine.warnings) == 1
     result = target_set(by=general_manager, store=march.store, month=MARCH, orders_target=12,
                         now=NOW)
     assert len(result.warnings) == 1
@@ -263,14 +263,14 @@ def test_a_bad_number_keeps_the_whole_form_unsaved(client, march, manager):
 
 
 @pytest.mark.clock
-def test_the_running_month_cannot_be_posted_by_the_store_manager(client, march, manager):
+def test_the_running_month_is_posted_by_the_store_manager(client, march, manager):
     month = timezone.localdate().replace(day=1)
     client.force_login(manager)
     url = reverse("dashboards:target_edit") + f"?month={month:%Y-%m}"
+    assert 'data-testid="target-edit-locked"' not in client.get(url).content.decode()
     response = client.post(url, {"store-orders": "20"})
-    assert response.status_code == 200
-    assert 'data-testid="target-edit-locked"' in response.content.decode()
-    assert not MonthlyTarget.objects.filter(month=month).exists()
+    assert response.status_code == 302
+    assert MonthlyTarget.objects.get(month=month, department=None, person=None).orders_target == 20
 
 
 @pytest.mark.parametrize(("who", "view", "status"), [
