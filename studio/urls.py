@@ -1,8 +1,10 @@
 """URLs: pages, admin, API (with its schema) and the health check."""
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.templatetags.static import static
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
+from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.authtoken.views import obtain_auth_token
 
@@ -50,6 +52,8 @@ api_patterns = [
 urlpatterns = [
     path("", dashboard_views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    # Browsers ask for /favicon.ico whatever the page's <link rel="icon"> says.
+    path("favicon.ico", RedirectView.as_view(url=static("favicon.svg"), permanent=True)),
     path("outbox/", staff_views.sms_outbox, name="sms_outbox"),
     path("exports/", views.export_jobs, name="export_jobs"),
     path("exports/<int:pk>/", views.export_job, name="export_job"),

@@ -143,4 +143,7 @@ def cells(values):
 
 @register.filter
 def money(value):
-    return f"¥{value:,.2f}" if value is not None else "-"
+    """¥1,234.50; a negative amount as -¥92,001.00 (one format for every page)."""
+    if value is None:
+        return "-"
+    return f"-¥{-value:,.2f}" if value < 0 else f"¥{value:,.2f}"
