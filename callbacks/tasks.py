@@ -4,6 +4,7 @@ from django.utils import timezone
 
 from .services import (
     callbacks_create_for_stage,
+    callbacks_follow_customers,
     callbacks_mark_overdue,
     callbacks_sweep_completed_stages,
 )
@@ -22,6 +23,12 @@ def sweep_completed_stages_task() -> int:
 @shared_task
 def mark_overdue_callbacks_task() -> int:
     return callbacks_mark_overdue(now=timezone.now())
+
+
+@shared_task
+def repair_callback_owners_task() -> int:
+    """Nightly: open callbacks that drifted from their customer's specialist go back to them."""
+    return sum(callbacks_follow_customers().values())
 
 
 @shared_task

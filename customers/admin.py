@@ -5,7 +5,7 @@ from staff.admin import ScopedAdminMixin
 from studio.admin import AppendOnlyAdminMixin
 
 from .models import Customer, CustomerAssignment, CustomerNote
-from .signals import customers_reassigned
+from .services import assignment_reason, customers_reassigned_notify
 
 
 class MergedFilter(admin.SimpleListFilter):
@@ -46,7 +46,14 @@ class CustomerAdmin(ScopedAdminMixin, admin.ModelAdmin):
     def save_model(self, request, obj, form, change) -> None:
         super().save_model(request, obj, form, change)
         if change and "assigned_to" in form.changed_data:
-            customers_reassigned.send(sender=Customer, customer_ids=[obj.pk])
+            # In the change view's transaction, as customers_assign: what follows the specialist
+            # moves, and a new specialist is written to the customer's assignment history.
+            moved = customers_reassigned_notify([obj.pk])
+            if obj.assigned_to_id is not None:
+                CustomerAssignment.objects.create(
+                    customer=obj, from_user_id=form.initial.get("assigned_to"),
+                    to_user_id=obj.assigned_to_id, by=request.user,
+                    reason=assignment_reason(str(_("后台修改")), moved.get(obj.pk)))
 
 
 @admin.register(CustomerNote)

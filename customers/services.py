@@ -115,10 +115,32 @@ def customers_assign(*, customers: Iterable[Customer], to, by, reason: str = "")
                                               to_user=to, by=by, reason=reason[:100]))
             customer.assigned_to = to
     Customer.objects.bulk_update([a.customer for a in changed], ["assigned_to"])
-    CustomerAssignment.objects.bulk_create(changed)
     if changed:
-        customers_reassigned.send(sender=Customer, customer_ids=[a.customer.pk for a in changed])
+        moved = customers_reassigned_notify([a.customer.pk for a in changed])
+        for assignment in changed:
+            assignment.reason = assignment_reason(reason, moved.get(assignment.customer.pk))
+    CustomerAssignment.objects.bulk_create(changed)
     return len(changed)
+
+
+def customers_reassigned_notify(customer_ids: list[int]) -> dict[int, list[str]]:
+    """Send customers_reassigned (inside the caller's transaction): the apps above move what
+    follows the specialist (stages, late follow-ups, open callbacks). Returns what each receiver
+    says it moved, per customer, for the assignment history."""
+    moved: dict[int, list[str]] = {}
+    for _receiver, answer in customers_reassigned.send(sender=Customer, customer_ids=customer_ids):
+        for customer_id, what in (answer or {}).items():
+            moved.setdefault(customer_id, []).append(str(what))
+    return moved
+
+
+def assignment_reason(reason: str, moved: list[str] | None) -> str:
+    """The assignment row's reason, with what followed the customer to the new specialist:
+    "主管均衡分配（随转：1 个逾期跟进、2 个待回访）"; cut to the column, the tail kept."""
+    if not moved:
+        return reason[:100]
+    tail = _("（随转：%(what)s）") % {"what": "、".join(moved)}
+    return (reason[:max(0, 100 - len(tail))] + tail)[:100]
 
 
 @dataclass(frozen=True)

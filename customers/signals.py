@@ -3,6 +3,8 @@ from django.dispatch import Signal
 
 # sender=Customer, customer_ids=list[int]: these customers' specialist changed (inside the
 # transaction that changed it, so that a receiver's copies change with it or not at all).
+# A receiver may answer {customer id: what it moved, e.g. "2 个待回访"}: the reassignment's
+# history row (CustomerAssignment.reason) says it (customers.services.customers_reassigned_notify).
 customers_reassigned = Signal()
 
 # sender=Customer, kept=Customer, merged=Customer: two records of one person are being merged

@@ -14,7 +14,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import F, OuterRef, Q, Subquery
+from django.db.models import Count, F, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -529,8 +529,31 @@ def stages_follow_customers(customer_ids: Iterable[int] | None = None) -> int:
     return stages.update(specialist_id=specialist)
 
 
-def on_customers_reassigned(sender, *, customer_ids: list[int], **kwargs) -> None:
+def followups_follow_customers(customer_ids: Iterable[int] | None = None) -> dict[int, int]:
+    """Give the open late follow-ups of `customer_ids` to the specialist their stage keeps (the
+    customer's, once stages_follow_customers ran), or, with None, every open one that drifted
+    from it (the nightly repair). One UPDATE (and one count per customer, for the assignment
+    history); returns {customer id: follow-ups moved}."""
+    followups = (LateFollowUp.objects.open().filter(stage__specialist__isnull=False)
+                 .exclude(assigned_to_id=F("stage__specialist_id")))
+    if customer_ids is not None:
+        followups = followups.filter(stage__order__customer_id__in=list(customer_ids))
+    moved = dict(followups.order_by().values("stage__order__customer_id").annotate(n=Count("pk"))
+                 .values_list("stage__order__customer_id", "n"))
+    if moved:
+        LateFollowUp.objects.filter(pk__in=followups.values("pk")).update(
+            assigned_to_id=Subquery(OrderStage.objects.filter(pk=OuterRef("stage_id"))
+                                    .values("specialist_id")[:1]))
+    return moved
+
+
+def on_customers_reassigned(sender, *, customer_ids: list[int], **kwargs) -> dict[int, str]:
+    """customers.signals.customers_reassigned, inside the reassignment's transaction: the
+    customers' stages and open late follow-ups follow the new specialist. Answers what moved,
+    per customer, for the assignment history."""
     stages_follow_customers(customer_ids)
+    return {customer_id: _("%(n)d 个逾期跟进") % {"n": n}
+            for customer_id, n in followups_follow_customers(customer_ids).items()}
 
 
 def late_stages_find(*, now: datetime) -> int:

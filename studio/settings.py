@@ -263,6 +263,9 @@ CELERY_BEAT_SCHEDULE: dict = {
     # Nightly: stages whose copy of their customer's specialist drifted (orders.services).
     "repair-stage-specialists": {"task": "orders.tasks.repair_stage_specialists_task",
                                  "schedule": crontab(hour=3, minute=10)},
+    # Nightly: open callbacks whose owner drifted from their customer's specialist.
+    "repair-callback-owners": {"task": "callbacks.tasks.repair_callback_owners_task",
+                               "schedule": crontab(hour=3, minute=15)},
     # Nightly, when the stores are closed: balances against their ledgers (membership.reconcile).
     "reconcile-ledgers": {"task": "membership.tasks.reconcile_ledgers_task",
                           "schedule": crontab(hour=3, minute=30)},

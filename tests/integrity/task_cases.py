@@ -178,6 +178,15 @@ def _callback_overdue(world):
     return ()
 
 
+def _callback_owner_drifted(world):
+    """An open callback left with no one after its customer was given a specialist by a bulk
+    write that bypassed the reassignment services."""
+    stage = _completed_stage(world)
+    callbacks_create_for_stage(stage_id=stage.pk)
+    CallbackTask.objects.filter(stage=stage).update(assigned_to=None)
+    return ()
+
+
 def _walkout_missed(world):
     with lost_messages():
         walkout_record(store=world.store, by=world.front_desk, name="李四", mobile=_mobile(),
@@ -224,6 +233,7 @@ CASES: dict[str, Case] = {
     "callbacks.tasks.create_callback_for_stage_task": Case(_stage_without_callback),
     "callbacks.tasks.sweep_completed_stages_task": Case(_stage_missed),
     "callbacks.tasks.mark_overdue_callbacks_task": Case(_callback_overdue),
+    "callbacks.tasks.repair_callback_owners_task": Case(_callback_owner_drifted),
     "callbacks.tasks.sweep_walkouts_task": Case(_walkout_missed),
     "callbacks.tasks.queue_reminders_task": Case(lambda world: _booked(world, 1)),
     "callbacks.tasks.queue_greetings_task": Case(lambda world: _booked(world, 5)),
