@@ -1,12 +1,14 @@
 """The callback summary report (《回访总结报告》, seed L20-L22 "最后分析结果并撰写《回访总结报告》").
 
-For a period: how many callbacks were due, done and done on time; how satisfied customers were
-by service, specialist and package; whether every member was called back (L30: 100%); what they
-suggested. Every figure is aggregated in the database: a fixed number of queries (nine),
-whatever the period holds. The caller passes querysets already scoped to the viewer.
+For a period: how many callbacks were due, done and done on time (callbacks triggered in the
+period); how satisfied customers were by service, specialist and package (calls made in the
+period: satisfaction_answers, the one definition the supervisor dashboard counts by too);
+whether every member was called back (L30: 100%); what they suggested. Every figure is
+aggregated in the database: a fixed number of queries (nine), whatever the period holds.
+The caller passes querysets already scoped to the viewer.
 """
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -15,6 +17,7 @@ from django.db.models.functions import Coalesce, TruncDate
 from django.http import FileResponse, HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from orders.models import STAGE_SEQUENCE, OrderStage, OrderStatus, StageKind, StageStatus
 from studio.exports import XlsxColumn, XlsxSection, xlsx_report_response
@@ -42,6 +45,24 @@ def _one_decimal(part: int, whole: int, scale: int = 1) -> float | None:
 
 def percent(part: int, whole: int) -> float | None:
     return _one_decimal(part, whole, scale=100)
+
+
+# The one definition of satisfaction (issue 17 item 8), stated under the figure on every page
+# that shows it (the 回访总结报告 and the supervisor dashboard).
+SATISFACTION_NOTE = gettext_lazy(
+    "满意率 = 满意 ÷ 回答数；回答数为期间内接通且记录了满意度的回访，按回访（通话）时间计入期间。")
+
+
+def satisfaction_answers(records: QuerySet[CallbackRecord], start: date,
+                         end: date) -> QuerySet[CallbackRecord]:
+    """The answers a satisfaction figure counts: reached calls with a satisfaction, made on
+    the local dates start..end (inclusive), by the call's time, not the service's or the
+    task's. Every satisfaction figure (report, dashboard) starts from here."""
+    zone = timezone.get_current_timezone()
+    return (records.filter(reached=True,
+                           called_at__gte=datetime.combine(start, time.min, zone),
+                           called_at__lt=datetime.combine(end + timedelta(days=1), time.min, zone))
+            .exclude(satisfaction=""))
 
 
 def person_name(first_name: str, last_name: str, username: str) -> str:
@@ -222,13 +243,14 @@ def _chart(by_stage: list[SatisfactionRow], trend: list[dict[str, Any]]) -> dict
 
 def callback_summary(*, tasks: QuerySet[CallbackTask], stages: QuerySet[OrderStage],
                      start: date, end: date, now: datetime) -> dict[str, Any]:
-    """The report for the callbacks triggered on local dates start..end (inclusive).
+    """The report for local dates start..end (inclusive): the callbacks triggered in it,
+    and the satisfaction of the calls made in it (satisfaction_answers).
 
     `tasks` and `stages` come scoped to the viewer (callbacks_visible_to, stages_visible_to)
     and, for one store, filtered by it; `stages` feed the member coverage. Nine queries.
     """
     period = tasks.filter(triggered_at__date__gte=start, triggered_at__date__lte=end)
-    answers = CallbackRecord.objects.filter(task__in=period, reached=True).exclude(satisfaction="")
+    answers = satisfaction_answers(CallbackRecord.objects.filter(task__in=tasks), start, end)
     by_stage = _by_stage(answers)
     overall = SatisfactionRow(_("合计"))
     for row in by_stage:  # each answer is in exactly one service group
@@ -240,6 +262,7 @@ def callback_summary(*, tasks: QuerySet[CallbackTask], stages: QuerySet[OrderSta
         "end": end,
         "tasks": _task_figures(period, now),
         "satisfaction": overall,
+        "satisfaction_note": SATISFACTION_NOTE,
         "by_stage": by_stage,
         "by_specialist": _by_specialist(answers),
         "by_package": _by_package(answers),

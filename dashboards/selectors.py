@@ -31,7 +31,7 @@ from django.utils.translation import gettext as _
 from callbacks.models import OPEN_STATUSES as CALLBACK_OPEN
 from callbacks.models import CallbackStatus, Satisfaction
 from callbacks.selectors import callback_records_visible_to, callbacks_visible_to
-from callbacks.summary import percent, person_name
+from callbacks.summary import SATISFACTION_NOTE, percent, person_name, satisfaction_answers
 from complaints.models import OPEN_STATUSES as COMPLAINT_OPEN
 from complaints.models import ComplaintStatus
 from complaints.selectors import complaints_visible_to
@@ -319,11 +319,11 @@ def _complaints_by_step(complaints: QuerySet, now: datetime) -> dict[str, Any]:
 
 
 def _satisfaction_trend(records: QuerySet, now: datetime) -> list[dict[str, Any]]:
-    """The satisfied share of answered callbacks, week by week (Monday first): one query."""
+    """The satisfied share of answered callbacks, week by week (Monday first), by the call's
+    time as the 回访总结报告 counts it (satisfaction_answers): one query."""
     this_monday = timezone.localdate(now) - timedelta(days=timezone.localdate(now).weekday())
     first = this_monday - timedelta(weeks=TREND_WEEKS - 1)
-    answers = (records.filter(reached=True, called_at__gte=local_midnight(first))
-               .exclude(satisfaction=""))
+    answers = satisfaction_answers(records, first, this_monday + timedelta(days=6))
     weeks = {(w["week"].date() if isinstance(w["week"], datetime) else w["week"]): w
              for w in answers.annotate(week=TruncWeek("called_at")).values("week")
              # Counting columns of the (store, called_at) index: read from the index alone.
@@ -403,6 +403,7 @@ def supervisor_dashboard(user, *, store: Store, now: datetime) -> dict[str, Any]
         "trend": trend,
         "satisfaction": {"answers": answered,
                          "rate": percent(sum(w["satisfied"] for w in trend), answered)},
+        "satisfaction_note": SATISFACTION_NOTE,
         "chart": {
             "names": {"rate": _("满意率（%）"), "answers": _("回答数"), "today": _("今日待回访"),
                       "overdue": _("逾期未回访"), "customers": _("负责客户"),
