@@ -2,11 +2,12 @@
 
 Every deadline is a row's due_at, swept by Celery beat (DESIGN principle 1): never an ETA.
 """
-from datetime import datetime
+from datetime import datetime, time, timedelta
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from customers.models import Customer
@@ -44,11 +45,12 @@ class CallbackStatus(models.TextChoices):
 
 OPEN_STATUSES = (CallbackStatus.PENDING, CallbackStatus.OVERDUE)
 
-# The whole callback workflow on one screen. PENDING → PENDING is a retry or a booked time.
+# The whole callback workflow on one screen. PENDING → PENDING is a retry or a booked time;
+# OVERDUE → OVERDUE a retry of a late task (an unanswered call does not erase lateness).
 CALLBACK_TRANSITIONS: dict[str, set[str]] = {
     CallbackStatus.PENDING: {CallbackStatus.PENDING, CallbackStatus.OVERDUE, CallbackStatus.DONE,
                              CallbackStatus.UNREACHABLE, CallbackStatus.CANCELLED},
-    CallbackStatus.OVERDUE: {CallbackStatus.PENDING, CallbackStatus.DONE,
+    CallbackStatus.OVERDUE: {CallbackStatus.OVERDUE, CallbackStatus.PENDING, CallbackStatus.DONE,
                              CallbackStatus.UNREACHABLE, CallbackStatus.CANCELLED},
     CallbackStatus.DONE: set(),
     CallbackStatus.UNREACHABLE: set(),
@@ -159,7 +161,35 @@ class CallbackTaskQuerySet(models.QuerySet):
         return self.filter(status__in=OPEN_STATUSES)
 
     def overdue(self, now: datetime) -> "CallbackTaskQuerySet":
+        """Pending tasks past their deadline, not yet marked by the sweep."""
         return self.filter(status=CallbackStatus.PENDING, due_at__lt=now)
+
+    def late(self, now: datetime) -> "CallbackTaskQuerySet":
+        """The 逾期未回访 list: marked overdue, or pending past the deadline (before the sweep)."""
+        return self.filter(late_q(now))
+
+    def due_today(self, now: datetime) -> "CallbackTaskQuerySet":
+        """The 今日待回访 list: open, not late, and due or to be retried before local midnight."""
+        return self.filter(due_today_q(now))
+
+
+def _local_midnight_after(now: datetime) -> datetime:
+    local = timezone.localtime(now)
+    return datetime.combine(local.date() + timedelta(days=1), time(), tzinfo=local.tzinfo)
+
+
+def late_q(now: datetime) -> models.Q:
+    """One definition of a late callback, for the lists, their badges and the dashboards."""
+    return models.Q(status=CallbackStatus.OVERDUE) | models.Q(status=CallbackStatus.PENDING,
+                                                              due_at__lt=now)
+
+
+def due_today_q(now: datetime) -> models.Q:
+    """Due today and not late: a pending task whose deadline or retry time falls before
+    local midnight (disjoint from late_q, so the two figures never count a task twice)."""
+    midnight = _local_midnight_after(now)
+    return (models.Q(status=CallbackStatus.PENDING, due_at__gte=now)
+            & (models.Q(due_at__lt=midnight) | models.Q(retry_at__lt=midnight)))
 
 
 class CallbackTask(models.Model):
@@ -192,6 +222,8 @@ class CallbackTask(models.Model):
     triggered_at = models.DateTimeField(_("触发时间"))
     due_at = models.DateTimeField(_("回访期限"))
     booked_at = models.DateTimeField(_("约定回访时间"), null=True, blank=True)
+    # When to call again after an unanswered call; due_at (the deadline) stays as it was.
+    retry_at = models.DateTimeField(_("下次拨打时间"), null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(_("已拨打次数"), default=0)
     completed_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
     escalated_at = models.DateTimeField(_("上报主管时间"), null=True, blank=True)
@@ -243,23 +275,31 @@ class CallbackTask(models.Model):
 
     def complete(self, *, at: datetime) -> None:
         self._move_to(CallbackStatus.DONE)
-        self.completed_at = at
+        self.completed_at, self.retry_at = at, None
 
     def retry(self, *, at: datetime, now: datetime, max_attempts: int) -> None:
         """An unanswered call (at `now`): try again at `at`, or give up after `max_attempts`
-        — given up now, at this call, not at the retry it will not get."""
+        — given up now, at this call, not at the retry it will not get. The deadline (due_at)
+        and the status stay: a late task stays late, on the overdue list and in the on-time
+        rate; only the time of the next call is set."""
         self.attempts += 1
         if self.attempts >= max_attempts:
             self._move_to(CallbackStatus.UNREACHABLE)
-            self.completed_at = now
+            self.completed_at, self.retry_at = now, None
         else:
-            self._move_to(CallbackStatus.PENDING)
-            self.due_at = at
+            self._move_to(self.status)
+            self.retry_at = at
 
     def book(self, *, at: datetime) -> None:
         """The customer asked to be called at `at` （L32 再约一个方便的时间）: the deadline moves."""
         self._move_to(CallbackStatus.PENDING)
         self.booked_at = self.due_at = at
+        self.retry_at = None
+
+    @property
+    def next_call_at(self) -> datetime:
+        """When to call next: the retry time after an unanswered call, else the deadline."""
+        return self.retry_at or self.due_at
 
     @property
     def is_open(self) -> bool:

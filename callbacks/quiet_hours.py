@@ -64,15 +64,19 @@ def latest_allowed_before(deadline: datetime, *, not_before: datetime, quiet: Se
     return not_before
 
 
-def earliest_allowed_after(start: datetime, *, quiet: Sequence[Period]) -> datetime:
-    """The first minute ≥ start outside quiet hours (for retries)."""
-    moment = start.replace(second=0, microsecond=0)
-    if moment < start:  # round up: a retry is never due before the interval has passed
-        moment += STEP
-    for _ in range(2 * 24 * 60):
-        if not is_quiet(moment, quiet):
-            return moment
-        moment += STEP
+def earliest_allowed_after(start: datetime, *, quiet: Sequence[Period],
+                           window: Period | None = None) -> datetime:
+    """The first minute ≥ start outside quiet hours (for retries and queued SMS), inside the
+    customer's preferred window if one falls within two days; without the window if not."""
+    first = start.replace(second=0, microsecond=0)
+    if first < start:  # round up: a retry is never due before the interval has passed
+        first += STEP
+    for wanted in (window, None):
+        moment = first
+        for _ in range(2 * 24 * 60):
+            if not is_quiet(moment, quiet) and in_window(moment, wanted):
+                return moment
+            moment += STEP
     return moment
 
 

@@ -2,13 +2,19 @@
 from datetime import datetime
 
 from django.db.models import Count, Q, QuerySet
-from django.utils import timezone
 
 from customers.models import Customer
 from membership.selectors import segment_customers
 from staff.scoping import scope_for
 
-from .models import OPEN_STATUSES, CallbackRecord, CallbackStatus, CallbackTask
+from .models import (
+    OPEN_STATUSES,
+    CallbackRecord,
+    CallbackStatus,
+    CallbackTask,
+    due_today_q,
+    late_q,
+)
 
 LIST_VIEWS = ["today", "overdue", "open", "unassigned", "done", "all"]
 
@@ -29,11 +35,9 @@ def callbacks_list_for_task_list(user, *, view: str, now: datetime) -> QuerySet[
     tasks = (callbacks_visible_to(user)
              .select_related("customer", "stage__order__package", "assigned_to", "campaign",
                              "store"))
-    today_end = timezone.localtime(now).replace(hour=23, minute=59, second=59)
     return {
-        "today": lambda: tasks.filter(status__in=OPEN_STATUSES, due_at__lte=today_end),
-        "overdue": lambda: tasks.filter(Q(status=CallbackStatus.OVERDUE)
-                                        | Q(status=CallbackStatus.PENDING, due_at__lt=now)),
+        "today": lambda: tasks.filter(due_today_q(now)),
+        "overdue": lambda: tasks.filter(late_q(now)),
         "open": lambda: tasks.filter(status__in=OPEN_STATUSES),
         "unassigned": lambda: tasks.filter(status__in=OPEN_STATUSES, assigned_to__isnull=True),
         "done": lambda: tasks.filter(status__in=[CallbackStatus.DONE, CallbackStatus.UNREACHABLE]),
@@ -42,12 +46,11 @@ def callbacks_list_for_task_list(user, *, view: str, now: datetime) -> QuerySet[
 
 
 def callback_counts(user, *, now: datetime) -> dict[str, int]:
-    """The tab badges: one query."""
-    today_end = timezone.localtime(now).replace(hour=23, minute=59, second=59)
+    """The tab badges and the home page's figures: one query, each the rows of its list
+    (today's and late are disjoint: a late task is not today's work twice)."""
     return callbacks_visible_to(user).filter(status__in=OPEN_STATUSES).aggregate(
-        today=Count("pk", filter=Q(status__in=OPEN_STATUSES, due_at__lte=today_end)),
-        overdue=Count("pk", filter=Q(status=CallbackStatus.OVERDUE)
-                      | Q(status=CallbackStatus.PENDING, due_at__lt=now)),
+        today=Count("pk", filter=due_today_q(now)),
+        overdue=Count("pk", filter=late_q(now)),
         open=Count("pk", filter=Q(status__in=OPEN_STATUSES)),
         unassigned=Count("pk", filter=Q(status__in=OPEN_STATUSES, assigned_to__isnull=True)),
     )

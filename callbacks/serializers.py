@@ -67,7 +67,7 @@ class CallbackTaskStateSerializer(OutputSerializer):
 
     class Meta:
         model = CallbackTask
-        fields = ["id", "status", "due_at", "booked_at", "attempts", "completed_at"]
+        fields = ["id", "status", "due_at", "booked_at", "retry_at", "attempts", "completed_at"]
 
 
 class CallbackRecordCreatedSerializer(serializers.Serializer):
@@ -94,7 +94,7 @@ class CallbackTaskSerializer(OutputSerializer):
         fields = ["id", "customer", "customer_name", "customer_mobile", "store", "store_name",
                   "purpose", "service", "stage", "order", "package", "campaign", "campaign_name",
                   "assigned_to", "assigned_to_name", "status", "triggered_at", "due_at",
-                  "booked_at", "attempts", "completed_at", "escalated_at"]
+                  "booked_at", "retry_at", "attempts", "completed_at", "escalated_at"]
 
 
 class CallbackTaskDetailSerializer(CallbackTaskSerializer):

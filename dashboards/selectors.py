@@ -29,7 +29,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from callbacks.models import OPEN_STATUSES as CALLBACK_OPEN
-from callbacks.models import CallbackStatus, Satisfaction
+from callbacks.models import Satisfaction, due_today_q, late_q
 from callbacks.selectors import callback_records_visible_to, callbacks_visible_to
 from callbacks.summary import SATISFACTION_NOTE, percent, person_name, satisfaction_answers
 from complaints.models import OPEN_STATUSES as COMPLAINT_OPEN
@@ -346,14 +346,13 @@ def _satisfaction_trend(records: QuerySet, now: datetime) -> list[dict[str, Any]
 def _specialists(tasks: QuerySet, store: Store, now: datetime) -> tuple[list[dict], dict]:
     """Each specialist's load: customers held, open follow-ups (one query) and callbacks due
     today, overdue and open (one query); anyone else holding callbacks is listed too."""
-    today_end = local_midnight(timezone.localdate(now) + timedelta(days=1))
-    overdue = Q(status=CallbackStatus.OVERDUE) | Q(status=CallbackStatus.PENDING, due_at__lt=now)
+    # Today's and late are disjoint, as on the callback lists the figures link to.
     calls = {g["assigned_to_id"]: g for g in (
         tasks.filter(status__in=CALLBACK_OPEN)
         .values("assigned_to_id", "assigned_to__first_name", "assigned_to__last_name",
                 "assigned_to__username")
-        .annotate(today=Count("pk", filter=Q(due_at__lt=today_end)),
-                  overdue=Count("pk", filter=overdue), open=Count("pk"))
+        .annotate(today=Count("pk", filter=due_today_q(now)),
+                  overdue=Count("pk", filter=late_q(now)), open=Count("pk"))
         .order_by())}
     rows = []
     for member in specialist_loads(store.pk):

@@ -136,12 +136,14 @@ def test_a_booked_time_inside_quiet_hours_is_refused(gown_done, specialist):
 def test_an_unanswered_call_is_retried_outside_quiet_hours_then_marked_unreachable(
         gown_done, specialist, store):
     CallbackPolicy.objects.create(store=store, max_attempts=3, retry_after_hours=4)
-    now = datetime(2026, 11, 21, 19, 0, tzinfo=SHANGHAI)
+    now, deadline = datetime(2026, 11, 21, 19, 0, tzinfo=SHANGHAI), gown_done.due_at
     callback_record(task=gown_done, by=specialist, reached=False, now=now)
     gown_done.refresh_from_db()
-    # 19:00 + 4 h = 23:00, inside 21:00-09:00: the retry is due at 09:00 the next morning.
-    assert (gown_done.status, gown_done.attempts, gown_done.due_at) == (
+    # 19:00 + 4 h = 23:00, inside 21:00-09:00: the retry is at 09:00 the next morning; the
+    # deadline stays (issue 17).
+    assert (gown_done.status, gown_done.attempts, gown_done.retry_at) == (
         CallbackStatus.PENDING, 1, datetime(2026, 11, 22, 9, 0, tzinfo=SHANGHAI))
+    assert gown_done.due_at == deadline
     callback_record(task=gown_done, by=specialist, reached=False, now=now + timedelta(days=1))
     callback_record(task=gown_done, by=specialist, reached=False, now=now + timedelta(days=1, hours=5))
     gown_done.refresh_from_db()

@@ -37,6 +37,7 @@ MOVES = {
     (S.PENDING, S.PENDING): "record", (S.PENDING, S.DONE): "record",
     (S.PENDING, S.UNREACHABLE): "record", (S.OVERDUE, S.PENDING): "record",
     (S.OVERDUE, S.DONE): "record", (S.OVERDUE, S.UNREACHABLE): "record",
+    (S.OVERDUE, S.OVERDUE): "record",  # unanswered: a late task stays late (issue 17)
     (S.PENDING, S.OVERDUE): "sweep",  # callbacks_mark_overdue
     (S.PENDING, S.CANCELLED): "sweep", (S.OVERDUE, S.CANCELLED): "sweep",  # a walk-out closed
 }

@@ -12,7 +12,8 @@ outcome is predicted and compared.
 Invariants after every step: every status is one of the map's; one post-service task per stage
 (at most one open), one per customer per campaign, and a campaign's count is its tasks; no open
 task is due in quiet hours (store's local time), and each due time is what its last event sets
-(the deadline, a retry after the interval, a booked time); the records are what the status
+(the deadline or a booked time; an unanswered call sets only the retry time, after the interval,
+in the customer's window); the records are what the status
 implies — done: the last call reached with an answer, the only one; unreachable: the last call
 unanswered once the dials reach the policy's attempts; open: no answer yet; attempts count the
 calls; an overdue task was marked after its due time. The overdue sweep marks exactly the
@@ -100,11 +101,25 @@ def _quiet(moment: datetime, policy: CallbackPolicy) -> bool:
     return any(p.contains(local) for p in policy.quiet_periods)
 
 
-def _earliest_allowed(start: datetime, policy: CallbackPolicy) -> datetime:
-    """Independently: the first whole minute at or after `start` outside quiet hours."""
-    moment = start.replace(second=0, microsecond=0)
-    if moment < start:
-        moment += timedelta(minutes=1)
+# The customers' preferred contact windows (customers.models.ContactTime), as hours.
+WINDOWS = {ContactTime.MORNING: (9, 12), ContactTime.AFTERNOON: (14, 18),
+           ContactTime.EVENING: (18, 21)}
+
+
+def _earliest_allowed(start: datetime, policy: CallbackPolicy,
+                      contact: str = ContactTime.ANY) -> datetime:
+    """Independently: the first whole minute at or after `start` outside quiet hours, inside
+    the customer's preferred window when one comes within two days."""
+    first = start.replace(second=0, microsecond=0)
+    if first < start:
+        first += timedelta(minutes=1)
+    window = WINDOWS.get(contact)
+    if window is not None:
+        for minutes in range(2 * 24 * 60):
+            moment = first + timedelta(minutes=minutes)
+            if not _quiet(moment, policy) and window[0] <= moment.astimezone(LOCAL).hour < window[1]:
+                return moment
+    moment = first
     while _quiet(moment, policy):
         moment += timedelta(minutes=1)
     return moment
@@ -293,10 +308,11 @@ class CallbackWorkflow(RuleBasedStateMachine):
                                                                   appointment)
         elif task.attempts >= policy.max_attempts:
             assert (task.status, task.completed_at) == (C.UNREACHABLE, self.now)
-        else:
-            assert task.status == C.PENDING
-            assert task.due_at == _earliest_allowed(
-                self.now + timedelta(hours=policy.retry_after_hours), policy)
+        else:  # retried: the deadline and the lateness stay (issue 17)
+            assert (task.status, task.due_at) == (old.status, old.due_at)
+            assert task.retry_at == _earliest_allowed(
+                self.now + timedelta(hours=policy.retry_after_hours), policy,
+                task.customer.preferred_contact_time)
 
     @rule(in_store=st.booleans(), picks=st.sets(st.integers(0, 9), min_size=1, max_size=5),
           purpose=st.sampled_from([CallbackPurpose.HOLIDAY, CallbackPurpose.PROMOTION,
@@ -376,17 +392,22 @@ class CallbackWorkflow(RuleBasedStateMachine):
         else:  # open: no answer yet, due outside quiet hours at what the last event set
             assert not answered and task.completed_at is None
             assert not _quiet(task.due_at, policy), "due in quiet hours"
-            if last is None:
+            booked = [r for r in records if r.reached]
+            if not booked:
                 assert task.due_at == callback_due_at(
                     triggered_at=task.triggered_at, policy=policy,
                     contact_time=task.customer.preferred_contact_time)
                 assert task.triggered_at < task.due_at <= task.triggered_at + timedelta(
                     days=policy.due_days)
-            elif last.reached:
-                assert task.due_at == task.booked_at == last.next_appointment_at
+            else:  # an unanswered call since does not move the deadline
+                assert task.due_at == task.booked_at == booked[-1].next_appointment_at
+            if last is not None and not last.reached:
+                assert task.retry_at == _earliest_allowed(
+                    last.called_at + timedelta(hours=policy.retry_after_hours), policy,
+                    task.customer.preferred_contact_time)
+                assert not _quiet(task.retry_at, policy), "retried in quiet hours"
             else:
-                assert task.due_at == _earliest_allowed(
-                    last.called_at + timedelta(hours=policy.retry_after_hours), policy)
+                assert task.retry_at is None
             if task.status == C.OVERDUE:
                 assert task.escalated_at is not None and task.due_at < task.escalated_at
 
