@@ -2,6 +2,7 @@
 assigning them, the overdue sweep, scripts, and SMS from the call page. What staff do to a task
 is checked against the step map (callbacks.workflow) with the acting user."""
 import logging
+from collections import Counter
 from collections.abc import Iterable
 from datetime import datetime, time, timedelta
 from typing import Any
@@ -301,8 +302,9 @@ def _specialist_loads(store_id: int) -> list[SpecialistLoad]:
 def campaign_create(*, name: str, purpose: str, store, customers, by,
                     conditions: dict | None = None, now: datetime | None = None
                     ) -> CallbackCampaign:
-    """A batch of callbacks for `customers` (a segment), spread over the store's specialists
-    balanced by their open callbacks and skill; each due within the policy's deadline."""
+    """A batch of callbacks for `customers` (a segment), each due within the policy's deadline:
+    a customer's active specialist calls their own customers (only they see them); the others
+    are spread over the store's specialists balanced by their open callbacks and skill."""
     now = now or timezone.now()
     if not name.strip():
         raise ValidationError({"name": _("请填写活动名称。")})
@@ -314,9 +316,16 @@ def campaign_create(*, name: str, purpose: str, store, customers, by,
         raise ValidationError({"conditions": _("没有符合条件的客户。")})
     campaign = CallbackCampaign.objects.create(name=name.strip(), purpose=purpose, store=store,
                                                conditions=conditions or {}, created_by=by)
-    proposal = assignment_propose(loads=_specialist_loads(store.pk),
-                                  customer_ids=[c.pk for c in customer_list])
-    owner = {cid: uid for uid, cids in proposal.items() for cid in cids}
+    loads = _specialist_loads(store.pk)
+    active = {load.member.user_id for load in loads}
+    owner = {c.pk: c.assigned_to_id for c in customer_list if c.assigned_to_id in active}
+    rest = [c.pk for c in customer_list if c.pk not in owner]
+    if rest:  # their load counts the calls of this campaign they already take
+        own = Counter(owner.values())
+        loads = [SpecialistLoad(member=load.member, customers=load.customers
+                                + own[load.member.user_id]) for load in loads]
+        proposal = assignment_propose(loads=loads, customer_ids=rest)
+        owner.update({cid: uid for uid, cids in proposal.items() for cid in cids})
     policy = policy_for(store.pk)
     # Every task starts now, so its due time depends only on the customer's contact time.
     due = {time: callback_due_at(triggered_at=now, policy=policy, contact_time=time)

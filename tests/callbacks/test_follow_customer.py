@@ -14,7 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from callbacks.models import CallbackStatus, CallbackTask
-from callbacks.services import callbacks_follow_customers
+from callbacks.services import callbacks_follow_customers, campaign_create
 from callbacks.tasks import repair_callback_owners_task
 from customers.models import Customer, CustomerAssignment
 from customers.services import assignment_apply, customers_assign
@@ -176,3 +176,15 @@ def test_a_specialist_never_gets_a_callback_whose_customer_page_answers_404(
     for task in tasks:
         client.force_login(task.assigned_to)
         assert client.get(reverse("orders:customer", args=[task.customer_id])).status_code == 200
+
+
+def test_a_campaign_gives_each_customer_with_a_specialist_to_them(
+        store, specialist, other_specialist, supervisor):
+    theirs = [CustomerFactory(store=store, assigned_to=specialist, is_vip=True) for _ in range(4)]
+    nobodys = [CustomerFactory(store=store, assigned_to=None, is_vip=True) for _ in range(4)]
+    campaign = campaign_create(name="元旦回访", purpose="holiday", store=store, by=supervisor,
+                               customers=Customer.objects.filter(is_vip=True), now=AT)
+    owner = dict(campaign.tasks.values_list("customer_id", "assigned_to_id"))
+    assert {owner[c.pk] for c in theirs} == {specialist.pk}
+    # specialist already takes four: the customers with no specialist go to the other
+    assert {owner[c.pk] for c in nobodys} == {other_specialist.pk}
