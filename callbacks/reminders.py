@@ -114,7 +114,7 @@ def reminders_queue_for_tomorrow(*, now: datetime) -> dict[str, int]:
             customer = booking.stage.order.customer
             message = sms_queue(mobile=customer.mobile, body=reminder_sms_text(booking),
                                 purpose="reminder", store_id=booking.store_id,
-                                customer_id=customer.pk,
+                                customer_id=customer.pk, now=now,  # quiet hours at the sweep's time
                                 dedupe_key=f"reminder:{booking.pk}:{tomorrow.isoformat()}")
             queued += message is not None
             if booking.stage_id in called:

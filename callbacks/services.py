@@ -56,6 +56,13 @@ def policy_for(store_id: int) -> CallbackPolicy:
         store_id=store_id)
 
 
+def sms_not_before(*, store_id: int, now: datetime) -> datetime | None:
+    """studio.sms's SMS_NOT_BEFORE rule: a message to a customer queued in the store's quiet
+    hours goes at their end (the next allowed minute); None when it may go now."""
+    quiet = policy_for(store_id).quiet_periods
+    return earliest_allowed_after(now, quiet=quiet) if is_quiet(now, quiet) else None
+
+
 def callback_due_at(*, triggered_at: datetime, policy: CallbackPolicy,
                     contact_time: str = ContactTime.ANY, deadline: datetime | None = None,
                     not_before: datetime | None = None) -> datetime:

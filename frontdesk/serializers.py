@@ -136,7 +136,8 @@ class SmsMessageSerializer(OutputSerializer):
     class Meta:
         model = SmsMessage
         fields = ["id", "mobile", "body", "purpose", "store_id", "customer_id", "status",
-                  "attempts", "error", "created_by", "created_by_name", "created_at", "sent_at"]
+                  "attempts", "error", "created_by", "created_by_name", "created_at",
+                  "send_after", "sent_at"]
 
 
 # --- Output: flow cards and rework ----------------------------------------------------------------

@@ -72,6 +72,8 @@ class SmsMessage(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("创建人"), null=True,
                                    blank=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    # Queued in the store's quiet hours: not sent before this time (the beat sweep sends it).
+    send_after = models.DateTimeField(_("计划发送时间"), null=True, blank=True)
     sent_at = models.DateTimeField(_("发送时间"), null=True, blank=True)
 
     class Meta:

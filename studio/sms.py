@@ -3,13 +3,21 @@
 Services call `sms_queue(...)`: the message is a row first (never lost), then a task sends it
 on commit; a beat sweep resends what is still queued. The sender is chosen by the SMS_SENDER
 setting; the default keeps messages in the outbox (the UI shows them) without a gateway.
+
+Quiet hours: a message to a customer queued when the store does not disturb its customers waits
+(`send_after`, shown in the outbox) and the beat sweep sends it at the next allowed time. The
+rule is the store's callback policy; studio knows no app, so the SMS_NOT_BEFORE setting names it
+(callbacks.services.sms_not_before). Only one-time codes and messages a customer has just asked
+for are queued with `immediate=True`.
 """
 import logging
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from functools import partial
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
@@ -35,23 +43,42 @@ def get_sender():
     return import_string(getattr(settings, "SMS_SENDER", "studio.sms.OutboxSender"))()
 
 
+def _not_before_rule() -> Callable[..., datetime | None] | None:
+    path = getattr(settings, "SMS_NOT_BEFORE", "")
+    return import_string(path) if path else None
+
+
+def sms_not_before(*, store_id: int | None, now: datetime) -> datetime | None:
+    """When a message to a customer of the store queued `now` may go: None for at once, else
+    the end of the store's quiet hours (the SMS_NOT_BEFORE rule)."""
+    rule = _not_before_rule()
+    return rule(store_id=store_id, now=now) if rule is not None and store_id is not None else None
+
+
 def sms_queue(*, mobile: str, body: str, purpose: str = "", store_id: int | None = None,
-              customer_id: int | None = None, by=None, dedupe_key: str | None = None
-              ) -> SmsMessage | None:
-    """Put a message in the outbox and send it once the transaction commits. With a
+              customer_id: int | None = None, by=None, dedupe_key: str | None = None,
+              immediate: bool = False, now: datetime | None = None) -> SmsMessage | None:
+    """Put a message in the outbox and send it once the transaction commits — or, queued in
+    the store's quiet hours, at the next allowed time (`send_after`, sent by the beat sweep),
+    unless `immediate` (a one-time code, a message the customer just asked for). With a
     `dedupe_key` (a sweep's reminder), a message already queued under it is not queued again:
     returns None."""
     from .tasks import enqueue, send_sms_task
 
+    send_after = None if immediate else sms_not_before(store_id=store_id,
+                                                       now=now or timezone.now())
     try:
         with transaction.atomic():
             message = SmsMessage.objects.create(
                 mobile=mobile, body=body, purpose=purpose, store_id=store_id,
-                customer_id=customer_id, created_by=by, dedupe_key=dedupe_key)
+                customer_id=customer_id, created_by=by, dedupe_key=dedupe_key,
+                send_after=send_after)
     except IntegrityError:
         if dedupe_key is None:
             raise
         return None
+    if send_after is not None:
+        return message  # never a Celery ETA (DESIGN): the row waits for the sweep
     # A broker that is down or hung costs the request at most ~1 s: the row stays queued and
     # resend_queued_sms_task sends it later.
     transaction.on_commit(partial(enqueue, send_sms_task, message.pk))
@@ -66,6 +93,8 @@ def sms_send(*, message_id: int) -> SmsMessage:
         message = SmsMessage.objects.select_for_update().get(pk=message_id)
         if message.status != SmsStatus.QUEUED:
             return message  # already sent, or given up: a redelivered task does nothing
+        if message.send_after is not None and message.send_after > timezone.now():
+            return message  # waits for the end of quiet hours; the sweep sends it then
         message.attempts += 1
         try:
             message.provider_id = get_sender().send(message)
@@ -83,6 +112,8 @@ def sms_send(*, message_id: int) -> SmsMessage:
 
 
 def sms_resend_queued(*, now: datetime, older_than: timedelta = timedelta(minutes=5)) -> list[int]:
-    """Ids of messages still queued after `older_than` (a lost task, a broker outage)."""
-    return list(SmsMessage.objects.filter(status=SmsStatus.QUEUED,
-                                          created_at__lt=now - older_than).values_list("pk", flat=True))
+    """Ids of messages to send now: still queued after `older_than` (a lost task, a broker
+    outage), or held for quiet hours whose time has come."""
+    return list(SmsMessage.objects.filter(status=SmsStatus.QUEUED).filter(
+        Q(send_after__isnull=True, created_at__lt=now - older_than)
+        | Q(send_after__lte=now)).values_list("pk", flat=True))

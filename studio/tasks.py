@@ -109,7 +109,8 @@ def send_sms_task(self, message_id: int) -> None:
 
 @shared_task
 def resend_queued_sms_task() -> int:
-    """Beat: send again what a lost message left queued (the outbox row is the truth)."""
+    """Beat: send what is due — held for quiet hours and now allowed, or left queued by a lost
+    message (the outbox row is the truth)."""
     from .sms import sms_resend_queued
 
     ids = sms_resend_queued(now=timezone.now())

@@ -30,6 +30,7 @@ from orders.models import OrderStage
 from orders.services import stage_complete
 from studio.errors import DomainError
 from studio.models import SmsMessage
+from tests.clock import local_at
 from tests.factories import CustomerFactory
 
 pytestmark = pytest.mark.django_db
@@ -210,8 +211,10 @@ def test_a_campaign_with_nobody_is_refused(store, supervisor):
                         customers=Customer.objects.none())
 
 
-def test_a_thank_you_sms_goes_to_the_outbox(gown_done, specialist,
+@pytest.mark.clock
+def test_a_thank_you_sms_goes_to_the_outbox(gown_done, specialist, time_machine,
                                            django_capture_on_commit_callbacks):
+    time_machine.move_to(local_at("10:00"), tick=False)  # outside quiet hours: sent at once
     with django_capture_on_commit_callbacks(execute=True):
         message = callback_send_sms(task=gown_done, template="thanks", by=specialist)
     message.refresh_from_db()
