@@ -28,13 +28,12 @@ deps: $(VENV)/.deps node_modules/.package-lock.json
 run: deps
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo
-	$(BIN)/python manage.py collectstatic --noinput -v0
 	@echo ""
 	@echo "  影楼客服后台: http://$(HOST):$(PORT)/   (管理: /admin/  API: /api/docs/  健康: /healthz)"
 	@echo "  演示账号 demo logins: specialist1 specialist2 supervisor frontdesk manager manager2 gm"
 	@echo "  密码 password: studio-demo        Ctrl-C 停止全部 (stops web, worker and beat)"
 	@echo ""
-	DJANGO_DEBUG=$${DJANGO_DEBUG:-0} HOST=$(HOST) PORT=$(PORT) $(BIN)/honcho start -f Procfile
+	DJANGO_DEBUG=$${DJANGO_DEBUG:-0} STUDIO_STATIC_FROM_SOURCE=1 HOST=$(HOST) PORT=$(PORT) $(BIN)/honcho start -f Procfile
 
 # The suite runs on every core (pytest-xdist); PYTEST_WORKERS=0 runs it in one process.
 PYTEST_WORKERS ?= auto

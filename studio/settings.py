@@ -161,7 +161,9 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
-WHITENOISE_USE_FINDERS = DEBUG
+# make run serves the static files from their sources (no collectstatic: compressing 100 MB of
+# vendor files takes minutes on a small machine); production collects them (Dockerfile).
+WHITENOISE_USE_FINDERS = env.bool("STUDIO_STATIC_FROM_SOURCE", default=DEBUG)
 MEDIA_ROOT = VAR_DIR / "media"
 MEDIA_URL = "media/"
 
