@@ -4,9 +4,12 @@ These are the desk's working lists: exporting one needs the list's own view perm
 front desk chases the lab with them) and is audited like every export; the customer registers
 (customers, stage lists, callbacks, members) also need customers.export_customer.
 """
+from datetime import date
+
 from django.core.exceptions import PermissionDenied
 from django.http import QueryDict
 from django.utils import timezone
+from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 
 from studio.exports import ListExport, XlsxColumn, register_export
@@ -47,7 +50,18 @@ def walkouts_filtered(user, params: QueryDict):
     status = _choice(params, "status", WalkOutStatus.values)
     reason = _choice(params, "reason", WalkOutReason.values)
     q = params.get("q", "").strip()[:50]
-    return status, reason, q, walkouts_list_for_walkouts(user, status=status, reason=reason, q=q)
+    store = params.get("store", "")
+    return status, reason, q, walkouts_list_for_walkouts(
+        user, status=status, reason=reason, q=q, visited_from=_day(params, "visited_from"),
+        visited_to=_day(params, "visited_to"), store_id=int(store) if store.isdigit() else None)
+
+
+def _day(params: QueryDict, key: str) -> date | None:
+    """A YYYY-MM-DD filter; a bad one is ignored, as a bad choice is."""
+    try:
+        return parse_date(params.get(key, "").strip())
+    except ValueError:
+        return None
 
 
 def reworks_filtered(user, params: QueryDict):

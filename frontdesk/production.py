@@ -223,10 +223,19 @@ def walkouts_visible_to(user) -> QuerySet[WalkOut]:
                                  owner_field="customer__assigned_to_id")
 
 
-def walkouts_list_for_walkouts(user, *, status: str = "", reason: str = "", q: str = ""
-                               ) -> QuerySet[WalkOut]:
+def walkouts_list_for_walkouts(user, *, status: str = "", reason: str = "", q: str = "",
+                               visited_from: date | None = None, visited_to: date | None = None,
+                               store_id: int | None = None) -> QuerySet[WalkOut]:
+    """The 走单 list; visited_from/visited_to (local dates) and the store are what the
+    visitors report's figures link with (客流统计: each figure is this list's rows)."""
     walkouts = (walkouts_visible_to(user)
                 .select_related("customer", "store", "consultant", "converted_order"))
+    if visited_from is not None:
+        walkouts = walkouts.filter(visited_at__gte=_local_midnight(visited_from))
+    if visited_to is not None:
+        walkouts = walkouts.filter(visited_at__lt=_local_midnight(visited_to + timedelta(days=1)))
+    if store_id is not None:
+        walkouts = walkouts.filter(store_id=store_id)
     if status:
         walkouts = walkouts.filter(status=status)
     if reason:
@@ -234,6 +243,10 @@ def walkouts_list_for_walkouts(user, *, status: str = "", reason: str = "", q: s
     if q:
         walkouts = walkouts.filter(Q(customer__name__contains=q) | Q(customer__mobile__contains=q))
     return walkouts.order_by("-visited_at", "-pk")
+
+
+def _local_midnight(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
 
 
 def walkout_orders_to_convert(walkout: WalkOut) -> QuerySet[Order]:
@@ -349,6 +362,7 @@ class VisitorDay(_Visitors):
     store: str
     ordered: int = 0
     walked_out: int = 0
+    store_id: int | None = None  # the lists' store filter
 
 
 @dataclass
@@ -377,10 +391,10 @@ class VisitorReport(_Visitors):
 
 
 def visitor_report(user, *, start: date, end: date, store: Store | None = None) -> VisitorReport:
-    """Each day's visitors per store: new customers' first orders booked that day plus the
-    walk-outs of that day, and why the walk-outs left. Three grouped queries at any size."""
-    since = timezone.make_aware(datetime.combine(start, time.min))
-    until = timezone.make_aware(datetime.combine(end + timedelta(days=1), time.min))
+    """Each day's visitors per store: new customers' first orders booked that day (not
+    cancelled: the 定单 list's first_order=yes rows) plus the walk-outs of that day (the 走单
+    list by visit date), and why the walk-outs left. Three grouped queries at any size."""
+    since, until = _local_midnight(start), _local_midnight(end + timedelta(days=1))
     orders = scope_for(user).apply(Order.objects.all(), store_field="store_id",
                                    owner_field="customer__assigned_to_id")
     walkouts = walkouts_visible_to(user)
@@ -389,19 +403,20 @@ def visitor_report(user, *, start: date, end: date, store: Store | None = None) 
     earlier = Order.objects.filter(customer_id=OuterRef("customer_id"),
                                    created_at__lt=OuterRef("created_at"))
     first_orders = (orders.filter(created_at__gte=since, created_at__lt=until)
+                    .exclude(status=OrderStatus.CANCELLED)
                     .filter(~Exists(earlier))
                     .annotate(day=TruncDate("created_at"))
-                    .values("day", "store__name").annotate(n=Count("pk")))
+                    .values("day", "store__name", "store_id").annotate(n=Count("pk")))
     walkouts = walkouts.filter(visited_at__gte=since, visited_at__lt=until)
     per_day = (walkouts.annotate(day=TruncDate("visited_at"))
-               .values("day", "store__name").annotate(n=Count("pk")))
+               .values("day", "store__name", "store_id").annotate(n=Count("pk")))
     days: dict[tuple[date, str], VisitorDay] = {}
     for row in first_orders:
         key = (row["day"], row["store__name"])
-        days.setdefault(key, VisitorDay(*key)).ordered += row["n"]
+        days.setdefault(key, VisitorDay(*key, store_id=row["store_id"])).ordered += row["n"]
     for row in per_day:
         key = (row["day"], row["store__name"])
-        days.setdefault(key, VisitorDay(*key)).walked_out += row["n"]
+        days.setdefault(key, VisitorDay(*key, store_id=row["store_id"])).walked_out += row["n"]
     by_reason: Counter = Counter()
     converted: dict[str, int] = defaultdict(int)
     for row in walkouts.values("reason").annotate(

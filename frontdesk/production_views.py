@@ -372,6 +372,7 @@ def visitors(request: HttpRequest) -> HttpResponse:
     query.pop("export", None)
     return render(request, "frontdesk/walkout_visitors.html", {
         "form": form, "report": report, "store_name": store_name, "query": query.urlencode(),
+        "store_param": f"&store={store.pk}" if store else "",
         "stores": stores_to_pick(request.user)}, status=status)
 
 

@@ -1,7 +1,7 @@
 """Filters of the stage lists (seed L16-L20), shared by the pages, the exports and the API."""
 import django_filters as filters
 from django import forms
-from django.db.models import F, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
@@ -31,7 +31,7 @@ COMMON_FILTERS = ["q", "state", "specialist", "owing", "store", "ordering",
                   "waiting", "booked_from", "booked_to", "completed_from", "completed_to",
                   "consultant"]
 STAGE_FILTERS: dict[str, list[str]] = {
-    StageKind.ORDER: ["scene", "amount_min", "amount_max", "payment", "package"],
+    StageKind.ORDER: ["scene", "amount_min", "amount_max", "payment", "package", "first_order"],
     StageKind.GOWN: ["staff", "has_extras", "payment", "scheduled_from", "scheduled_to"],
     StageKind.SHOOT: ["staff", "makeup_artist", "location", "scheduled_from", "scheduled_to"],
     StageKind.SELECTION: ["staff", "has_extras", "scheduled_from", "scheduled_to"],
@@ -98,6 +98,9 @@ class StageFilter(filters.FilterSet):
     location = filters.CharFilter(label=_("外景点"), field_name="location", lookup_expr="icontains")
     has_extras = filters.ChoiceFilter(label=_("有加选/消费"), choices=YES_NO,
                                       method="filter_has_extras", empty_label=ANY)
+    # 客流统计's 成交: a new customer's first order (no earlier order of theirs, even cancelled).
+    first_order = filters.ChoiceFilter(label=_("新客户首单"), choices=YES_NO,
+                                       method="filter_first_order", empty_label=ANY)
     handed_over_by = filters.ChoiceFilter(label=_("交件人员"), field_name="completed_by")
     scheduled_from = filters.DateFilter(label=_("预约日期从"), field_name="scheduled_at",
                                         lookup_expr="date__gte", widget=DATE)
@@ -189,6 +192,11 @@ class StageFilter(filters.FilterSet):
         if value == "yes":
             return queryset.filter(extra_amount__gt=0)
         return queryset.filter(extra_amount=0)
+
+    def filter_first_order(self, queryset, name, value):
+        earlier = Exists(Order.objects.filter(customer_id=OuterRef("order__customer_id"),
+                                              created_at__lt=OuterRef("order__created_at")))
+        return queryset.filter(~earlier) if value == "yes" else queryset.filter(earlier)
 
 
 class OrderFilter(filters.FilterSet):

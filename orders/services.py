@@ -168,7 +168,10 @@ def order_create(
            at=at, note=_("待店长审批优惠") if pending else "")
     if not pending:
         _complete_order_stage(order, by=by, at=at)
-    order.save(update_fields=["current_stage", "extras_total", "updated_at"])
+    # The order is dated when it was sold (`at`: an old order imported or seeded keeps its
+    # date), as its 定单 stage is: 本月订单 and the 定单 list count by it (issue 17 item 9).
+    order.created_at = at
+    order.save(update_fields=["current_stage", "extras_total", "created_at", "updated_at"])
     if deposit not in (None, ""):
         deposit = money_parse(deposit, field="deposit")
         if deposit > ZERO:

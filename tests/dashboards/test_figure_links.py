@@ -207,3 +207,133 @@ def test_the_dashboards_have_no_inline_script(client, march, manager):
     for template in (settings.BASE_DIR / "templates" / "dashboards").glob("*.html"):
         source = template.read_text(encoding="utf-8")
         assert not re.search(r"\son[a-z]+=", source), template.name
+
+
+# ---- periods that differ (issue 17 item 9) ----------------------------------------------------
+
+@pytest.fixture
+def march_with_february_sales(march, manager, time_machine):
+    """Two orders sold in February and entered later: E sold on 02-20 (entered on 03-02, as an
+    import or the demo seeding does), W sold on 02-26 with a discount above the store's limit,
+    approved by the manager on 03-02: its 定单 stage is done in March, the order is February's."""
+    from orders.services import order_approve, order_create
+    from tests.factories import CustomerFactory, PackageFactory
+
+    store, seller = march.store, march.people["sales1"]
+    type(store).objects.filter(pk=store.pk).update(discount_limit=D("100"))
+    store.refresh_from_db()
+    package = PackageFactory(name="儿童套系")
+    time_machine.move_to(at(3, 2, 9), tick=False)
+    entered = order_create(customer=CustomerFactory(store=store), package=package, by=seller,
+                           consultant=seller, amount=D("3000"), at=at(2, 20))
+    waiting = order_create(customer=CustomerFactory(store=store), package=package, by=seller,
+                           consultant=seller, amount=D("4000"), discount=D("800"), at=at(2, 26))
+    assert waiting.status == "pending_approval"
+    order_approve(order=waiting, by=manager)
+    time_machine.move_to(at(3, 20, 12), tick=False)
+    return {"entered": entered, "waiting": waiting}
+
+
+def test_an_order_is_dated_when_it_was_sold_not_when_it_was_entered(march_with_february_sales):
+    entered = march_with_february_sales["entered"]
+    entered.refresh_from_db()
+    assert entered.created_at == at(2, 20)
+    assert entered.stages.get(kind="order").completed_at == at(2, 20)
+
+
+def test_manager_figures_follow_their_lists_when_sold_and_done_fall_in_different_months(
+        client, march_with_february_sales, manager):
+    client.force_login(manager)
+    march = client.get(reverse("dashboards:manager"), {"month": "2025-03"}).content.decode()
+    figures = check_every_figure(client, march, superset_allowed=set())
+    # 本月订单 is March's sales only (A, D, F): February's orders entered or approved in March
+    # are not March's orders, yet W's 定单 stage was done (approved) in March.
+    assert figures["orders-booked"][0]["value"] == "3"
+    assert figures["stage-order-done"][0]["value"] == "4"  # A, D, F and W (approved 03-02)
+    assert figures["stage-order-reached"][0]["value"] == "3"
+    february = client.get(reverse("dashboards:manager"), {"month": "2025-02"}).content.decode()
+    figures = check_every_figure(client, february, superset_allowed=set())
+    assert figures["orders-booked"][0]["value"] == "3"  # C, E and W
+    assert figures["stage-order-done"][0]["value"] == "2"  # C and E (W waited for approval)
+
+
+def test_the_targets_page_follows_its_lists_with_february_sales(
+        client, march_with_february_sales, manager):
+    client.force_login(manager)
+    html = client.get(reverse("dashboards:targets"), {"month": "2025-03"}).content.decode()
+    figures = check_every_figure(client, html, superset_allowed=set())
+    store_row = next(f for f in figures["target-orders"] if "consultant" not in f["hrefs"][0])
+    assert store_row["value"] == "3"
+
+
+@pytest.mark.clock
+def test_supervisor_figures_follow_their_lists_with_february_sales(
+        client, team, march_with_february_sales, supervisor):  # noqa: F811
+    client.force_login(supervisor)
+    html = client.get(reverse("dashboards:supervisor")).content.decode()
+    check_every_figure(client, html, superset_allowed=set())
+
+
+# ---- 客流统计 (frontdesk visitors report): the same treatment -----------------------------------
+
+@pytest.fixture
+def visitors_week(store, other_store, front_desk, staff_of, time_machine):
+    """The week 03-10..03-16 (today 03-20). Counted as 成交: N1 (03-10) and N2 (03-12), new
+    customers' first orders. Not counted: R's second order (03-11; R first bought in January),
+    P's order sold in February and entered on 03-11 (the demo data's 150 of 154), X's first order
+    cancelled, O's first order in the other store. Walk-outs: two in the week (03-10, 03-14),
+    one the week before, one in the other store."""
+    from frontdesk.production import walkout_record
+    from orders.services import order_cancel, order_create
+    from tests.factories import CustomerFactory, PackageFactory
+
+    time_machine.move_to(at(3, 11, 18), tick=False)
+    package = PackageFactory(name="经典婚纱照")
+    far_desk = staff_of("front_desk", other_store, user__username="far_desk").user
+
+    def sell(customer, when, by=front_desk):
+        return order_create(customer=customer, package=package, by=by, at=when)
+
+    sell(CustomerFactory(store=store), at(3, 10, 11))
+    sell(CustomerFactory(store=store), at(3, 12, 15))
+    returning = CustomerFactory(store=store)
+    sell(returning, at(1, 8))
+    sell(returning, at(3, 11))
+    sell(CustomerFactory(store=store), at(2, 14))  # entered today (03-11), sold in February
+    order_cancel(order=sell(CustomerFactory(store=store), at(3, 13)), by=front_desk,
+                 reason="客户取消")
+    sell(CustomerFactory(store=other_store), at(3, 12), by=far_desk)
+    time_machine.move_to(at(3, 20, 12), tick=False)
+    for where, by, mobile, when in [(store, front_desk, "13900000001", at(3, 10, 16)),
+                                    (store, front_desk, "13900000002", at(3, 14, 11)),
+                                    (store, front_desk, "13900000003", at(3, 5, 11)),
+                                    (other_store, far_desk, "13900000004", at(3, 12, 11))]:
+        walkout_record(store=where, by=by, name="李四", mobile=mobile, title="ms", reason="price",
+                       reason_note="", visited_at=when)
+
+
+def test_every_visitors_figure_leads_to_the_rows_it_counts(client, visitors_week, front_desk):
+    client.force_login(front_desk)
+    html = client.get(reverse("frontdesk:visitors"),
+                      {"start": "2025-03-10", "end": "2025-03-16"}).content.decode()
+    figures = check_every_figure(client, html, superset_allowed=set())
+    assert (figures["visitors"][0]["value"], figures["visitors-ordered"][0]["value"],
+            figures["visitors-walked-out"][0]["value"]) == ("4", "2", "2")
+    # 03-10 (N1 and a walk-out), 03-12 (N2), 03-14 (a walk-out)
+    assert [f["value"] for f in figures["day-ordered"]] == ["1", "1", "0"]
+    assert [f["value"] for f in figures["day-walked-out"]] == ["1", "0", "1"]
+
+
+def test_a_general_manager_s_visitors_figures_are_narrowed_to_the_store(
+        client, visitors_week, general_manager, store, other_store):
+    client.force_login(general_manager)
+    for where, expected in ((store, ("4", "2", "2")), (other_store, ("2", "1", "1"))):
+        html = client.get(reverse("frontdesk:visitors"), {
+            "start": "2025-03-10", "end": "2025-03-16", "store": where.pk}).content.decode()
+        figures = check_every_figure(client, html, superset_allowed=set())
+        assert (figures["visitors"][0]["value"], figures["visitors-ordered"][0]["value"],
+                figures["visitors-walked-out"][0]["value"]) == expected
+    html = client.get(reverse("frontdesk:visitors"),
+                      {"start": "2025-03-10", "end": "2025-03-16"}).content.decode()
+    figures = check_every_figure(client, html, superset_allowed=set())  # every store
+    assert figures["visitors"][0]["value"] == "6"

@@ -375,7 +375,9 @@ def test_the_visitors_page_shows_the_lost_reasons(client, store, front_desk, vis
     client.force_login(front_desk)
     html = client.get(reverse("frontdesk:visitors"), {
         "start": visit_day.isoformat(), "end": visit_day.isoformat()}).content.decode()
-    assert 'data-reason="service"><td>接待服务</td><td class="text-end">1</td>' in html
+    row = html.split('data-reason="service">', 1)[1].split("</tr>", 1)[0]
+    assert row.startswith("<td>接待服务</td>")
+    assert 'data-figure="reason-count" data-value="1"' in row  # linked to its 走单 rows
 
 
 def test_a_general_manager_records_a_walkout_for_the_store_they_pick(client, general_manager,
