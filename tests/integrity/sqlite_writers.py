@@ -11,16 +11,16 @@ import django
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "studio.settings")
 django.setup()
 
-from django.db import OperationalError, connections  # noqa: E402
+from django.contrib.auth.models import Group  # noqa: E402
 from django.core.exceptions import ValidationError  # noqa: E402
+from django.db import OperationalError, connections  # noqa: E402
 
 from customers.models import Customer  # noqa: E402
 from membership.services import member_card_issue, points_adjust, points_redeem  # noqa: E402
 from orders.models import Package  # noqa: E402
 from orders.services import order_create, payment_record  # noqa: E402
 from staff.models import Role, StaffMember, Store, User  # noqa: E402
-from staff.roles import roles_sync_groups, group_name  # noqa: E402
-from django.contrib.auth.models import Group  # noqa: E402
+from staff.roles import group_name, roles_sync_groups  # noqa: E402
 
 THREADS = 16
 
