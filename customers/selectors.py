@@ -168,7 +168,11 @@ def customer_history(customer: Customer, *, limit: int = 50) -> list[HistoryRow]
     for entry in entries:
         detail, changes, note = entry.detail or {}, [], ""
         if entry.action == AuditAction.CHANGE_CUSTOMER:
-            for name, pair in (detail.get("changes") or {}).items():
+            # In the form's order, whatever order the database kept the keys in (PostgreSQL's
+            # jsonb sorts them).
+            order = {f.name: i for i, f in enumerate(Customer._meta.fields)}
+            for name, pair in sorted((detail.get("changes") or {}).items(),
+                                     key=lambda item: order.get(item[0], len(order))):
                 try:
                     label = str(Customer._meta.get_field(name).verbose_name)
                 except FieldDoesNotExist:  # a field since removed: its name then

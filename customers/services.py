@@ -397,7 +397,7 @@ def customer_update(*, customer: Customer, by, ip_address: str | None = None,
     unknown = set(fields) - set(PROFILE_FIELDS)
     if unknown:
         raise TypeError(f"customer_update: not a profile field: {sorted(unknown)}")
-    customer = Customer.objects.select_for_update().select_related("referrer").get(pk=customer.pk)
+    customer = Customer.objects.select_for_update(of=("self",)).select_related("referrer").get(pk=customer.pk)
     _check_may(by, "customers.change_customer", customer)
     if customer.merged_into_id:
         raise CustomerMergeRefused(_("该客户记录已合并，请修改合并后的客户记录。"), code="merged")
@@ -492,7 +492,7 @@ def customers_merge(*, kept: Customer, merged: Customer, by,
         raise PermissionDenied
     if kept.pk == merged.pk:
         raise ValidationError({"merged": _("不能把客户与其本人合并，请选择另一条记录。")})
-    rows = {c.pk: c for c in Customer.objects.select_for_update().select_related("referrer")
+    rows = {c.pk: c for c in Customer.objects.select_for_update(of=("self",)).select_related("referrer")
             .filter(pk__in=[kept.pk, merged.pk]).order_by("pk")}
     kept, merged = rows[kept.pk], rows[merged.pk]
     _check_may(by, "customers.merge_customer", kept)

@@ -281,7 +281,7 @@ EXPORT_KEEP_DAYS = env.int("EXPORT_KEEP_DAYS", default=7)
 SMS_SENDER = env("SMS_SENDER", default="studio.sms.OutboxSender")
 # When a message to a customer may go: the store's quiet hours (callbacks' policy). Studio
 # knows no app, so the rule is named here (issue 17).
-SMS_NOT_BEFORE = "callbacks.services.sms_not_before"
+SMS_NOT_BEFORE = env("STUDIO_SMS_NOT_BEFORE", default="callbacks.services.sms_not_before")
 
 # --- Security -------------------------------------------------------------------------------
 # Production pins the HTTPS settings in studio/settings_production.py (README, "Deployment");

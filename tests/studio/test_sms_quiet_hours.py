@@ -16,7 +16,7 @@ from tests.callbacks.factories import CallbackTaskFactory
 from tests.clock import local_at
 from tests.customers.factories import CustomerFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.sms_quiet_hours]
 DAY = date(2026, 12, 7)
 
 
