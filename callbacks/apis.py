@@ -12,11 +12,15 @@ from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, serializers
 from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from staff.filters import StoreFilter
+from staff.models import Store
 from staff.scoping import of_my_stores, store_for
 from studio.api_views import ObjectActionApi, ScopedDetailApi, ScopedListCreateApi
 from studio.filters import IdFilter
+from studio.periods import MAX_REPORT_DAYS, PeriodForm
 
 from .models import CallbackCampaign, CallbackPurpose, CallbackRecord, CallbackScript, CallbackTask
 from .selectors import (
@@ -35,6 +39,7 @@ from .serializers import (
     CallbackTaskSerializer,
 )
 from .services import callback_record, campaign_create, script_latest, script_save
+from .summary import callback_summary_for
 from .workflow import CALLBACK_STEPS
 
 # --- Callback tasks -----------------------------------------------------------------------------
@@ -171,3 +176,104 @@ class CallbackCampaignListApi(ScopedListCreateApi):
                                          now=timezone.now())
         return campaign_create(name=data["name"], purpose=data["purpose"], store=store,
                                customers=candidates, by=request.user, conditions=conditions)
+
+
+# --- The summary report (《回访总结报告》) ----------------------------------------------------------
+
+class SummaryParamsSerializer(serializers.Serializer):
+    start = serializers.DateField(required=False, help_text="默认本月 1 日")
+    end = serializers.DateField(required=False, help_text="默认今天")
+    store = serializers.PrimaryKeyRelatedField(
+        queryset=Store.objects.all(), required=False,
+        help_text="总经理可选（不填为全部门店）；其他角色只能是本门店（可省略）")
+
+
+class SatisfactionRowSerializer(serializers.Serializer):
+    label = serializers.CharField()
+    answers = serializers.IntegerField()
+    satisfied = serializers.IntegerField()
+    average = serializers.IntegerField()
+    dissatisfied = serializers.IntegerField()
+    satisfied_rate = serializers.FloatField(allow_null=True, help_text="满意率（%）")
+    avg_score = serializers.FloatField(allow_null=True, help_text="平均评分（1-5）")
+
+
+class SummaryTaskFiguresSerializer(serializers.Serializer):
+    created = serializers.IntegerField(help_text="期间触发的回访任务")
+    cancelled = serializers.IntegerField()
+    due = serializers.IntegerField(help_text="应回访（触发 - 取消）")
+    completed = serializers.IntegerField()
+    on_time = serializers.IntegerField(help_text="期限内完成")
+    overdue = serializers.IntegerField()
+    unreachable = serializers.IntegerField()
+    open = serializers.IntegerField()
+    completion_rate = serializers.FloatField(allow_null=True)
+    on_time_rate = serializers.FloatField(allow_null=True)
+
+
+class MissedServiceSerializer(serializers.Serializer):
+    customer_id = serializers.IntegerField()
+    name = serializers.CharField()
+    service = serializers.CharField()
+    completed_on = serializers.DateField()
+
+
+class MemberCoverageSerializer(serializers.Serializer):
+    services = serializers.IntegerField(help_text="VIP 会员在期间接受的服务")
+    services_covered = serializers.IntegerField(help_text="其中有回访的")
+    members = serializers.IntegerField()
+    members_covered = serializers.IntegerField()
+    members_missed = serializers.IntegerField()
+    rate = serializers.FloatField(allow_null=True, help_text="会员回访覆盖率（%）")
+    missing = MissedServiceSerializer(many=True, help_text="没有回访的服务（最多列出若干条）")
+
+
+class SuggestionSerializer(serializers.Serializer):
+    customer_id = serializers.IntegerField()
+    customer = serializers.CharField()
+    called_on = serializers.DateField()
+    specialist = serializers.CharField()
+    service = serializers.CharField()
+    text = serializers.CharField()
+
+
+class TrendDaySerializer(serializers.Serializer):
+    date = serializers.DateField()
+    answers = serializers.IntegerField()
+    satisfied = serializers.IntegerField()
+    satisfied_rate = serializers.FloatField(allow_null=True)
+
+
+class CallbackSummarySerializer(serializers.Serializer):
+    start = serializers.DateField()
+    end = serializers.DateField()
+    store = serializers.IntegerField(allow_null=True)
+    tasks = SummaryTaskFiguresSerializer()
+    satisfaction = SatisfactionRowSerializer()
+    satisfaction_note = serializers.CharField(help_text="满意率的口径")
+    by_stage = SatisfactionRowSerializer(many=True)
+    by_specialist = SatisfactionRowSerializer(many=True)
+    by_package = SatisfactionRowSerializer(many=True)
+    coverage = MemberCoverageSerializer()
+    suggestions = SuggestionSerializer(many=True)
+    suggestions_total = serializers.IntegerField()
+    trend = TrendDaySerializer(many=True)
+
+
+@extend_schema(parameters=[SummaryParamsSerializer], responses=CallbackSummarySerializer,
+               summary="《回访总结报告》：回访完成与及时率、满意度（按服务、客服、套系、每日）、"
+                       "VIP 会员回访覆盖与遗漏、客户建议")
+class CallbackSummaryApi(APIView):
+    """The same report as /callbacks/summary/, for the same period, store and scope."""
+
+    required_perm = "callbacks.view_callback_summary"
+
+    def get(self, request: Request) -> Response:
+        params = SummaryParamsSerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        start, end = PeriodForm(request.query_params, max_days=MAX_REPORT_DAYS).period_or_raise()
+        store = store_for(request.user, params.validated_data.get("store"), writing=False)
+        data = callback_summary_for(request.user, store=store, start=start, end=end,
+                                    now=timezone.now())
+        data["store"] = store.pk if store else None
+        return Response(CallbackSummarySerializer(data).data)

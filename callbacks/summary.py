@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from orders.models import STAGE_SEQUENCE, OrderStage, OrderStatus, StageKind, StageStatus
+from orders.selectors import stages_visible_to
 from studio.exports import XlsxColumn, XlsxSection, xlsx_report_response
 
 from .models import (
@@ -30,6 +31,7 @@ from .models import (
     CallbackTask,
     Satisfaction,
 )
+from .selectors import callbacks_visible_to
 from .services import SERVICE_STAGES
 
 MEMBERS_LISTED = 50
@@ -239,6 +241,16 @@ def _chart(by_stage: list[SatisfactionRow], trend: list[dict[str, Any]]) -> dict
                   "rates": [d["satisfied_rate"] for d in trend],
                   "answers": [d["answers"] for d in trend]},
     }
+
+
+def callback_summary_for(user, *, store, start: date, end: date, now: datetime) -> dict[str, Any]:
+    """The report as `user` may see it (their callbacks and services; one store's, when given):
+    the page and the API read this one."""
+    tasks = callbacks_visible_to(user)
+    stages = stages_visible_to(user)  # member coverage: services in the same scope
+    if store is not None:
+        tasks, stages = tasks.filter(store=store), stages.filter(order__store=store)
+    return callback_summary(tasks=tasks, stages=stages, start=start, end=end, now=now)
 
 
 def callback_summary(*, tasks: QuerySet[CallbackTask], stages: QuerySet[OrderStage],

@@ -25,4 +25,5 @@ api_urlpatterns = [
     path("callback-scripts/", apis.CallbackScriptListApi.as_view(), name="callback-script-list"),
     path("callback-campaigns/", apis.CallbackCampaignListApi.as_view(),
          name="callback-campaign-list"),
+    path("callback-summary/", apis.CallbackSummaryApi.as_view(), name="callback-summary"),
 ]

@@ -11,7 +11,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from orders.selectors import stages_visible_to
 from staff.models import Role
 from staff.scoping import scope_for, store_asked, store_for, stores_to_pick
 from staff.selectors import specialists_assignable_by, staff_users_in_scope
@@ -42,7 +41,7 @@ from .services import (
     script_render,
     script_save,
 )
-from .summary import callback_summary, summary_xlsx
+from .summary import callback_summary_for, summary_xlsx
 from .workflow import CALLBACK_STEPS
 
 
@@ -232,12 +231,9 @@ def summary(request: HttpRequest) -> HttpResponse:
     """《回访总结报告》 for a period and store: a page with charts, and the Excel to file."""
     period = PeriodForm(request.GET, max_days=MAX_REPORT_DAYS)
     start, end = period.period()  # a bad date: the month so far, the form says why (400)
-    tasks = callbacks_visible_to(request.user)
-    stages = stages_visible_to(request.user)  # member coverage: services in the same scope
     store = store_for(request.user, request.GET.get("store"), writing=False)
-    if store is not None:
-        tasks, stages = tasks.filter(store=store), stages.filter(order__store=store)
-    data = callback_summary(tasks=tasks, stages=stages, start=start, end=end, now=timezone.now())
+    data = callback_summary_for(request.user, store=store, start=start, end=end,
+                                now=timezone.now())
     if request.GET.get("export") == "xlsx" and not period.errors:
         if not request.user.has_perm("customers.export_customer"):
             raise PermissionDenied

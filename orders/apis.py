@@ -5,6 +5,7 @@ The actions take their permission and input serializer from the step map (orders
 and call orders.services, which check the role again; studio.api.exception_handler turns their
 PermissionDenied into 403, ValidationError into 400 and DomainError into 409.
 """
+import django_filters
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError
 from django.db.models import Prefetch, QuerySet
@@ -149,10 +150,28 @@ class StageListParamsSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=StageKind.choices)
 
 
+def _filter_parameter(name: str, filter_) -> OpenApiParameter:
+    """A stage-list filter as the schema names it: its type, and its values where they are fixed
+    (state, owing, payment…); the people filters take a staff user's id."""
+    label = str(filter_.label or name)
+    if isinstance(filter_, django_filters.DateFilter):
+        return OpenApiParameter(name, OpenApiTypes.DATE, description=label)
+    if isinstance(filter_, django_filters.NumberFilter | django_filters.ModelChoiceFilter):
+        return OpenApiParameter(name, OpenApiTypes.NUMBER if isinstance(
+            filter_, django_filters.NumberFilter) else OpenApiTypes.INT, description=label)
+    choices = filter_.extra.get("choices")
+    if isinstance(filter_, django_filters.ChoiceFilter) and isinstance(choices, list | tuple):
+        return OpenApiParameter(name, OpenApiTypes.STR, enum=[str(v) for v, _l in choices],
+                                description=label)
+    if isinstance(filter_, django_filters.MultipleChoiceFilter | django_filters.ChoiceFilter):
+        return OpenApiParameter(name, OpenApiTypes.INT, description=f"{label}（员工 id）")
+    return OpenApiParameter(name, OpenApiTypes.STR, description=label)
+
+
 @extend_schema(parameters=[
     OpenApiParameter("kind", enum=StageKind.values, required=True,
                      description="服务阶段；可用的筛选项随阶段而定（见 orders.filters.STAGE_FILTERS）"),
-    *(OpenApiParameter(name, str) for name in StageFilter.base_filters),
+    *(_filter_parameter(name, f) for name, f in StageFilter.base_filters.items()),
 ])
 class StageListApi(generics.ListAPIView):
     """One stage's list of the workspace, with that stage's filters (same as the page)."""

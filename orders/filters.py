@@ -122,6 +122,8 @@ class StageFilter(filters.FilterSet):
 
     def __init__(self, data=None, *args, kind: str = StageKind.SHOOT, **kwargs):
         data = data.copy() if data is not None else None
+        if data is not None and hasattr(data, "getlist") and not any(data.getlist("consultant")):
+            data.pop("consultant", None)  # ?consultant= is no filter, as every other empty one
         if data is not None and not data.get("state"):
             data["state"] = DEFAULT_STATE.get(kind, "open")
         super().__init__(data, *args, **kwargs)

@@ -17,7 +17,7 @@ from frontdesk import urls as frontdesk_urls
 from membership import urls as membership_urls
 from orders import urls as orders_urls
 from staff import views as staff_views
-from staff.apis import MeApi
+from staff.apis import DepartmentListApi, MeApi
 
 from . import views
 from .audit import audit_record
@@ -39,6 +39,7 @@ class LoginView(auth_views.LoginView):
 api_patterns = [
     path("auth/token/", obtain_auth_token, name="token"),
     path("me/", MeApi.as_view(), name="me"),
+    path("departments/", DepartmentListApi.as_view(), name="department-list"),
     path("", include(customers_urls.api_urlpatterns)),
     path("", include(orders_urls.api_urlpatterns)),
     path("", include(callbacks_urls.api_urlpatterns)),

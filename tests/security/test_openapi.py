@@ -123,3 +123,16 @@ def test_a_good_page_size_is_honoured(client, supervisor, customer):
     client.force_login(supervisor)
     response = client.get("/api/customers/", {"page_size": "1"})
     assert response.status_code == 200 and len(response.json()["results"]) == 1
+
+
+def test_the_stage_list_documents_its_filters_values():
+    """Issue 17 item 20: the stage list's filters are typed, their fixed values listed."""
+    from drf_spectacular.generators import SchemaGenerator
+
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    params = {p["name"]: p["schema"] for p in schema["paths"]["/api/stages/"]["get"]["parameters"]}
+    assert "late" in params["state"]["enum"] and "cancelled" in params["state"]["enum"]
+    assert params["owing"]["enum"] == ["no", "yes"]
+    assert params["booked_from"] == {"type": "string", "format": "date"}
+    assert params["amount_min"]["type"] == "number"
+    assert "/api/callback-summary/" in schema["paths"] and "/api/departments/" in schema["paths"]
