@@ -28,6 +28,9 @@ class CallbackRecordForm(ServiceFormMixin, forms.Form):
         label=_("下次约定时间"), required=False,
         widget=LocalDateTimeInput(),
         help_text=_("客户不方便时，与客户再约一个方便的时间"))
+    wants_complaint = forms.BooleanField(
+        label=_("转投诉"), required=False,
+        help_text=_("「不满意」一律转投诉；「一般」由您判断。保存后直接打开投诉登记表"))
 
 
 class ScriptForm(forms.ModelForm):

@@ -169,7 +169,7 @@ def callback_record(
     *, task: CallbackTask, by, reached: bool, channel: str = "phone",
     satisfaction: str = "", score: int | None = None, comments: str = "", suggestions: str = "",
     next_appointment_at: datetime | None = None, script: CallbackScript | None = None,
-    now: datetime | None = None,
+    now: datetime | None = None, wants_complaint: bool | None = None,
 ) -> CallbackRecord:
     """Record one call (《回访记录表》) and move the task on:
     reached with an answer → done; reached but asked to call later → booked (new due time);
@@ -199,7 +199,9 @@ def callback_record(
         satisfaction=satisfaction, score=score, comments=comments.strip(),
         suggestions=suggestions.strip(), next_appointment_at=next_appointment_at,
         script=script if script is not None and script.pk else None,  # a shipped default: none
-        wants_complaint=satisfaction == Satisfaction.DISSATISFIED)
+        # 转投诉: a dissatisfied answer always; an average one when the specialist ticks it.
+        wants_complaint=satisfaction == Satisfaction.DISSATISFIED or bool(
+            wants_complaint and reached and satisfaction == Satisfaction.AVERAGE))
     record.full_clean(exclude=["task", "by", "script"])
     record.save()
     if not reached:

@@ -83,8 +83,13 @@ def call_page(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         if not CALLBACK_STEPS["record"].permits(request.user):
             return HttpResponse(status=403)
-        if form.is_valid() and form.call(callback_record, task=task, by=request.user,
-                                         script=script, **form.cleaned_data):
+        record = form.call(callback_record, task=task, by=request.user, script=script,
+                           **form.cleaned_data) if form.is_valid() else None
+        if record is not None:
+            if record.wants_complaint and request.user.has_perm("complaints.add_complaint"):
+                # 转投诉: the complaint form, filled in from the call (complaints' page).
+                messages.success(request, _("回访记录已保存，请登记投诉。"))
+                return redirect(f"{reverse('complaints:new')}?record={record.pk}")
             messages.success(request, _("回访记录已保存。"))
             return redirect("callbacks:list")
     policy = policy_for(task.store_id)

@@ -12,7 +12,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from callbacks.models import CallbackTask
+from callbacks.models import CallbackRecord, CallbackTask
 from customers.models import Customer
 from orders.models import Order
 from staff.models import Department, Store
@@ -131,6 +131,11 @@ class Complaint(TimeStampedModel):
                                  related_name="complaints")
     order = models.ForeignKey(Order, verbose_name=_("相关订单"), null=True, blank=True,
                               on_delete=models.SET_NULL, related_name="complaints")
+    # The call that turned into this complaint (转投诉): the record leaves the supervisor's
+    # 待转投诉 list once its complaint is registered.
+    callback_record = models.OneToOneField(CallbackRecord, verbose_name=_("来源回访记录"),
+                                           null=True, blank=True, on_delete=models.SET_NULL,
+                                           related_name="complaint")
     received_at = models.DateTimeField(_("投诉时间"))
     channel = models.CharField(_("投诉渠道"), max_length=16, choices=ComplaintChannel)
     category = models.CharField(_("投诉类别"), max_length=24, choices=ComplaintCategory)

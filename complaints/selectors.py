@@ -1,6 +1,8 @@
 """Reads of complaints, always starting from what the user may see."""
 from django.db.models import Prefetch, QuerySet
 
+from callbacks.models import CallbackRecord
+from callbacks.selectors import callbacks_visible_to
 from staff.scoping import scope_for
 
 from .models import Complaint, ComplaintEvent, ComplaintSolution
@@ -31,3 +33,13 @@ def complaint_page(user, pk: int) -> Complaint:
                     "proposed_by")),
                 "penalties__staff")
             .get(pk=pk))
+
+
+def calls_to_complain(user) -> QuerySet[CallbackRecord]:
+    """待转投诉: the calls marked 转投诉 (dissatisfied, or average and ticked) whose complaint is
+    not registered yet, in the callbacks the user sees; oldest first, the people in one query."""
+    return (CallbackRecord.objects
+            .filter(task__in=callbacks_visible_to(user), wants_complaint=True,
+                    complaint__isnull=True)
+            .select_related("task__customer", "task__stage__order__package", "by")
+            .order_by("called_at", "pk"))

@@ -19,6 +19,7 @@ from customers.models import Customer, SourceChannel, Title
 from customers.services import customer_find_or_create
 from orders.models import Order
 from staff.models import Department, DepartmentKind, Store
+from studio.errors import DomainError
 from studio.money import ZERO, money_parse
 from studio.workflow import CREATE
 
@@ -109,10 +110,11 @@ def complaint_register(
     *, store: Store, by, channel: str, category: str, content: str,
     customer: Customer | None = None, name: str = "", mobile: str = "", order: Order | None = None,
     severity: str = Severity.LOW, received_at: datetime | None = None,
-    source_ip: str | None = None, title: str = Title.MS,
+    source_ip: str | None = None, title: str = Title.MS, callback_record=None,
 ) -> Complaint:
     """Step 1 （《顾客投诉登记表》）： accepted at once （L46 有投诉即时受理）； due to be judged.
-    `by` None: the customer on the public form."""
+    `by` None: the customer on the public form. `callback_record`: the call it comes from
+    (转投诉), the complainant's own and not turned into a complaint yet."""
     COMPLAINT_STEPS.check("register", state=CREATE, user=by)
     now = timezone.now()
     errors = {}
@@ -129,6 +131,11 @@ def complaint_register(
                            title=title)
     if order is not None and order.customer_id != person.pk:
         raise ValidationError({"order": _("该订单不属于投诉人。")})
+    if callback_record is not None:
+        if callback_record.task.customer_id != person.pk:
+            raise ValidationError({"callback_record": _("该回访记录不是投诉人的。")})
+        if Complaint.objects.filter(callback_record=callback_record).exists():
+            raise DomainError(_("这次回访已登记过投诉。"), code="complaint_exists")
     received_at = received_at or now
     for _attempt in range(3):  # two registrations in the same second may race for a number
         try:
@@ -136,7 +143,8 @@ def complaint_register(
                 complaint = Complaint.objects.create(
                     reference=_next_reference(store, received_at), store=store, customer=person,
                     order=order, received_at=received_at, channel=channel, category=category,
-                    severity=severity, content=content, registered_by=by, source_ip=source_ip)
+                    severity=severity, content=content, registered_by=by, source_ip=source_ip,
+                    callback_record=callback_record)
             break
         except IntegrityError:
             continue

@@ -7,6 +7,7 @@ app_name = "complaints"
 urlpatterns = [
     path("", views.archive, name="archive"),
     path("new/", views.register, name="new"),
+    path("from-callbacks/", views.calls_to_register, name="from_callbacks"),
     path("statistics/", views.statistics, name="statistics"),
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/signature.png", views.signature, name="signature"),

@@ -11,6 +11,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from callbacks.models import CallbackRecord
+from callbacks.selectors import callbacks_visible_to
 from customers.selectors import customers_visible_to
 from orders.selectors import orders_visible_to
 from staff.models import Department
@@ -31,7 +33,7 @@ from .models import (
     ComplaintStatus,
     ImprovementMeasure,
 )
-from .selectors import complaint_page, complaints_visible_to
+from .selectors import calls_to_complain, complaint_page, complaints_visible_to
 from .services import (
     complaint_approve,
     complaint_implement,
@@ -83,14 +85,25 @@ def archive(request: HttpRequest) -> HttpResponse:
 @permission_required("complaints.add_complaint", raise_exception=True)
 def register(request: HttpRequest) -> HttpResponse:
     """《顾客投诉登记表》： for a customer in scope (?customer=), or a new complainant."""
-    customer = None
+    customer = record = None
+    initial = {"channel": request.GET.get("channel", ComplaintChannel.PHONE),
+               "content": request.GET.get("content", "")[:2000]}
+    order_id = request.POST.get("order", "")  # kept when the form comes back with its errors
+    # 转投诉 from a call: ?record= (a recorded call) or ?task= (during the call) fills in the
+    # customer, the order, the service and, from the record, what the customer said.
+    record_id = request.GET.get("record") or request.POST.get("record")
+    task_id = request.GET.get("task")
+    if record_id or task_id:
+        task, record = _complaint_source(request, record_id=record_id, task_id=task_id)
+        customer = task.customer
+        initial.update(channel=ComplaintChannel.CALLBACK, content=_said_on_the_call(task, record))
+        if not order_id and task.stage_id:
+            order_id = str(task.stage.order_id)
     customer_id = request.GET.get("customer") or request.POST.get("customer")
-    if customer_id:
+    if customer is None and customer_id:
         customer = get_object_or_404(customers_visible_to(request.user), pk=customer_id)
     store = customer.store if customer else store_for(
         request.user, store_asked(request), writing=request.method == "POST", one_store=True)
-    initial = {"channel": request.GET.get("channel", ComplaintChannel.PHONE),
-               "content": request.GET.get("content", "")[:2000]}
     form = RegisterForm(request.POST or None, initial=initial)
     orders = orders_visible_to(request.user).filter(customer=customer) if customer else []
     if request.method == "POST" and form.is_valid():
@@ -100,18 +113,59 @@ def register(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         complaint = form.call(complaint_register, store=store, by=request.user, customer=customer,
                               name=data["name"], mobile=data["mobile"], title=data["title"],
-                              order=order,
+                              order=order, callback_record=record,
                               channel=data["channel"], category=data["category"],
                               severity=data["severity"], content=data["content"])
         if complaint:
             messages.success(request, _("投诉已登记，编号 %(ref)s。") % {"ref": complaint.reference})
             return redirect("complaints:detail", pk=complaint.pk)
-    order_id = request.POST.get("order", "")  # kept when the form comes back with its errors
     return render(request, "complaints/register.html", {
         "form": form, "customer": customer, "orders": orders, "guidance": GUIDANCE,
+        "record": record,
         "order_id": int(order_id) if order_id.isdigit() else None,
         "store": store, "stores": [] if customer else stores_to_pick(request.user)},
         status=400 if form.errors else 200)
+
+
+def _complaint_source(request: HttpRequest, *, record_id, task_id):
+    """The callback (and its recorded call, if any) a complaint is registered from: one the user
+    sees (404 otherwise); a call whose complaint is registered already is not offered again."""
+    tasks = callbacks_visible_to(request.user).select_related(
+        "customer__store", "stage__order__package")
+    if record_id:
+        record = get_object_or_404(CallbackRecord.objects.filter(task__in=tasks).select_related(
+            "task__customer__store", "task__stage__order__package"), pk=record_id)
+        if hasattr(record, "complaint"):
+            raise Http404
+        return record.task, record
+    return get_object_or_404(tasks, pk=task_id), None
+
+
+def _said_on_the_call(task, record) -> str:
+    """The complaint's content to start from: the service called about and what was said."""
+    service = task.service_label
+    if task.stage_id and task.stage.completed_at:
+        service += timezone.localtime(task.stage.completed_at).strftime("（%Y-%m-%d）")
+    if record is None:
+        return _("回访%(service)s时客户反映：") % {"service": service}
+    said = "；".join(t for t in (record.comments, record.suggestions) if t)
+    return (_("回访%(service)s时（%(at)s，%(satisfaction)s）客户反映：%(said)s") % {
+        "service": service, "at": timezone.localtime(record.called_at).strftime("%Y-%m-%d %H:%M"),
+        "satisfaction": record.get_satisfaction_display(), "said": said})[:2000]
+
+
+@login_required
+@permission_required("complaints.add_complaint", raise_exception=True)
+def calls_to_register(request: HttpRequest) -> HttpResponse:
+    """待转投诉: calls marked 转投诉 whose complaint is not registered yet (the supervisor's list;
+    the supervisor dashboard's figure links here)."""
+    calls = calls_to_complain(request.user)
+    store = store_for(request.user, request.GET.get("store"), writing=False)
+    if store is not None:  # a general manager's store (the supervisor dashboard's link)
+        calls = calls.filter(task__store=store)
+    page = paginate(request, calls)
+    return render(request, "complaints/calls_to_register.html", {
+        "page": page, "reveal": request.user.has_perm("customers.view_full_mobile")})
 
 
 # What each step's form needs besides the posted data (the step map names the form).

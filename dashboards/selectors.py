@@ -34,7 +34,7 @@ from callbacks.selectors import callback_records_visible_to, callbacks_visible_t
 from callbacks.summary import SATISFACTION_NOTE, percent, person_name, satisfaction_answers
 from complaints.models import OPEN_STATUSES as COMPLAINT_OPEN
 from complaints.models import ComplaintStatus
-from complaints.selectors import complaints_visible_to
+from complaints.selectors import calls_to_complain, complaints_visible_to
 from complaints.statistics import complaint_statistics
 from frontdesk.models import PerformanceCredit
 from membership.selectors import members_visible_to, points_entries_visible_to
@@ -390,6 +390,8 @@ def supervisor_dashboard(user, *, store: Store, now: datetime) -> dict[str, Any]
     late_rows = [{"kind": k, "label": str(StageKind(k).label), "count": late.get(k, 0)}
                  for k in STAGE_SEQUENCE if k != StageKind.ORDER]
     complaints = _complaints_by_step(complaints_visible_to(user).filter(store=store), now)
+    # 待转投诉: dissatisfied calls whose complaint is not registered yet (complaints' list).
+    complaints["calls_to_register"] = calls_to_complain(user).filter(task__store=store).count()
     trend = _satisfaction_trend(callback_records_visible_to(user).filter(store=store), now)
     answered = sum(w["answers"] for w in trend)
     return {

@@ -251,7 +251,8 @@ def test_a_bad_date_in_the_summary_falls_back_to_this_month(client, supervisor):
 def test_the_call_page_offers_to_open_a_complaint_for_the_customer(client, specialist, task):
     client.force_login(specialist)
     html = client.get(reverse("callbacks:call", args=[task.pk])).content.decode()
-    assert f"/complaints/new/?customer={task.customer_id}&amp;channel=callback" in html
+    # Filled in from the callback: the customer, the order, the service (issue 17 item 6).
+    assert f"/complaints/new/?task={task.pk}" in html
 
 
 @pytest.mark.clock
