@@ -177,7 +177,7 @@ def test_unsatisfied_answer_opens_its_branch_and_the_record_needs_a_complaint(
 
     assert page.get_by_test_id("branch-satisfied").is_hidden()
     branch = page.get_by_test_id("branch-unsatisfied").inner_text()
-    assert "需转投诉" in branch
+    assert "转投诉" in branch
     form = page.get_by_test_id("record-form")
     assert form.get_by_label("满意度").input_value() == Satisfaction.DISSATISFIED
     assert form.locator("select[name=score]").input_value() == "2"
@@ -186,12 +186,28 @@ def test_unsatisfied_answer_opens_its_branch_and_the_record_needs_a_complaint(
     with page.expect_navigation():
         form.get_by_role("button", name="保存回访记录").click()
 
-    assert "回访记录已保存。" in page.locator(MESSAGES).inner_text()
+    # 转投诉 (issue 17 item 6): saving opens the complaint form, filled in from the call.
+    assert "回访记录已保存，请登记投诉。" in page.locator(MESSAGES).inner_text()
     record = CallbackRecord.objects.get(task=task)
     assert (record.satisfaction, record.score, record.wants_complaint) == (
         Satisfaction.DISSATISFIED, 2, True)
     task.refresh_from_db()
     assert task.status == CallbackStatus.DONE
+    assert page.url == f"{live_server.url}/complaints/new/?record={record.pk}"
+    complaint_form = page.get_by_test_id("register-form")
+    assert str(task.customer) in complaint_form.inner_text()
+    assert "来自" in page.get_by_test_id("from-callback").inner_text()
+    content = complaint_form.get_by_label("投诉内容").input_value()
+    assert "礼服挑选" in content and "取件比约定晚了一周" in content
+    assert complaint_form.locator("select#order").input_value() == str(task.stage.order_id)
+    complaint_form.get_by_label("投诉类别").select_option("schedule")
+    screenshot("callbacks-complaint-from-call")
+    with page.expect_navigation():
+        complaint_form.get_by_role("button", name="登记").click()
+    assert "投诉已登记" in page.locator(MESSAGES).inner_text()
+    record.refresh_from_db()
+    assert (record.complaint.order_id, record.complaint.channel) == (task.stage.order_id,
+                                                                    "callback")
 
     page.goto(f"{live_server.url}/callbacks/{task.pk}/")  # the done call: its record, read only
     records = page.get_by_test_id("records").inner_text()
