@@ -212,8 +212,7 @@ def _order_points(account: MemberAccount, order_id: int) -> tuple[int, Decimal, 
     them, points still held from it after refunds)."""
     entries = PointsEntry.objects.filter(account=account, order_id=order_id,
                                          kind__in=(PointsKind.EARN, PointsKind.REVERSAL))
-    earned = spent = held = 0
-    spent = Decimal(0)
+    earned, spent, held = 0, Decimal(0), 0
     for kind, points, amount in entries.values_list("kind", "points", "payment__amount"):
         held += points
         if kind == PointsKind.EARN:

@@ -4,8 +4,10 @@ import pytest
 from django.urls import reverse
 
 from tests.api import get_json, login
-from tests.callbacks.test_summary import march  # noqa: F401 - the report's hand-counted March
-from tests.callbacks.test_summary import serve  # noqa: F401
+from tests.callbacks.test_summary import (
+    march,  # noqa: F401 - the report's hand-counted March
+    serve,  # noqa: F401
+)
 
 pytestmark = pytest.mark.django_db
 URL = "/api/callback-summary/"
@@ -32,8 +34,8 @@ def test_the_api_gives_the_page_s_report(client, march, supervisor, store):  # n
     assert data["satisfaction_note"]
 
 
-def test_roles_without_the_report_are_refused(client, march, specialist,
-                                               front_desk):  # noqa: F811
+def test_roles_without_the_report_are_refused(client, march, specialist,  # noqa: F811
+                                               front_desk):
     login(client, specialist)
     assert client.get(URL, MARCH).status_code == 403
     login(client, front_desk)
