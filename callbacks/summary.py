@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy
 
 from orders.models import STAGE_SEQUENCE, OrderStage, OrderStatus, StageKind, StageStatus
 from orders.selectors import stages_visible_to
-from studio.exports import XlsxColumn, XlsxSection, xlsx_report_response
+from studio.exports import Percent, XlsxColumn, XlsxSection, xlsx_report_response
 
 from .models import (
     OPEN_STATUSES,
@@ -289,7 +289,7 @@ def callback_summary(*, tasks: QuerySet[CallbackTask], stages: QuerySet[OrderSta
 def _satisfaction_section(title: str, first: str, rows: list[SatisfactionRow]) -> XlsxSection:
     columns = [XlsxColumn(first, 18), XlsxColumn(_("回答数"), 10), XlsxColumn(_("满意"), 10),
                XlsxColumn(_("一般"), 10), XlsxColumn(_("不满意"), 10),
-               XlsxColumn(_("满意率（%）"), 12), XlsxColumn(_("平均评分"), 12)]
+               XlsxColumn(_("满意率"), 12, percent=True), XlsxColumn(_("平均评分"), 12)]
     return XlsxSection(title, columns, [
         (r.label, r.answers, r.satisfied, r.average, r.dissatisfied, r.satisfied_rate, r.avg_score)
         for r in rows] or [(_("无"),)])
@@ -307,17 +307,17 @@ def summary_xlsx_rows(summary: dict[str, Any]) -> list[XlsxSection]:
         (_("当前逾期"), t["overdue"]),
         (_("无法联系"), t["unreachable"]),
         (_("未完成（待回访/逾期）"), t["open"]),
-        (_("完成率（%）"), t["completion_rate"]),
-        (_("按时完成率（%）"), t["on_time_rate"]),
+        (_("完成率"), Percent(t["completion_rate"])),
+        (_("按时完成率"), Percent(t["on_time_rate"])),
         (_("满意度回答数"), s.answers),
         (_("满意"), s.satisfied),
         (_("一般"), s.average),
         (_("不满意"), s.dissatisfied),
-        (_("满意率（%）"), s.satisfied_rate),
+        (_("满意率"), Percent(s.satisfied_rate)),
         (_("平均评分"), s.avg_score),
         (_("服务会员数"), c["members"]),
         (_("已建回访任务的会员数"), c["members_covered"]),
-        (_("会员回访覆盖率（%）"), c["rate"]),
+        (_("会员回访覆盖率"), Percent(c["rate"])),
         (_("收到建议数"), summary["suggestions_total"]),
     ]
     return [
@@ -347,7 +347,6 @@ def summary_xlsx(*, request: HttpRequest, summary: dict[str, Any], store_name: s
         title=_("回访总结报告"), sections=summary_xlsx_rows(summary),
         lines=[_("统计期间：%(start)s 至 %(end)s") % {"start": start.isoformat(),
                                                   "end": end.isoformat()},
-               _("门店：%(store)s") % {"store": store_name},
-               _("生成时间：%(at)s") % {"at": timezone.localtime().strftime("%Y-%m-%d %H:%M")}],
+               _("门店：%(store)s") % {"store": store_name}],
         audit_detail={"report": "callback_summary", "start": start.isoformat(),
                       "end": end.isoformat(), "store": store_name})

@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy
 
 from callbacks.summary import percent, person_name
 from staff.models import DepartmentKind
-from studio.exports import XlsxColumn, XlsxSection, xlsx_report_response
+from studio.exports import Percent, XlsxColumn, XlsxSection, xlsx_report_response
 
 from .models import (
     OPEN_STATUSES,
@@ -270,10 +270,10 @@ def statistics_xlsx_sections(stats: dict[str, Any]) -> list[XlsxSection]:
         (_("投诉成立"), o["valid"]),
         (_("投诉不成立"), o["invalid"]),
         (_("尚未判定"), o["unjudged"]),
-        (_("成立率（%）"), o["valid_rate"]),
+        (_("成立率"), Percent(o["valid_rate"])),
         (_("处理中"), o["open"]),
         (_("已结案"), o["closed"]),
-        (_("结案率（%）"), o["closed_rate"]),
+        (_("结案率"), Percent(o["closed_rate"])),
         (_("当前超时未处理"), o["overdue"]),
         (_("当前已上报客服主管"), o["escalated"]),
         (_("当前已上报店长"), o["escalated_to_manager"]),
@@ -336,7 +336,6 @@ def statistics_xlsx(*, request: HttpRequest, stats: dict[str, Any], store_name: 
         title=_("顾客投诉分类统计表"), sections=statistics_xlsx_sections(stats),
         lines=[_("统计期间：%(start)s 至 %(end)s") % {"start": start.isoformat(),
                                                   "end": end.isoformat()},
-               _("门店：%(store)s") % {"store": store_name},
-               _("生成时间：%(at)s") % {"at": timezone.localtime().strftime("%Y-%m-%d %H:%M")}],
+               _("门店：%(store)s") % {"store": store_name}],
         audit_detail={"report": "complaint_statistics", "start": start.isoformat(),
                       "end": end.isoformat(), "store": store_name})

@@ -380,11 +380,12 @@ def _visitors_xlsx(request: HttpRequest, report, store_name: str):
     days = XlsxSection(title=_("每日客流"), columns=[
         XlsxColumn(_("日期"), 12), XlsxColumn(_("门店"), 16), XlsxColumn(_("到店客户"), 10),
         XlsxColumn(_("成交（新客户下单）"), 18), XlsxColumn(_("走单"), 10),
-        XlsxColumn(_("成交率(%)"), 10)], rows=[
+        XlsxColumn(_("成交率"), 10, percent=True)], rows=[
         *[(d.day, d.store, d.visitors, d.ordered, d.walked_out, d.order_rate) for d in report.days],
         (_("合计"), "", report.visitors, report.ordered, report.walked_out, report.order_rate)])
     reasons = XlsxSection(title=_("流失原因"), columns=[
-        XlsxColumn(_("流失原因"), 16), XlsxColumn(_("走单数"), 10), XlsxColumn(_("占比(%)"), 10),
+        XlsxColumn(_("流失原因"), 16), XlsxColumn(_("走单数"), 10),
+        XlsxColumn(_("占比"), 10, percent=True),
         XlsxColumn(_("其中已成交"), 12)],
         rows=[(r.label, r.count, r.share, r.converted) for r in report.reasons])
     period = f"{report.start:%Y-%m-%d} ~ {report.end:%Y-%m-%d}"

@@ -309,6 +309,9 @@ def _bookings_xlsx(request: HttpRequest, *, store: Store, first: date, last: dat
 
     return xlsx_response(
         request=request, filename=filename, title=title, columns=columns, rows=rows(),
+        store=store.name, lines=[_("日期：%(on)s") % {"on": first.isoformat()} if first == last
+                                 else _("期间：%(start)s 至 %(end)s") % {
+                                     "start": first.isoformat(), "end": last.isoformat()}],
         audit_detail={"list": kind, "store": store.pk, "start": first.isoformat(),
                       "end": last.isoformat(), "filters": request.GET.dict()})
 

@@ -170,5 +170,6 @@ def import_rejected(request: HttpRequest, pk: int) -> HttpResponse:
     return xlsx_response(
         request=request, filename=f"{_('未导入的行')}-{timezone.localdate():%Y%m%d}.xlsx",
         title=_("未导入的行"), columns=columns, rows=import_rejected_rows(state),
+        store=job.store.name, lines=[_("导入文件：%(file)s") % {"file": job.filename}],
         audit_detail={"list": "customer_import_rejected", "source": job.filename,
                       "store": job.store_id})

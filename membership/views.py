@@ -325,7 +325,8 @@ def _segment_export(request: HttpRequest, store: Store, segment: Segment, now) -
     return xlsx_response(
         request=request, filename=f"客户分组-{segment.name}-{timezone.localdate():%Y%m%d}.xlsx",
         title=segment.name, columns=[XlsxColumn(str(c.header), c.width) for c in SEGMENT_COLUMNS],
-        rows=rows(), audit_detail={"list": f"segment:{segment.pk}", "store": store.pk})
+        rows=rows(), store=store.name, lines=[_("客户分组：%(name)s") % {"name": segment.name}],
+        audit_detail={"list": f"segment:{segment.pk}", "store": store.pk})
 
 
 @login_required

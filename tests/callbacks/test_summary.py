@@ -23,7 +23,6 @@ b = specialist_b; packages P1 经典婚纱照 (with gown selection), P2 儿童�
 
 Period 2025-03-01..2025-03-31, NOW = 2025-03-23 12:00.
 """
-import io
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -34,7 +33,6 @@ from django.template.loader import render_to_string
 from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from openpyxl import load_workbook
 
 from callbacks.models import CallbackPurpose, CallbackStatus, CallbackTask
 from callbacks.services import callback_record, callbacks_mark_overdue, campaign_create
@@ -44,6 +42,7 @@ from orders.models import OrderStage, StageKind
 from orders.services import order_create, stage_complete
 from studio.models import AuditAction, AuditEntry
 from tests.factories import ChildrenPackageFactory, CustomerFactory, PackageFactory
+from tests.xlsx import heading, sections_of, workbook_of
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 START, END = date(2025, 3, 1), date(2025, 3, 31)
@@ -300,28 +299,24 @@ def test_the_xlsx_is_a_report_with_sections_and_is_audited(march, rf_request, su
     assert response.status_code == 200
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
     assert "20250301-20250331" in response["Content-Disposition"]
-    rows = list(load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
-                .iter_rows(values_only=True))
-    assert rows[0][0] == "回访总结报告"
-    assert rows[1][0] == "统计期间：2025-03-01 至 2025-03-31"
-    assert rows[2][0] == "门店：人民路店"
-    first_column = [r[0] if r else None for r in rows]
+    book = workbook_of(response)
     titles = ["总体情况", "按服务阶段", "按客服", "按套系", "会员回访覆盖（未建回访任务的会员）", "客户建议"]
-    positions = [first_column.index(title) for title in titles]
-    assert positions == sorted(positions)
+    assert [sheet.title for sheet in book.worksheets] == titles  # a sheet a table, in order
+    for sheet, title in zip(book.worksheets, titles, strict=True):
+        assert heading(sheet)[:4] == ["回访总结报告", title, "统计期间：2025-03-01 至 2025-03-31",
+                                      "门店：人民路店"]
+    tables = sections_of(book)
 
     def section(title: str) -> list[tuple]:
-        i = first_column.index(title)
-        end = next((j for j in range(i + 1, len(rows)) if not any(rows[j] or ())), len(rows))
-        return [tuple(v for v in r if v is not None) for r in rows[i + 1:end]]
+        return [tuple(v for v in r if v is not None) for r in tables[title]]
 
-    overall = dict(section("总体情况")[1:])
-    assert overall["回访任务数"] == 10 and overall["完成率（%）"] == 55.6
-    assert overall["按时完成率（%）"] == 44.4 and overall["平均评分"] == 3.3
-    assert overall["会员回访覆盖率（%）"] == 66.7 and overall["收到建议数"] == 2
-    assert section("按服务阶段")[0] == ("服务阶段", "回答数", "满意", "一般", "不满意", "满意率（%）",
+    overall = dict(section("总体情况")[1:])  # percentages as fractions shown as 55.6%
+    assert overall["回访任务数"] == 10 and overall["完成率"] == 0.556
+    assert overall["按时完成率"] == 0.444 and overall["平均评分"] == 3.3
+    assert overall["会员回访覆盖率"] == 0.667 and overall["收到建议数"] == 2
+    assert section("按服务阶段")[0] == ("服务阶段", "回答数", "满意", "一般", "不满意", "满意率",
                                      "平均评分")
-    assert section("按服务阶段")[1] == ("礼服挑选", 1, 1, 0, 0, 100, 5)
+    assert section("按服务阶段")[1] == ("礼服挑选", 1, 1, 0, 0, 1, 5)
     assert section("会员回访覆盖（未建回访任务的会员）")[1] == ("王五", "礼服挑选", datetime(2025, 3, 4))
     assert [r[-1] for r in section("客户建议")[1:]] == ["选片等待时间太长", "希望多一些外景"]
     entry = AuditEntry.objects.get(action=AuditAction.EXPORT)
@@ -336,10 +331,9 @@ def test_exported_suggestions_that_look_like_formulas_are_neutralised(march, rf_
                     suggestions="=HYPERLINK(1)", now=at(3, 23))
     response = summary_xlsx(request=rf_request, summary=summary_of(march), store_name=None,
                             start=START, end=END)
-    rows = list(load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
-                .iter_rows(values_only=True))
-    assert rows[2][0] == "门店：全部门店"
-    assert any("'=HYPERLINK(1)" in r for r in rows)
+    book = workbook_of(response)
+    assert heading(book["客户建议"])[3] == "门店：全部门店"
+    assert any("'=HYPERLINK(1)" in r for r in sections_of(book)["客户建议"])
 
 
 def test_the_page_renders_the_figures_tables_and_charts(march, rf_request, other_store):

@@ -35,7 +35,6 @@ times are then set on the rows so that durations are exact (hours in brackets):
 Period 2025-02-01..2025-03-31, NOW = 2025-03-31 12:00 (the escalation sweep ran then).
 """
 import base64
-import io
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -48,7 +47,6 @@ from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
-from openpyxl import load_workbook
 
 from complaints.models import Complaint, ComplaintStatus, ImprovementMeasure, SolutionKind
 from complaints.selectors import complaints_visible_to
@@ -68,6 +66,7 @@ from customers.models import Customer
 from staff.models import Department, DepartmentKind, Role
 from studio.models import AuditAction, AuditEntry
 from tests.factories import CustomerFactory
+from tests.xlsx import heading, sections_of, workbook_of
 
 pytestmark = pytest.mark.clock
 
@@ -444,9 +443,6 @@ def rf_request(supervisor):
     return request
 
 
-def xlsx_rows(response) -> list[tuple]:
-    return list(load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
-                .iter_rows(values_only=True))
 
 
 def test_the_xlsx_is_the_statistics_table_with_sections_and_is_audited(febmar, rf_request):
@@ -456,23 +452,20 @@ def test_the_xlsx_is_the_statistics_table_with_sections_and_is_audited(febmar, r
     assert response.status_code == 200
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
     assert "20250201-20250331" in response["Content-Disposition"]
-    rows = xlsx_rows(response)
-    assert rows[0][0] == "顾客投诉分类统计表"
-    assert rows[1][0] == "统计期间：2025-02-01 至 2025-03-31"
-    assert rows[2][0] == "门店：人民路店"
-    first_column = [r[0] if r else None for r in rows]
+    book = workbook_of(response)
     titles = ["总体情况", "按类别×月份", "按类别×责任部门（成立的投诉）", "各步骤用时", "重复投诉客户",
               "补偿成本", "处罚记录", "改进对策"]
-    positions = [first_column.index(title) for title in titles]
-    assert positions == sorted(positions)
+    assert [sheet.title for sheet in book.worksheets] == titles  # a sheet a table, in order
+    for sheet, title in zip(book.worksheets, titles, strict=True):
+        assert heading(sheet)[:4] == ["顾客投诉分类统计表", title,
+                                      "统计期间：2025-02-01 至 2025-03-31", "门店：人民路店"]
+    tables = sections_of(book)
 
     def section(title: str) -> list[tuple]:
-        i = first_column.index(title)
-        end = next((j for j in range(i + 1, len(rows)) if not any(rows[j] or ())), len(rows))
-        return [tuple(v for v in r if v is not None) for r in rows[i + 1:end]]
+        return [tuple(v for v in r if v is not None) for r in tables[title]]
 
     overall = dict(section("总体情况")[1:])
-    assert overall["投诉总数"] == 7 and overall["成立率（%）"] == 83.3
+    assert overall["投诉总数"] == 7 and overall["成立率"] == 0.833  # shown as 83.3%
     assert overall["曾超时上报"] == 4 and overall["渠道：电话"] == 2 and overall["严重程度：严重"] == 2
     by_category = section("按类别×月份")
     assert by_category[0] == ("投诉类别", "2025-02", "2025-03", "合计", "成立", "不成立", "未判定",
@@ -495,10 +488,10 @@ def test_the_xlsx_is_the_statistics_table_with_sections_and_is_audited(febmar, r
 def test_an_empty_xlsx_says_so(store, rf_request):
     stats = complaint_statistics(complaints=Complaint.objects.all(), start=START, end=END, now=NOW,
                                  measures=ImprovementMeasure.objects.all())
-    rows = xlsx_rows(statistics_xlsx(request=rf_request, stats=stats, store_name=None,
-                                     start=START, end=END))
-    assert rows[2][0] == "门店：全部门店"
-    assert ("本期尚未填写改进对策",) in [tuple(v for v in r if v is not None) for r in rows]
+    book = workbook_of(statistics_xlsx(request=rf_request, stats=stats, store_name=None,
+                                       start=START, end=END))
+    assert heading(book["改进对策"])[3] == "门店：全部门店"
+    assert ("本期尚未填写改进对策",) in sections_of(book)["改进对策"]
 
 
 def test_the_page_renders_the_figures_tables_charts_and_measure_form(febmar, rf_request):

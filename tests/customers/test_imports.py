@@ -34,6 +34,7 @@ from orders.models import Order, Package, Payment, PaymentKind, StageKind
 from staff.models import Role
 from studio.models import AuditAction, AuditEntry, ImportJob, ImportStatus
 from tests.factories import ChildrenPackageFactory, CustomerFactory, PackageFactory
+from tests.xlsx import header_row, rows_of
 
 pytestmark = pytest.mark.django_db
 
@@ -160,8 +161,7 @@ def _digest(response) -> str:
 
 def _sheet(response) -> list[tuple]:
     assert response["Content-Type"] == XLSX
-    sheet = load_workbook(BytesIO(b"".join(response.streaming_content))).active
-    return [tuple("" if v is None else v for v in row) for row in sheet.iter_rows(values_only=True)]
+    return [tuple("" if v is None else v for v in row) for row in rows_of(response)]
 
 
 # --- the preview -----------------------------------------------------------------------------
@@ -270,13 +270,15 @@ def test_the_rejected_sheet_imports_again_once_fixed(client, world, front_desk, 
     job = _job(upload(_workbook(FIXTURE_ROWS)))
     sheet = load_workbook(BytesIO(b"".join(
         client.get(reverse("imports:rejected", args=[job.pk])).streaming_content)))
-    assert sheet.active["B3"].value == "赵六"
-    sheet.active["C3"] = "13800000006"  # with a good mobile now
+    second = header_row(sheet.active) + 2  # under the heading rows (title, 门店...) and header
+    assert sheet.active[f"B{second}"].value == "赵六"
+    sheet.active[f"C{second}"] = "13800000006"  # with a good mobile now
     out = BytesIO()
     sheet.save(out)
     preview = import_preview(data=out.getvalue(), store=world)
     # 孙七 is no longer a duplicate: 王芳, whose mobile it repeated, is not in this sheet.
-    assert [(row.number, row.customer.name) for row in preview.valid] == [(3, "赵六"), (4, "孙七")]
+    assert [(row.number, row.customer.name) for row in preview.valid] == [
+        (second, "赵六"), (second + 1, "孙七")]
     assert preview.sheet.ignored == ["行号", "原因"]
 
 

@@ -3,7 +3,6 @@ production and late-production lists, the rework list and the walk-out list. Eac
 whole filtered list of the page (not one page of it), in the viewer's scope, with mobiles masked
 for whoever may not see them, and is written to the audit log."""
 from datetime import datetime, time, timedelta
-from io import BytesIO
 
 import pytest
 from django.contrib.auth.models import Permission
@@ -11,7 +10,6 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
-from openpyxl import load_workbook
 
 from frontdesk.flowcards import rework_request
 from frontdesk.models import (
@@ -29,6 +27,7 @@ from staff.models import Role
 from studio.models import AuditAction, AuditEntry
 from studio.pagination import PAGE_SIZE
 from tests.factories import CustomerFactory
+from tests.xlsx import rows_of
 
 pytestmark = [pytest.mark.django_db, pytest.mark.clock]
 
@@ -41,8 +40,7 @@ def _rows(response) -> list[tuple]:
     assert response.status_code == 200
     assert response["Content-Type"] == XLSX
     assert "attachment" in response["Content-Disposition"]
-    sheet = load_workbook(BytesIO(b"".join(response.streaming_content))).active
-    return list(sheet.iter_rows(values_only=True))
+    return rows_of(response)
 
 
 def _column(rows: list[tuple], header: str) -> list:

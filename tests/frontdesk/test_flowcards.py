@@ -1,6 +1,5 @@
 """Flow cards （流程卡）: performance credits split as configured, one card per shoot, the
 cashier's hand-over; rework （返工）: only a store manager approves."""
-import io
 from datetime import timedelta
 from decimal import Decimal
 
@@ -12,7 +11,6 @@ from django.urls import reverse
 from django.utils import timezone
 from hypothesis import given
 from hypothesis import strategies as st
-from openpyxl import load_workbook
 
 from frontdesk.flowcards import (
     credit_split,
@@ -31,6 +29,7 @@ from orders.services import order_cancel, order_create, stage_complete
 from staff.models import Role
 from studio.errors import DomainError, TransitionNotAllowed
 from tests.factories import CustomerFactory
+from tests.xlsx import sections_of
 
 CENT = Decimal("0.01")
 
@@ -404,8 +403,9 @@ def test_the_cashiers_handover_page_and_export(client, shot_order, front_desk, p
     assert "王摄影" in page and "¥2,999.40" in page and "¥1,999.60" in page and "¥4,999.00" in page
     response = client.get(url, {"on": timezone.localdate().isoformat(), "export": "xlsx"})
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
-    sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
-    values = [[c for c in row if c is not None] for row in sheet.iter_rows(values_only=True)]
+    sections = sections_of(response)  # a sheet a table: 流程卡, 个人业绩
+    assert list(sections) == ["流程卡", "个人业绩"]
+    values = [[c for c in row if c is not None] for row in sections["个人业绩"]]
     assert ["王摄影", 1, 2999.4, 0, 2999.4] in values
     assert ["李化妆", 1, 0, 1999.6, 1999.6] in values
 

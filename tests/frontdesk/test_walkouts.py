@@ -1,13 +1,11 @@
 """Walk-outs (走单): recorded with the reason, followed up by three calls within a week, closed
 when the prospect orders; and the daily visitors report with the reasons people left."""
 from datetime import date, datetime, time, timedelta
-from io import BytesIO
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
-from openpyxl import load_workbook
 
 from callbacks.models import CallbackPolicy, CallbackPurpose, CallbackStatus, CallbackTask
 from callbacks.quiet_hours import is_quiet, parse_periods
@@ -26,6 +24,7 @@ from orders.services import order_cancel, order_create
 from staff.models import Role
 from studio.errors import DomainError
 from tests.factories import CustomerFactory
+from tests.xlsx import heading, table, workbook_of
 
 pytestmark = pytest.mark.clock
 
@@ -342,12 +341,14 @@ def test_the_visitors_report_exports_to_excel(client, store, front_desk, visit_d
     response = client.get(reverse("frontdesk:visitors"), {
         "start": visit_day.isoformat(), "end": visit_day.isoformat(), "export": "xlsx"})
     assert response.status_code == 200
-    sheet = load_workbook(BytesIO(b"".join(response.streaming_content))).active
-    values = [[c for c in row if c is not None] for row in sheet.iter_rows(values_only=True)]
-    assert ["客流统计"] in values
-    assert [store.name, 1, 0, 1, 0] in [row[1:] for row in values if row and isinstance(
+    book = workbook_of(response)
+    assert [sheet.title for sheet in book.worksheets] == ["每日客流", "流失原因"]
+    assert all(heading(sheet)[0] == "客流统计" for sheet in book.worksheets)
+    days, reasons = ([[c for c in row if c is not None] for row in table(sheet)]
+                     for sheet in book.worksheets)
+    assert [store.name, 1, 0, 1, 0] in [row[1:] for row in days if row and isinstance(
         row[0], datetime)]
-    assert ["还在比较", 1, 100, 0] in values
+    assert ["还在比较", 1, 1.0, 0] in reasons  # 100%: a percentage, not the number 100
 
 
 @pytest.mark.parametrize("params", [

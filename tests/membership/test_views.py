@@ -3,7 +3,6 @@
 Each role sees only its part (a specialist their own customers' members, a manager their store);
 every action goes through its service, and bad input comes back as a form error with nothing
 written."""
-import io
 from decimal import Decimal
 
 import pytest
@@ -12,7 +11,6 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
-from openpyxl import load_workbook
 
 from customers.models import Customer
 from membership.models import (
@@ -34,6 +32,7 @@ from orders.services import order_create, payment_record
 from studio.models import AuditAction, AuditEntry
 from tests.factories import CustomerFactory
 from tests.membership.factories import MemberAccountFactory
+from tests.xlsx import rows_of
 
 pytestmark = pytest.mark.django_db
 
@@ -79,8 +78,7 @@ def _sheet(response):
     assert response.status_code == 200
     assert response["Content-Type"].startswith(
         "application/vnd.openxmlformats-officedocument.spreadsheetml")
-    book = load_workbook(io.BytesIO(b"".join(response.streaming_content)))
-    return list(book.active.iter_rows(values_only=True))
+    return rows_of(response)
 
 
 # ---- the list ------------------------------------------------------------------------------

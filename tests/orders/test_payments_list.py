@@ -9,17 +9,16 @@ Times are local (Asia/Shanghai). 人民路店 (the store):
 滨江店: order 3                            deposit 9999 card    03-10 10:00
 March at 人民路店: 4 payments, received 3200, refunded 300, net 2900.
 """
-import io
 from datetime import datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.urls import reverse
-from openpyxl import load_workbook
 
 from orders.services import order_create, payment_record
 from tests.factories import CustomerFactory
+from tests.xlsx import rows_of
 
 pytestmark = pytest.mark.django_db
 
@@ -150,8 +149,7 @@ def test_the_export_holds_the_same_rows(client, ledger, manager):
     page = client.get(URL, MARCH)
     response = client.get(URL, {**MARCH, "export": "xlsx"})
     assert response.status_code == 200
-    sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
-    rows = list(sheet.iter_rows(values_only=True))
+    rows = rows_of(response)
     assert rows[0][0] == "收款时间" and rows[0][6] == "金额"
     assert sorted(Decimal(str(r[6])) for r in rows[1:]) == _amounts(page)
     assert sum(Decimal(str(r[6])) for r in rows[1:]) == Decimal("2900.00")
