@@ -31,6 +31,7 @@ from studio.audit import client_ip
 from studio.errors import DomainError
 from studio.periods import month_parse
 
+from .desk import desk_home_for_front_desk, desk_tables
 from .selectors import (
     METRICS,
     UPSELL_STAGES,
@@ -62,6 +63,12 @@ def home(request: HttpRequest) -> HttpResponse:
         "open_followups_count": followups_list_for_specialist(request.user).open().count()
         if scope_for(request.user).owner_id is not None else None,
     }
+    profile = getattr(request.user, "staff_profile", None)
+    if profile is not None and profile.is_active and profile.role == Role.FRONT_DESK:
+        # 门市工作台: the desk's lists for today come first, the figures after them.
+        desk = desk_home_for_front_desk(request.user, store=profile.store, now=now)
+        desk_tables(desk, user=request.user, now=now)
+        context["desk"] = desk
     return render(request, "home.html", context)
 
 
