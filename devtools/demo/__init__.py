@@ -5,7 +5,7 @@ every rule the staff do."""
 from importlib import import_module
 from types import ModuleType
 
-DEMO_MODULES = ("orders", "membership", "callbacks", "complaints")
+DEMO_MODULES = ("orders", "targets", "membership", "callbacks", "complaints")
 
 
 def demo_modules() -> list[ModuleType]:

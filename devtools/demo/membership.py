@@ -1,9 +1,13 @@
 """Demo members: the VIP customers get cards, points from their payments, a few redemptions
-and referrals (through the same services the staff use)."""
+and referrals (through the same services the staff use). Two are long-standing customers whose
+earlier orders (a wedding, then the baby's) lift them to 金卡 and 银卡; the tiers follow the
+spending, as for any member."""
 import random
 from datetime import datetime, timedelta
+from decimal import Decimal
 
 from django.db.models import Min
+from django.utils import timezone
 
 from customers.models import Customer
 from membership.models import MemberAccount
@@ -13,8 +17,18 @@ from membership.services import (
     points_redeem,
     referral_reward_for_payment,
 )
-from orders.models import Payment
-from staff.models import User
+from orders.models import Package, Payment, StageKind
+from orders.services import order_create, payment_record, stage_complete
+from staff.models import Role, StaffMember, User
+
+from .orders import DESK_TIMES, _slot, _staff_for, local_slot, order_balance
+
+# Earlier orders of the first members, oldest first: (package, add-ons bought at the gown
+# fitting and at the selection). About ¥31,000 and ¥10,500 spent: 金卡 and 银卡.
+HISTORIES = [
+    [("海景旅拍婚纱照", 3000, 5000), ("儿童成长套系", 0, 3000)],
+    [("韩式浪漫婚纱照", 0, 1500)],
+]
 
 
 def demo_seed(*, now: datetime, seed: int = 2029) -> dict[str, int]:
@@ -22,6 +36,8 @@ def demo_seed(*, now: datetime, seed: int = 2029) -> dict[str, int]:
     if MemberAccount.objects.exists():
         return {}
     members = list(Customer.objects.filter(is_vip=True).select_related("store").order_by("pk"))
+    for customer, history in zip(members, HISTORIES, strict=False):
+        _earlier_orders(rng, customer=customer, history=history, now=now)
     for i, customer in enumerate(members):
         desk = User.objects.filter(staff_profile__store=customer.store,
                                    staff_profile__role="front_desk").first()
@@ -54,3 +70,33 @@ def demo_seed(*, now: datetime, seed: int = 2029) -> dict[str, int]:
             referral_reward_for_payment(payment_id=payment_id)
         referred += 1
     return {"members": len(members), "redemptions": redeemed, "referrals": referred}
+
+
+def _earlier_orders(rng: random.Random, *, customer: Customer, history, now: datetime) -> None:
+    """A regular customer's earlier orders, each taken from signing to pickup and paid in full,
+    the first a little over a year ago."""
+    by_role: dict[str, list[User]] = {}
+    for member in StaffMember.objects.filter(store=customer.store).select_related("user"):
+        by_role.setdefault(member.role, []).append(member.user)
+    desk = by_role[Role.FRONT_DESK][0]
+    day = timezone.localdate(now) - timedelta(days=rng.randint(380, 420))
+    for name, gown_extra, selection_extra in history:
+        package = Package.objects.get(name=name)
+        at = local_slot(day, rng.choice(DESK_TIMES))
+        order = order_create(customer=customer, package=package, by=desk, at=at)
+        payment_record(order=order, kind="deposit", amount=Decimal(2000), received_by=desk,
+                       method="wechat", paid_at=at)
+        for kind in package.stage_kinds[1:]:
+            at = _slot(rng, kind, timezone.localdate(at) + timedelta(days=rng.randint(5, 12)))
+            extra = Decimal({StageKind.GOWN: gown_extra, StageKind.SELECTION: selection_extra}
+                            .get(kind, 0))
+            if kind == StageKind.PICKUP:
+                payment_record(order=order, kind="balance", amount=order_balance(order),
+                               received_by=desk, method="wechat", paid_at=at)
+            stage_complete(order=order, kind=kind, by=desk, at=at,
+                           assigned_to=_staff_for(rng, kind, by_role),
+                           makeup_artist=(by_role[Role.MAKEUP_ARTIST][0]
+                                          if kind == StageKind.SHOOT else None),
+                           extra_amount=extra, extra_note="加选精修与相册升级" if extra else "",
+                           picked_up_by=customer.name if kind == StageKind.PICKUP else "")
+        day = timezone.localdate(at) + timedelta(days=rng.randint(90, 150))

@@ -4,7 +4,7 @@ Built through the same services the staff use, so the demo obeys every rule (sta
 ledger, balances). Deterministic: the same seed gives the same studio.
 """
 import random
-from datetime import timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.db import transaction
@@ -35,14 +35,15 @@ DEMO_LOGINS = [
 ]
 
 # Staff without a demo login (no usable password): they are assigned to stages and customers.
+# People's own names: the dashboards, the day sheet and the flow cards show them.
 OTHER_STAFF = [
-    ("s1_photo1", "张摄影", 0, Role.PHOTOGRAPHER), ("s1_photo2", "黄摄影", 0, Role.PHOTOGRAPHER),
-    ("s1_makeup1", "吴化妆", 0, Role.MAKEUP_ARTIST), ("s1_select1", "郑选片", 0, Role.SELECTION_CONSULTANT),
-    ("s1_design1", "冯设计", 0, Role.DESIGNER), ("s1_cashier", "何收银", 0, Role.CASHIER),
-    ("s2_spec1", "许客服", 1, Role.SPECIALIST), ("s2_spec2", "邓客服", 1, Role.SPECIALIST),
-    ("s2_super", "曹主管", 1, Role.SUPERVISOR), ("s2_front", "彭前台", 1, Role.FRONT_DESK),
-    ("s2_photo1", "蒋摄影", 1, Role.PHOTOGRAPHER), ("s2_makeup1", "沈化妆", 1, Role.MAKEUP_ARTIST),
-    ("s2_select1", "韩选片", 1, Role.SELECTION_CONSULTANT),
+    ("s1_photo1", "林志鹏", 0, Role.PHOTOGRAPHER), ("s1_photo2", "黄俊杰", 0, Role.PHOTOGRAPHER),
+    ("s1_makeup1", "吴佳怡", 0, Role.MAKEUP_ARTIST), ("s1_select1", "郑雅琪", 0, Role.SELECTION_CONSULTANT),
+    ("s1_design1", "冯子轩", 0, Role.DESIGNER), ("s1_cashier", "何丽娟", 0, Role.CASHIER),
+    ("s2_spec1", "许梦瑶", 1, Role.SPECIALIST), ("s2_spec2", "邓思远", 1, Role.SPECIALIST),
+    ("s2_super", "曹慧敏", 1, Role.SUPERVISOR), ("s2_front", "彭雨欣", 1, Role.FRONT_DESK),
+    ("s2_photo1", "蒋浩然", 1, Role.PHOTOGRAPHER), ("s2_makeup1", "沈晓雯", 1, Role.MAKEUP_ARTIST),
+    ("s2_select1", "韩明轩", 1, Role.SELECTION_CONSULTANT),
 ]
 
 ROLE_DEPARTMENT = {
@@ -72,6 +73,16 @@ SURNAMES = (
 GIVEN = ["丽", "静", "敏", "婷", "雪", "芳", "娜", "燕", "洁", "颖", "慧", "琳", "倩", "欣", "怡",
          "佳", "晨", "雨", "萱", "涵", "伟", "强", "磊", "军", "洋", "勇", "杰", "涛", "明", "超",
          "浩", "宇", "鹏", "辉", "峰", "子", "梓", "思", "若", "嘉"]
+# The demo's opening hours (the product has no setting for them): people come in, shoot and
+# pay between these, at the times a front desk gives out (a shoot takes four hours, a fitting
+# or a selection two, and ends before closing), mornings and afternoons in turn.
+OPENS, CLOSES = time(9, 0), time(18, 0)
+SLOT_TIMES = {
+    StageKind.GOWN: ["09:30", "14:00", "10:30", "15:30", "13:30"],
+    StageKind.SHOOT: ["09:00", "13:30", "09:30", "14:00", "10:00", "13:00"],
+    StageKind.SELECTION: ["10:00", "15:00", "11:00", "16:00", "13:30"],
+}
+DESK_TIMES = ["09:40", "10:15", "11:20", "13:50", "14:45", "15:30", "16:10", "17:05"]
 MOBILE_PREFIXES = ["130", "131", "132", "135", "136", "137", "138", "139", "150", "151", "152",
                    "155", "156", "158", "159", "176", "177", "180", "181", "186", "187", "188",
                    "189", "199"]
@@ -138,6 +149,15 @@ def demo_seed(*, customers_per_store: int = 150, seed: int = 2026, now=None) -> 
     return counts
 
 
+def local_slot(day: date, hm: str) -> datetime:
+    """`day` at `hm` ("HH:MM"), the studio's local time, aware."""
+    return timezone.make_aware(datetime.combine(day, time.fromisoformat(hm)))
+
+
+def _slot(rng: random.Random, kind: str, day: date) -> datetime:
+    return local_slot(day, rng.choice(SLOT_TIMES.get(kind, DESK_TIMES)))
+
+
 def _mobile(rng: random.Random, used: set[str]) -> str:
     while True:
         mobile = rng.choice(MOBILE_PREFIXES) + f"{rng.randrange(10**8):08d}"
@@ -147,11 +167,14 @@ def _mobile(rng: random.Random, used: set[str]) -> str:
 
 
 def _demo_customer(rng, *, store, now, index, packages, specialists, front, by_role, used_mobiles):
-    """One customer with one order, advanced to a random stage; some late, some owing."""
+    """One customer with one order, advanced to a random stage, on the studio's opening hours;
+    one in five paid in full when signing, the others a deposit (some late, some owing)."""
     package = rng.choice(packages)
     is_child = package.kind == PackageKind.CHILDREN
     name = rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.choice([1, 2])))
-    created = now - timedelta(days=rng.randint(20, 200))
+    today = timezone.localdate(now)
+    yesterday = today - timedelta(days=1)
+    created = local_slot(today - timedelta(days=rng.randint(20, 200)), rng.choice(DESK_TIMES))
     customer = Customer.objects.create(
         store=store, name=name, mobile=_mobile(rng, used_mobiles),
         title=Title.PARENT if is_child else rng.choice([Title.MS, Title.MISS, Title.MR]),
@@ -162,21 +185,28 @@ def _demo_customer(rng, *, store, now, index, packages, specialists, front, by_r
         preferred_contact_time=rng.choice(ContactTime.values),
         # One in eight waits for the supervisor to assign a specialist (L20 资料处理).
         assigned_to=None if index % 8 == 7 else specialists[index % len(specialists)],
-        is_vip=rng.random() < 0.2,
+        # Regular customers (老客户): the membership demo gives them cards.
+        is_vip=index % 4 == 1 or rng.random() < 0.12,
     )
     order = order_create(customer=customer, package=package, by=front,
                          discount=Decimal(rng.choice([0, 0, 200, 500])),
                          scene=rng.choice(SCENES), at=created)
+    method = rng.choice(["wechat", "alipay", "cash", "card"])
+    paid_in_full = index % 5 == 0
     deposit = min(Decimal(rng.choice([1000, 2000, 3000])), (order.total_due / 2).quantize(Decimal(100)))
     payment_record(order=order, kind="deposit", amount=deposit,
-                   received_by=front, method=rng.choice(["wechat", "alipay", "cash", "card"]),
-                   paid_at=created)
+                   received_by=front, method=method, paid_at=created)
+    if paid_in_full:  # 全款: the rest paid at the same visit
+        payment_record(order=order, kind="balance", amount=order_balance(order), received_by=front,
+                       method=method, paid_at=created + timedelta(minutes=5))
     kinds = package.stage_kinds[1:]
     reached = rng.randint(0, len(kinds))  # how many later stages are done
     at = created
     for kind in kinds[:reached]:
-        at = at + timedelta(days=rng.randint(3, 15))
-        at = min(at, now - timedelta(hours=1))
+        # Done on a later day at one of the desk's times; yesterday at the latest.
+        day = min(timezone.localdate(at) + timedelta(days=rng.randint(3, 15)), yesterday)
+        when = _slot(rng, kind, day)
+        at = when if when > at else at + timedelta(minutes=30)
         extra = Decimal(rng.choice([0, 0, 800, 1500, 3000])) if kind in (
             StageKind.GOWN, StageKind.SELECTION) else Decimal(0)
         if kind == StageKind.PICKUP and (owed := order_balance(order)) > 0:
@@ -193,9 +223,12 @@ def _demo_customer(rng, *, store, now, index, packages, specialists, front, by_r
         kind = kinds[reached]
         roll = rng.random()
         if roll < 0.25:  # late: booked for a time that has passed, not done
-            when = now - timedelta(days=rng.randint(1, 6), hours=rng.randint(0, 5))
+            when = _slot(rng, kind, today - timedelta(days=rng.randint(1, 6)))
         elif roll < 0.8:
-            when = now + timedelta(days=rng.randint(0, 20), hours=rng.randint(1, 8))
+            day = today + timedelta(days=rng.randint(0, 20))
+            when = _slot(rng, kind, day)
+            if when <= now:  # today's slot has gone: the next day's
+                when = _slot(rng, kind, day + timedelta(days=1))
         else:
             when = None  # not booked yet
         if when is not None:
@@ -203,7 +236,7 @@ def _demo_customer(rng, *, store, now, index, packages, specialists, front, by_r
                            assigned_to=_staff_for(rng, kind, by_role),
                            location=rng.choice(LOCATIONS) if kind == StageKind.SHOOT else None)
     order_balance(order)
-    if order.extras_total > 0 and order.balance_owed > 0 and rng.random() < 0.5:
+    if order.extras_total > 0 and order.balance_owed > 0 and (paid_in_full or rng.random() < 0.5):
         payment_record(order=order, kind="addon", amount=min(order.extras_total, order.balance_owed),
                        received_by=front, paid_at=min(at, now))
 
