@@ -284,7 +284,8 @@ class FlowCardListApi(ScopedListCreateApi):
         return flow_card_create(order=data["order"], by=request.user,
                                 photographer=data["photographer"],
                                 makeup_artist=data.get("makeup_artist"),
-                                complete_shoot=data["complete_shoot"])
+                                complete_shoot=data["complete_shoot"],
+                                confirm=data["confirm"])
 
 
 # --- Rework (返工) -----------------------------------------------------------------------------------

@@ -25,7 +25,7 @@ from staff.models import Role, User
 from staff.scoping import StoreField, scope_for
 from studio.errors import DomainError
 from studio.exports import XlsxColumn, XlsxSection, export_list, xlsx_report_response
-from studio.forms import ServiceFormMixin
+from studio.forms import ServiceFormMixin, confirm_field
 from studio.pagination import paginate
 
 from .exports import reworks_filtered
@@ -69,6 +69,7 @@ class FlowCardForm(ServiceFormMixin, forms.Form):
     photographer = PersonField(label=gettext_lazy("摄影师"), queryset=User.objects.none())
     makeup_artist = PersonField(label=gettext_lazy("化妆师"), queryset=User.objects.none(),
                                 required=False, empty_label=gettext_lazy("（无化妆师）"))
+    confirm = confirm_field()  # people or time other than the booking's
 
     def __init__(self, *args, stage: OrderStage, **kwargs):
         super().__init__(*args, **kwargs)
@@ -84,7 +85,8 @@ class FlowCardForm(ServiceFormMixin, forms.Form):
     def save(self, *, order: Order, by: User, complete_shoot: bool) -> FlowCard | None:
         return self.call(flow_card_create, order=order, by=by, complete_shoot=complete_shoot,
                          photographer=self.cleaned_data["photographer"],
-                         makeup_artist=self.cleaned_data["makeup_artist"])
+                         makeup_artist=self.cleaned_data["makeup_artist"],
+                         confirm=self.cleaned_data["confirm"])
 
 
 @login_required

@@ -42,7 +42,16 @@ from staff.scoping import scope_for
 from studio.errors import DomainError
 from studio.workflow import CREATE
 
-from .models import FlowCard, PerformanceCredit, Rework, ReworkStatus, ScheduleSettings
+from .models import (
+    Booking,
+    BookingStatus,
+    FlowCard,
+    PerformanceCredit,
+    Rework,
+    ReworkStatus,
+    ScheduleSettings,
+)
+from .schedule import booking_follow_actual
 from .workflow import REWORK_STEPS
 
 CENT = Decimal("0.01")
@@ -112,11 +121,13 @@ def _check_staff_of_store(user: User | None, *, store_id: int, field: str, label
 @transaction.atomic
 def flow_card_create(
     *, order: Order, by: User, photographer: User, makeup_artist: User | None = None,
-    complete_shoot: bool = False, at: datetime | None = None,
+    complete_shoot: bool = False, at: datetime | None = None, confirm: bool = False,
 ) -> FlowCard:
     """Record the shoot's flow card and credit the photographer's and makeup artist's
     performance. The shoot must be done, unless `complete_shoot` records it done first (same
-    transaction, same rules as stage_complete). One card per shoot: a second is refused."""
+    transaction, same rules as stage_complete). One card per shoot: a second is refused. The
+    card's people are who did the shoot: a shoot booked with others (or done earlier than
+    booked) needs `confirm`, and then its booking follows (booking_follow_actual)."""
     order = Order.objects.select_for_update().get(pk=order.pk)
     order.ensure_active()
     try:
@@ -138,7 +149,11 @@ def flow_card_create(
         if not complete_shoot:
             raise DomainError(_("拍摄尚未登记完成，不能登记流程卡。"), code="shoot_not_done")
         stage = stage_complete(order=order, kind=StageKind.SHOOT, by=by, at=at,
-                               assigned_to=photographer, makeup_artist=makeup_artist)
+                               assigned_to=photographer, makeup_artist=makeup_artist,
+                               confirm=confirm)
+    else:
+        _shoot_follows_card(stage, photographer=photographer, makeup_artist=makeup_artist,
+                            by=by, confirm=confirm)
     split = flow_card_preview(order, with_makeup=makeup_artist is not None)
     on = timezone.localdate(stage.completed_at)
     card = FlowCard(stage=stage, order=order, store_id=order.store_id, on=on,
@@ -157,6 +172,20 @@ def flow_card_create(
                                          role=Role.MAKEUP_ARTIST, amount=split.makeup, on=on))
     PerformanceCredit.objects.bulk_create(credits)
     return card
+
+
+def _shoot_follows_card(stage: OrderStage, *, photographer: User, makeup_artist: User | None,
+                        by: User, confirm: bool) -> None:
+    """A shoot recorded done before its flow card: the card names who photographed and did
+    makeup, so the shoot and its booking (once confirmed, if booked with others) say so too."""
+    stage.assigned_to = photographer
+    stage.makeup_artist = makeup_artist or stage.makeup_artist
+    booking = (Booking.objects.select_for_update(of=("self",))
+               .select_related("photographer", "makeup_artist")
+               .filter(stage=stage).exclude(status=BookingStatus.CANCELLED).first())
+    if booking is not None:
+        booking_follow_actual(booking=booking, stage=stage, by=by, confirmed=confirm)
+    stage.save(update_fields=["assigned_to", "makeup_artist"])
 
 
 # ---- rework services ------------------------------------------------------------------------

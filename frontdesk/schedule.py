@@ -22,7 +22,7 @@ from orders.selectors import stages_visible_to
 from orders.services import stage_complete, stage_schedule
 from staff.models import Role, StaffMember, Store, User
 from staff.scoping import scope_for
-from studio.errors import DomainError
+from studio.errors import ConfirmationRequired, DomainError
 
 from .models import (
     Booking,
@@ -55,11 +55,71 @@ class _Keep:
 KEEP = _Keep()
 
 
-def on_stage_completing(sender, stage: OrderStage, **kwargs) -> None:
+def on_stage_completing(sender, stage: OrderStage, by=None, confirmed: bool = False,
+                        **kwargs) -> None:
     """orders.signals.stage_completing: the stage's schedule slot (档期) is done with it, in
-    the same transaction as the stage."""
-    Booking.objects.filter(stage=stage, status=BookingStatus.BOOKED).update(
-        status=BookingStatus.DONE, updated_at=timezone.now())
+    the same transaction as the stage, and says what happened (booking_follow_actual)."""
+    booking = (Booking.objects.select_for_update(of=("self",))
+               .select_related("photographer", "makeup_artist")
+               .filter(stage=stage, status=BookingStatus.BOOKED).first())
+    if booking is None:
+        return
+    booking_follow_actual(booking=booking, stage=stage, by=by, confirmed=confirmed)
+    booking.status = BookingStatus.DONE
+    booking.save(update_fields=["status", "updated_at"])
+
+
+def _booking_differences(booking: Booking, *, at: datetime, photographer: User | None,
+                         makeup_artist: User | None) -> list[str]:
+    """What was done otherwise than booked: earlier than the slot, or by other people."""
+    lines = []
+    if at < booking.starts_at:
+        lines.append(_("预约 %(booked)s，实际 %(actual)s 已完成") % {
+            "booked": f"{_day(booking.starts_at)} {_hm(booking.starts_at)}",
+            "actual": f"{_day(at)} {_hm(at)}"})
+    for label, booked, actual in ((_("摄影师"), booking.photographer, photographer),
+                                  (_("化妆师"), booking.makeup_artist, makeup_artist)):
+        if booked is not None and actual is not None and actual.pk != booked.pk:
+            lines.append(_("预约%(role)s %(booked)s，实际 %(actual)s") % {
+                "role": label, "booked": booked.display_name, "actual": actual.display_name})
+    return lines
+
+
+def booking_follow_actual(*, booking: Booking, stage: OrderStage, by, confirmed: bool) -> bool:
+    """A booked stage done earlier than booked, or by other people than booked, moves its booking
+    to what happened — it ends at the completion, as long as booked but not before that day,
+    with the people who did it — so the calendar, the flow card and the performance credit say
+    the same. Such a change must be confirmed (ConfirmationRequired until `confirmed`); a
+    history row keeps the booked time and people. The caller holds the booking's row lock.
+    Returns whether it changed."""
+    at = stage.completed_at
+    photographer = stage.assigned_to if stage.kind == StageKind.SHOOT else None
+    makeup_artist = stage.makeup_artist
+    differences = _booking_differences(booking, at=at, photographer=photographer,
+                                       makeup_artist=makeup_artist)
+    if not differences:
+        return False
+    if not confirmed:
+        raise ConfirmationRequired(
+            _("「%(stage)s」与档期不一致：%(what)s。确认后档期将按实际时间和人员更新"
+              "（日历、流程卡和业绩一致）。") % {
+                "stage": stage.get_kind_display(), "what": "；".join(differences)},
+            code="booking_differs")
+    before = booking.starts_at
+    if at < booking.starts_at:  # on the day it was done, ending then (as long, from midnight)
+        midnight = day_bounds(timezone.localdate(at))[0]
+        booking.starts_at = max(at - (booking.ends_at - booking.starts_at), midnight)
+        booking.ends_at = max(at, booking.starts_at + timedelta(minutes=1))
+    if photographer is not None:
+        booking.photographer = photographer
+    if makeup_artist is not None:
+        booking.makeup_artist = makeup_artist
+    booking.save(update_fields=["starts_at", "ends_at", "photographer", "makeup_artist",
+                                "updated_at"])
+    BookingChange.objects.create(
+        booking=booking, before_starts_at=before, after_starts_at=booking.starts_at, by=by,
+        note=(_("按实际更新：%(what)s") % {"what": "；".join(differences)})[:200])
+    return True
 
 
 def on_order_cancelling(sender, order, by, reason: str, **kwargs) -> None:

@@ -274,6 +274,9 @@ class FlowCardCreateInputSerializer(serializers.Serializer):
     makeup_artist = _person(required=False, help_text="化妆师（不填：化妆业绩不计给任何人）")
     complete_shoot = serializers.BooleanField(
         default=False, help_text="同时登记拍摄完成（需要登记服务阶段的权限）")
+    confirm = serializers.BooleanField(
+        default=False, help_text="确认按实际更新档期：拍摄提前完成或摄影师、化妆师与预约不同时，"
+                                 "未确认答复 409 booking_differs")
 
 
 class ReworkRequestInputSerializer(serializers.Serializer):

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from customers.models import Customer
 from staff.models import Store, User
-from studio.forms import DateInput, LocalDateTimeInput, ServiceFormMixin
+from studio.forms import DateInput, LocalDateTimeInput, ServiceFormMixin, confirm_field
 
 from .models import Order, Package, PaymentKind, PaymentMethod, StageKind
 from .services import (
@@ -211,10 +211,11 @@ class StageCompleteForm(ServiceFormMixin, forms.Form):
     picked_up_by = forms.CharField(label=_("取件人"), max_length=64, required=False)
     notes = forms.CharField(label=_("备注"), widget=forms.Textarea(attrs={"rows": 2}),
                             required=False)
+    confirm = confirm_field()  # a booked stage done earlier or by others than booked
 
     def save(self, *, order: Order, by: User):
         data = self.cleaned_data
         return self.call(stage_complete, order=order, kind=data["kind"], by=by,
                          location=data["location"] or None, extra_amount=data["extra_amount"],
                          extra_note=data["extra_note"], picked_up_by=data["picked_up_by"],
-                         notes=data["notes"])
+                         notes=data["notes"], confirm=data["confirm"])

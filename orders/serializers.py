@@ -157,6 +157,9 @@ class StageCompleteInputSerializer(serializers.Serializer):
     extra_note = serializers.CharField(max_length=200, allow_blank=True, default="")
     picked_up_by = serializers.CharField(max_length=64, allow_blank=True, default="")
     notes = serializers.CharField(allow_blank=True, default="")
+    confirm = serializers.BooleanField(
+        default=False, help_text="确认按实际更新档期：已预约的阶段提前完成或由他人完成时，"
+                                 "未确认答复 409 booking_differs")
 
 
 class StageScheduleInputSerializer(serializers.Serializer):

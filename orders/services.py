@@ -419,9 +419,12 @@ def stage_schedule(
 def stage_complete(
     *, order: Order, kind: str, by, at: datetime | None = None, assigned_to=None,
     makeup_artist=None, location: str | None = None, extra_amount=None, extra_note: str = "",
-    picked_up_by: str = "", notes: str = "",
+    picked_up_by: str = "", notes: str = "", confirm: bool = False,
 ) -> OrderStage:
     """Record a stage done, in order: every earlier stage of the package must be done first.
+    A stage booked on the schedule and done earlier, or by other people, than booked needs
+    `confirm` (the front desk's receiver of `stage_completing` asks for it, then updates the
+    booking to what happened).
 
     Add-ons (加选) and selection spending (选片消费) raise what the customer owes. Completing
     the pickup completes the order. Announces `stage_completed` on commit.
@@ -458,7 +461,7 @@ def stage_complete(
     StageEvent.objects.create(stage=stage, action=StageEventAction.COMPLETED, before=before,
                               after=stage.status, by=by, at=at, note=notes[:200])
     # In the same transaction: the front desk closes the stage's schedule slot (档期).
-    stage_completing.send(sender=OrderStage, stage=stage)
+    stage_completing.send(sender=OrderStage, stage=stage, by=by, confirmed=confirm)
     following = (OrderStage.objects.filter(order=order, sequence__gt=stage.sequence)
                  .order_by("sequence").values_list("kind", flat=True).first())
     order.current_stage = following or ""

@@ -9,8 +9,9 @@ from django.dispatch import Signal
 stage_completed = Signal()
 # sender=Payment, payment_id=int
 payment_recorded = Signal()
-# sender=OrderStage, stage=OrderStage: sent inside the completing transaction, so that a
-# receiver's writes (the front desk closes the stage's booking) commit or roll back with it
+# sender=OrderStage, stage=OrderStage, by=User, confirmed=bool: sent inside the completing
+# transaction, so that a receiver's writes (the front desk closes the stage's booking) commit or
+# roll back with it, and its refusal (a booking that needs `confirmed`) rolls the completion back
 stage_completing = Signal()
 # sender=Order, order=Order, by=User|None, reason=str: sent inside the cancelling transaction
 # (orders.services.order_cancel), so that what the higher apps undo — open callbacks closed,

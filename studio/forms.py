@@ -5,12 +5,21 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 from django.forms.renderers import TemplatesSetting
+from django.utils.translation import gettext_lazy as _
 
-from .errors import DomainError
+from .errors import ConfirmationRequired, DomainError
+
+
+def confirm_field() -> forms.BooleanField:
+    """The tick box of a move that may need confirming (errors.ConfirmationRequired): hidden
+    until the service asks for it, then shown with the message saying what it will change."""
+    return forms.BooleanField(label=_("确认按实际情况更新"), required=False,
+                              widget=forms.HiddenInput)
 
 
 class ServiceFormMixin:
-    """`self.call(service, **kwargs)`: run a service and keep its refusals on the form."""
+    """`self.call(service, **kwargs)`: run a service and keep its refusals on the form. A move
+    that needs confirming shows the form's `confirm` tick box (confirm_field) with the reason."""
 
     def call(self: forms.BaseForm, service: Callable[..., Any], **kwargs: Any) -> Any | None:
         try:
@@ -21,6 +30,10 @@ class ServiceFormMixin:
                     self.add_error(field if field in self.fields else None, errors)
             else:
                 self.add_error(None, exc)
+        except ConfirmationRequired as exc:
+            if "confirm" in self.fields:
+                self.fields["confirm"].widget = CheckInput()
+            self.add_error(None, exc.message)
         except DomainError as exc:
             self.add_error(None, exc.message)
         return None
