@@ -8,6 +8,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -91,7 +92,12 @@ def call_page(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.success(request, _("回访记录已保存，请登记投诉。"))
                 return redirect(f"{reverse('complaints:new')}?record={record.pk}")
             messages.success(request, _("回访记录已保存。"))
-            return redirect("callbacks:list")
+            # ?next=: back where the call was started from (the front desk's home), else the list.
+            back = request.GET.get("next", "")
+            if not (back.startswith("/") and url_has_allowed_host_and_scheme(
+                    back, {request.get_host()}, require_https=request.is_secure())):
+                back = reverse("callbacks:list")
+            return redirect(back)
     policy = policy_for(task.store_id)
     return render(request, "callbacks/call.html", {
         "task": task, "customer": task.customer, "form": form,

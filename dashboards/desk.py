@@ -161,7 +161,7 @@ def _mobile(customer, reveal: bool) -> str:
 
 def _actions(*links: tuple[str, str, str]) -> str:
     """Buttons of a row: (address, words, data-testid)."""
-    return format_html('<span class="d-inline-flex flex-wrap gap-1">{}</span>', format_html_join(
+    return format_html('<span class="d-inline-flex gap-1">{}</span>', format_html_join(
         "", '<a class="btn btn-sm btn-outline-primary text-nowrap" href="{}" data-testid="{}">{}</a>',
         ((href, testid, words) for href, words, testid in links)))
 
@@ -182,6 +182,7 @@ def desk_tables(sections: dict[str, DeskSection], *, user, now: datetime) -> Non
     """Fill each section's columns and rows for the table component: the first cell links to
     the row's own page, the last holds the row's actions."""
     reveal = user.has_perm("customers.view_full_mobile")
+    home = reverse("home")  # a call made from here comes back here
     may_sell = user.has_perm("orders.add_order")
     may_pay = user.has_perm("orders.take_payment")
     for key in ("today", "tomorrow"):
@@ -209,22 +210,23 @@ def desk_tables(sections: dict[str, DeskSection], *, user, now: datetime) -> Non
         section.table_rows.append(Row([
             str(t.customer), _mobile(t.customer, reveal), when, _late(t, now),
             t.assigned_to.display_name if t.assigned_to else _("未分配"),
-            _actions((reverse("callbacks:call", args=[t.pk]), _("提醒"), "remind"))],
+            _actions((_url("callbacks:call", t.pk, next=home), _("提醒"), "remind"))],
             href=reverse("orders:customer", args=[t.customer_id])))
 
     section = sections["walkouts"]
-    section.columns = _columns(_("客户"), _("手机号"), _("到店"), _("流失原因"), _("第几次"),
+    section.columns = _columns(_("客户"), _("手机号"), _("到店日期"), _("流失原因"),
                                _("回访期限"), _("操作"))
     for t in section.rows:
         walkout = t.walkout
-        links = [(reverse("callbacks:call", args=[t.pk]), _("记录回访"), "walkout-call")]
+        links = [(_url("callbacks:call", t.pk, next=home), _("记录回访"), "walkout-call")]
         if may_sell and walkout is not None:
             links.append((_url("frontdesk:order_create", walkout=walkout.pk),
                           _("客户回来了：开单"), "walkout-sale"))
         section.table_rows.append(Row([
             str(t.customer), _mobile(t.customer, reveal),
-            walkout.visited_at if walkout else None,
-            walkout.get_reason_display() if walkout else None, t.sequence, _late(t, now),
+            timezone.localdate(walkout.visited_at) if walkout else None,
+            walkout.get_reason_display() if walkout else None,
+            format_html("{} · {}", _late(t, now), _("第 %(n)d 次") % {"n": t.sequence}),
             _actions(*links)],
             href=reverse("frontdesk:walkout", args=[walkout.pk]) if walkout
             else reverse("orders:customer", args=[t.customer_id])))

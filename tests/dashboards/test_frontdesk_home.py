@@ -222,12 +222,14 @@ def test_empty_sections_say_so(client, desk, time_machine):
 def test_the_reminder_is_made_from_the_home_page(client, desk, studio):
     task = studio["calls"]["remind_today"]
     html = _home(client, desk[0]).content.decode()
-    call = reverse("callbacks:call", args=[task.pk])
-    assert f'href="{call}" data-testid="remind"' in html
+    call = re.search(r'href="([^"]+)" data-testid="remind"', html.split(
+        'data-testid="desk-reminders-table"')[1]).group(1).replace("&amp;", "&")
+    assert call.startswith(reverse("callbacks:call", args=[studio["calls"]["remind_late"].pk]))
+    call = call.replace(f"/{studio['calls']['remind_late'].pk}/", f"/{task.pk}/")
     assert client.get(call).status_code == 200
     response = client.post(call, {"channel": "phone", "reached": "yes",
                                   "satisfaction": "satisfied", "comments": "明天准时到"})
-    assert response.status_code == 302
+    assert response.status_code == 302 and response.url == reverse("home")  # back to the desk
     task.refresh_from_db()
     assert task.status == CallbackStatus.DONE
     after = client.get(reverse("home")).context["desk"]["reminders"]
@@ -313,3 +315,11 @@ def test_the_other_stores_desk_sees_its_own_rows_only(client, desk, studio):
     assert [t.customer.name for t in desk_["walkouts"].rows] == ["别店走单"]
     assert [s.order.customer.name for s in desk_["pickups"].rows] == ["别店取件"]
     assert desk_["pickups"].total == Decimal("5999.00")
+
+
+def test_a_call_never_goes_back_to_another_site(client, desk, studio):
+    task = studio["calls"]["walkout_today"]
+    client.force_login(desk[0])
+    response = client.post(reverse("callbacks:call", args=[task.pk]) + "?next=//evil.example/",
+                           {"channel": "phone", "reached": "yes", "satisfaction": "satisfied"})
+    assert response.status_code == 302 and response.url == reverse("callbacks:list")
