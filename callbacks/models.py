@@ -290,11 +290,17 @@ class CallbackTask(models.Model):
             self._move_to(self.status)
             self.retry_at = at
 
-    def book(self, *, at: datetime) -> None:
-        """The customer asked to be called at `at` （L32 再约一个方便的时间）: the deadline moves."""
+    def book(self, *, at: datetime, now: datetime) -> None:
+        """The customer asked to be called at `at` （L32 再约一个方便的时间）. Reached in time,
+        the deadline moves there; reached already late, the task stays late (its deadline and
+        status stay, as after an unanswered call) and `at` is only the time of the next call."""
+        self.booked_at = at
+        if self.status == CallbackStatus.OVERDUE or self.due_at < now:
+            self._move_to(self.status)
+            self.retry_at = at
+            return
         self._move_to(CallbackStatus.PENDING)
-        self.booked_at = self.due_at = at
-        self.retry_at = None
+        self.due_at, self.retry_at = at, None
 
     @property
     def next_call_at(self) -> datetime:

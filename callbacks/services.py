@@ -213,7 +213,7 @@ def callback_record(
             now=now, max_attempts=policy.max_attempts)
     elif not satisfaction:
         task.attempts += 1
-        task.book(at=next_appointment_at)
+        task.book(at=next_appointment_at, now=now)
     else:
         task.attempts += 1
         task.complete(at=now)

@@ -89,3 +89,24 @@ def test_the_last_unreached_call_clears_the_retry_time(store, specialist, policy
     task.refresh_from_db()
     assert (task.status, task.retry_at, task.due_at) == (CallbackStatus.UNREACHABLE, None,
                                                          at(12, 9, "16:00"))
+
+
+def test_a_later_time_booked_on_a_late_task_keeps_it_late(store, specialist, policy):
+    task = _task(store, specialist, due_at=at(7, 15, "16:00"))
+    callbacks_mark_overdue(now=at(7, 16, "09:00"))
+    now = at(12, 7, "10:00")
+    callback_record(task=task, by=specialist, reached=True, next_appointment_at=at(12, 9, "15:00"),
+                    now=now)
+    task.refresh_from_db()
+    assert (task.status, task.due_at) == (CallbackStatus.OVERDUE, at(7, 15, "16:00"))
+    assert task.booked_at == task.retry_at == at(12, 9, "15:00")
+    assert list(callbacks_list_for_task_list(specialist, view="overdue", now=now)) == [task]
+
+
+def test_a_later_time_booked_in_time_moves_the_deadline(store, specialist, policy):
+    task = _task(store, specialist, due_at=at(12, 9, "16:00"))
+    callback_record(task=task, by=specialist, reached=True, next_appointment_at=at(12, 10, "15:00"),
+                    now=at(12, 7, "10:00"))
+    task.refresh_from_db()
+    assert (task.status, task.due_at, task.retry_at) == (CallbackStatus.PENDING,
+                                                         at(12, 10, "15:00"), None)

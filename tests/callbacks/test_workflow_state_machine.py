@@ -303,6 +303,10 @@ class CallbackWorkflow(RuleBasedStateMachine):
         assert task.attempts == old.attempts + 1
         if satisfaction:
             assert (task.status, task.completed_at) == (C.DONE, self.now)
+        elif reached and (old.status == C.OVERDUE or old.due_at < self.now):
+            # booked when already late: it stays late, the booked time is the next call's
+            assert (task.status, task.due_at, task.booked_at, task.retry_at) == (
+                old.status, old.due_at, appointment, appointment)
         elif reached:
             assert (task.status, task.due_at, task.booked_at) == (C.PENDING, appointment,
                                                                   appointment)
@@ -399,9 +403,13 @@ class CallbackWorkflow(RuleBasedStateMachine):
                     contact_time=task.customer.preferred_contact_time)
                 assert task.triggered_at < task.due_at <= task.triggered_at + timedelta(
                     days=policy.due_days)
-            else:  # an unanswered call since does not move the deadline
-                assert task.due_at == task.booked_at == booked[-1].next_appointment_at
-            if last is not None and not last.reached:
+            else:  # an unanswered call since does not move the deadline; nor does a time
+                # booked when the task was already late (issue 17: lateness is never erased)
+                assert task.booked_at == booked[-1].next_appointment_at
+                assert task.due_at == task.booked_at or task.due_at < booked[-1].called_at
+            if last is not None and last.reached and task.due_at != task.booked_at:
+                assert task.retry_at == task.booked_at  # booked late: the next call's time
+            elif last is not None and not last.reached:
                 assert task.retry_at == _earliest_allowed(
                     last.called_at + timedelta(hours=policy.retry_after_hours), policy,
                     task.customer.preferred_contact_time)
