@@ -323,3 +323,12 @@ def test_a_call_never_goes_back_to_another_site(client, desk, studio):
     response = client.post(reverse("callbacks:call", args=[task.pk]) + "?next=//evil.example/",
                            {"channel": "phone", "reached": "yes", "satisfaction": "satisfied"})
     assert response.status_code == 302 and response.url == reverse("callbacks:list")
+
+
+def test_the_workspace_speaks_english_too(client, desk, studio, settings):
+    client.force_login(desk[0])
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    html = client.get(reverse("home")).content.decode()
+    for words in ("Today&#x27;s bookings", "To remind", "Walk-outs to call today",
+                  "Balances due at today&#x27;s pickups", "Record the call"):
+        assert words in html
