@@ -52,7 +52,10 @@ STAGE_COLUMNS: dict[str, list[Column]] = {
     StageKind.ORDER: [
         CUSTOMER, MOBILE, PACKAGE,
         Column("scene", _("拍摄景点"), lambda s, c: s.order.scene, 14),
+        # The row adds up: 订单金额 − 优惠 + 加选 = 应收; 应收 − 已收款 = 欠款.
         Column("amount", _("订单金额"), lambda s, c: s.order.amount, 12),
+        Column("discount", _("优惠"), lambda s, c: s.order.discount, 10),
+        Column("due", _("应收"), lambda s, c: s.order.total_due, 12),
         Column("paid", _("已收款"), lambda s, c: s.order.paid_total, 12),
         PAYMENT, BALANCE, SPECIALIST,
         Column("created", _("下单时间"), lambda s, c: s.order.created_at, 17),

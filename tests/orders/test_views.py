@@ -22,7 +22,7 @@ from orders.services import (
 from staff.models import Role
 from studio.models import AuditAction, AuditEntry
 from tests.factories import ChildrenPackageFactory, CustomerFactory
-from tests.xlsx import rows_of
+from tests.xlsx import rows_of, table, workbook_of
 
 pytestmark = pytest.mark.django_db
 
@@ -481,3 +481,17 @@ def test_a_payment_form_submitted_twice_records_the_money_once(client, front_des
     client.post(reverse("orders:payment", args=[order.pk]), data)
     order.refresh_from_db()
     assert order.paid_total == Decimal("200.00")
+
+
+def test_the_order_list_row_adds_up_with_the_discount(client, supervisor, store, package,
+                                                      front_desk):
+    """订单金额 − 优惠 = 应收, 应收 − 已收款 = 欠款: the discount is on the row, not hidden."""
+    order = order_create(customer=CustomerFactory(store=store, name="优惠客户"), package=package,
+                         by=front_desk, amount=Decimal("6000"), discount=Decimal("500"))
+    payment_record(order=order, kind="deposit", amount=2000, received_by=front_desk)
+    client.force_login(supervisor)
+    response = client.get(reverse("orders:stage_list", args=["order"]), {"export": "xlsx"})
+    header, *rows = table(workbook_of(response).active)
+    row = dict(zip(header, next(r for r in rows if r[0].startswith("优惠客户")), strict=True))
+    assert [row[k] for k in ("订单金额", "优惠", "应收", "已收款", "欠款")] == [6000, 500, 5500, 2000,
+                                                                       3500]
