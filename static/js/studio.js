@@ -35,4 +35,23 @@
       event.preventDefault();
     }
   });
+
+  // A table wider than a phone scrolls sideways in its own box (studio.css): the box takes the
+  // keyboard focus while it scrolls, so that the arrow keys scroll it too (WCAG 2.1.1; axe-core's
+  // scrollable-region-focusable: an empty list's box has nothing else to focus).
+  function focusableScrollBoxes() {
+    document.querySelectorAll(".table-responsive, .table").forEach(function (box) {
+      var scrolls = box.scrollWidth > box.clientWidth && getComputedStyle(box).overflowX !== "visible";
+      if (scrolls && !box.hasAttribute("tabindex")) {
+        box.setAttribute("tabindex", "0");
+        box.setAttribute("data-scroll-box", "");
+      } else if (!scrolls && box.hasAttribute("data-scroll-box")) {
+        box.removeAttribute("tabindex");
+        box.removeAttribute("data-scroll-box");
+      }
+    });
+  }
+  document.addEventListener("DOMContentLoaded", focusableScrollBoxes);
+  document.addEventListener("htmx:afterSettle", focusableScrollBoxes);
+  window.addEventListener("resize", focusableScrollBoxes);
 })();
