@@ -166,7 +166,9 @@ class World:
         """Orders whose shoot is done (a flow card): what reworks need."""
         for key in CUSTOMERS:
             store_key = "S02" if key == "X" else "S01"
-            stage_complete(order=self.order[key], kind=StageKind.GOWN, by=self.desk_of(key))
+            # confirm: the fitting may be booked days ahead (self.booking), done now
+            stage_complete(order=self.order[key], kind=StageKind.GOWN, by=self.desk_of(key),
+                           confirm=True)
             flow_card_create(order=self.order[key], by=self.desk_of(key),
                              photographer=self.photographer[store_key], complete_shoot=True)
         return self.order
