@@ -111,7 +111,9 @@ def demo_seed_frontdesk(*, now: datetime, seed: int = 2030) -> dict[str, int]:
                            mobile=f"1{5 + i}9{store_index:02d}00{rng.randrange(10000):04d}",
                            reason=[WalkOutReason.PRICE, WalkOutReason.COMPARING,
                                    WalkOutReason.SCHEDULE][i],
-                           visited_at=now - timedelta(days=i + 1, hours=3), now=now)
+                           visited_at=local_slot(today - timedelta(days=i + 1),
+                                                 ["10:40", "14:20", "16:30"][i]),
+                           now=now)
             counts["walkouts"] += 1
     return counts
 

@@ -9,7 +9,8 @@ from playwright.sync_api import Browser, Page
 
 from customers.models import CustomerNote
 from devtools.demo.orders import DEMO_PASSWORD
-from orders.models import Order, OrderStage, OrderStatus, StageStatus
+from frontdesk.models import BookingStatus
+from orders.models import Order, OrderStage, OrderStatus, StageKind, StageStatus
 
 pytestmark = pytest.mark.e2e
 
@@ -17,9 +18,12 @@ MESSAGES = "main > [role=alert]"  # the flash messages of a whole page
 
 
 def _open_order() -> Order:
-    """A running order of the supervisor's store, whose current stage can be recorded done."""
+    """A running order of the supervisor's store, whose current stage can be recorded done with
+    the stage alone: not at the pickup (it asks who picked up) and with no booked slot (done
+    before its time, it asks to confirm)."""
     return (Order.objects.filter(store__code="S01", status=OrderStatus.ACTIVE)
-            .exclude(current_stage="").order_by("pk").first())
+            .exclude(current_stage__in=["", StageKind.PICKUP])
+            .exclude(stages__booking__status=BookingStatus.BOOKED).order_by("pk").first())
 
 
 def _stage_done(order: Order, kind: str) -> bool:
