@@ -36,10 +36,12 @@ run: deps
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-0} STUDIO_STATIC_FROM_SOURCE=1 HOST=$(HOST) PORT=$(PORT) $(BIN)/honcho start -f Procfile
 
 # The suite runs on every core (pytest-xdist); PYTEST_WORKERS=0 runs it in one process.
+# PYTEST_ARGS narrows it (CI's second database pass: PYTEST_ARGS='-m "not e2e"').
 PYTEST_WORKERS ?= auto
+PYTEST_ARGS ?=
 test: deps
 	$(BIN)/python manage.py makemigrations --check --dry-run
-	$(BIN)/python -m pytest -n $(PYTEST_WORKERS)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 lint: deps
 	$(BIN)/ruff check .
