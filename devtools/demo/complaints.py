@@ -93,7 +93,11 @@ def demo_seed(*, now: datetime, seed: int = 2028) -> dict[str, int]:
             i = (n + 8 * store_index) % len(CASES)  # the second store: the last cases first
             category, severity, channel, content, cause, role, solutions = CASES[i]
             specialist = customer.assigned_to or specialists[n % len(specialists)]
-            received = _open_hours(rng, now - timedelta(days=rng.randint(1, 75)))
+            # The first three of a store came this month (the dashboards' 本月投诉), when the
+            # month has a day behind it; the others over the last ten weeks.
+            this_month = timezone.localdate(now).day - 1
+            days_ago = rng.randint(1, this_month) if n < 3 and this_month else rng.randint(1, 75)
+            received = _open_hours(rng, now - timedelta(days=days_ago))
             complaint = complaint_register(
                 store=store, by=specialist, customer=customer, order=customer.orders.first(),
                 channel=channel, category=category, severity=severity, content=content,

@@ -174,7 +174,10 @@ def _demo_customer(rng, *, store, now, index, packages, specialists, front, by_r
     name = rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.choice([1, 2])))
     today = timezone.localdate(now)
     yesterday = today - timedelta(days=1)
-    created = local_slot(today - timedelta(days=rng.randint(20, 200)), rng.choice(DESK_TIMES))
+    # One order in eight was signed this month (before today), the others over 20-200 days.
+    this_month = today.day - 1
+    days_ago = rng.randint(1, this_month) if index % 8 == 3 and this_month else rng.randint(20, 200)
+    created = local_slot(today - timedelta(days=days_ago), rng.choice(DESK_TIMES))
     customer = Customer.objects.create(
         store=store, name=name, mobile=_mobile(rng, used_mobiles),
         title=Title.PARENT if is_child else rng.choice([Title.MS, Title.MISS, Title.MR]),

@@ -8,7 +8,7 @@ from django.utils import timezone
 from complaints.models import Complaint
 from customers.models import Customer
 from devtools.demo import demo_modules
-from devtools.demo.orders import CLOSES, DEMO_LOGINS, DEMO_PASSWORD, OPENS
+from devtools.demo.orders import CLOSES, DEMO_LOGINS, DEMO_PASSWORD, OPENS, local_slot
 from frontdesk.models import Booking, ProductionItem
 from membership.models import MemberAccount
 from orders.models import Order, OrderStage, Payment
@@ -80,6 +80,13 @@ def test_the_demo_studio_looks_like_a_studio():
     assert Order.objects.filter(balance_owed__gt=0).exists()
 
     month = timezone.localdate(now).replace(day=1)
+    if timezone.localdate(now).day > 1:  # the month-end report is not empty: orders and
+        # complaints this month (before today), in each store
+        for store in Store.objects.all():
+            assert Order.objects.filter(store=store, created_at__gte=local_slot(
+                month, "00:00"), created_at__lt=now).exists(), store
+            assert Complaint.objects.filter(store=store, received_at__gte=local_slot(
+                month, "00:00"), received_at__lt=now).exists(), store
     for store in Store.objects.all():
         targets = MonthlyTarget.objects.filter(store=store, month=month)
         assert targets.filter(department__isnull=True, person__isnull=True,
