@@ -1,4 +1,4 @@
-"""Production: studio.settings with the HTTPS protections pinned on (README, "Deployment").
+"""Production: studio.settings with the HTTPS protections pinned on (docs/deployment.md).
 
 Select it with DJANGO_SETTINGS_MODULE=studio.settings_production behind a TLS-terminating proxy
 that sets X-Forwarded-Proto. Start-up fails without a real DJANGO_SECRET_KEY and

@@ -223,7 +223,7 @@ def test_every_list_with_an_export_button_queues_a_job(
 def test_writing_rows_keeps_memory_flat():
     """Write-only mode: the peak Python memory of writing 8,000 rows is about that of 1,000
     rows (a workbook kept in memory would be eight times bigger). The 100,000-row figures
-    are in the benchmark (README)."""
+    are in the benchmark (docs/benchmark.md)."""
     from openpyxl import Workbook
 
     columns = [XlsxColumn(f"列{i}", 12) for i in range(8)]

@@ -10,7 +10,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).parent
 
-# Lowest first: an app may import the apps before it, never those after it (README, "Layers").
+# Lowest first: an app may import the apps before it, never those after it (docs/architecture.md).
 LAYERS = ["studio", "staff", "customers", "orders", "frontdesk", "imports", "membership",
           "callbacks", "complaints", "dashboards", "devtools"]
 # Wiring that looks at every app by design.
