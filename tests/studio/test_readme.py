@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.urls import Resolver404, resolve
 
 from devtools.demo.orders import DEMO_LOGINS, DEMO_PASSWORD
 
@@ -87,6 +88,19 @@ def test_every_page_the_readme_names_answers(client, general_manager):
         if response.status_code == 404:
             not_found.append(path)
     assert not not_found, f"the README names pages that answer 404: {not_found}"
+
+
+@pytest.mark.parametrize("doc", DOCS, ids=lambda p: p.name)
+def test_every_page_the_docs_name_is_in_the_urlconf(doc):
+    """docs/ names patterns too (`/customers/<id>/`): an id stands for any, so each must resolve."""
+    unknown = []
+    for found in set(SITE_PATH.findall(doc.read_text(encoding="utf-8"))):
+        path = re.sub(r"<[^>]*>", "1", found.split("?")[0].replace("…", ""))
+        try:
+            resolve(path)
+        except Resolver404:
+            unknown.append(found)
+    assert not unknown, f"{doc.name} names paths that are no page: {unknown}"
 
 
 @pytest.mark.django_db
