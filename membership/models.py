@@ -236,6 +236,7 @@ class PointsEntry(models.Model):
 class CashbackStatus(models.TextChoices):
     OWED = "owed", _("待支付")
     PAID = "paid", _("已支付")
+    CANCELLED = "cancelled", _("已取消")  # the referred order was cancelled before it was paid
 
 
 class ReferralCashback(models.Model):
@@ -247,7 +248,7 @@ class ReferralCashback(models.Model):
                                  related_name="referral_cashback")
     amount = models.DecimalField(_("返现金额（元）"), max_digits=10, decimal_places=2,
                                  validators=[MinValueValidator(Decimal("0.01"))])
-    status = models.CharField(_("状态"), max_length=8, choices=CashbackStatus,
+    status = models.CharField(_("状态"), max_length=16, choices=CashbackStatus,
                               default=CashbackStatus.OWED)
     created_at = models.DateTimeField(_("产生时间"))
     paid_at = models.DateTimeField(_("支付时间"), null=True, blank=True)

@@ -261,7 +261,8 @@ def points_for_payment(*, payment_id: int) -> PointsEntry | None:
 def on_order_cancelling(sender, order, by, reason: str, **kwargs) -> None:
     """orders.signals.order_cancelling: in the cancelling transaction, the points the order
     earned its customer (what is left of them) and its referrer are taken back, its spending
-    leaves the member's total and the tier is recomputed."""
+    leaves the member's total and the tier is recomputed; a referral cashback not yet paid
+    out is cancelled (one paid stays paid: the money has gone)."""
     now = timezone.now()
     note = (_("订单 #%(pk)s 取消：%(reason)s") % {"pk": order.pk, "reason": reason})[:200]
     account = MemberAccount.objects.filter(customer_id=order.customer_id).first()
@@ -285,6 +286,8 @@ def on_order_cancelling(sender, order, by, reason: str, **kwargs) -> None:
         _post(account=entry.account, kind=PointsKind.REVERSAL, points=-entry.points,
               key=f"cancel:referral:{order.pk}:{entry.pk}", at=now, by=by, order=order,
               allow_partial=True, note=note)
+    ReferralCashback.objects.filter(order=order, status=CashbackStatus.OWED).update(
+        status=CashbackStatus.CANCELLED)
 
 
 @transaction.atomic
@@ -389,7 +392,8 @@ def points_expire(*, now: datetime) -> int:
 def cashback_pay(*, cashback: ReferralCashback, by) -> ReferralCashback:
     cashback = ReferralCashback.objects.select_for_update().get(pk=cashback.pk)
     if cashback.status != CashbackStatus.OWED:
-        raise ValidationError({"status": _("该返现已支付。")})
+        raise ValidationError({"status": _("该返现已支付。") if cashback.status == CashbackStatus.PAID
+                               else _("该返现已取消（被介绍客户的订单已取消）。")})
     cashback.status, cashback.paid_at, cashback.paid_by = CashbackStatus.PAID, timezone.now(), by
     cashback.save(update_fields=["status", "paid_at", "paid_by"])
     return cashback

@@ -47,8 +47,9 @@ def membership_statistics(*, accounts: QuerySet[MemberAccount], entries: QuerySe
               "members": by_tier.get(t.pk, 0)} for t in MemberTier.objects.order_by("rank")]
     cashbacks = ReferralCashback.objects.filter(
         referrer__in=accounts.values("customer"), created_at__gte=since, created_at__lt=until
-    ).aggregate(count=Count("pk"), owed=Sum("amount", filter=Q(status=CashbackStatus.OWED)),
-                paid=Sum("amount", filter=Q(status=CashbackStatus.PAID)))
+    ).exclude(status=CashbackStatus.CANCELLED).aggregate(  # a cancelled order's was never owed
+        count=Count("pk"), owed=Sum("amount", filter=Q(status=CashbackStatus.OWED)),
+        paid=Sum("amount", filter=Q(status=CashbackStatus.PAID)))
     return {
         "start": start, "end": end, "points": points,
         "outstanding": totals["outstanding"] or 0, "members": totals["members"],

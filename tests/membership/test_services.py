@@ -17,6 +17,7 @@ from membership.models import (
     ReferralCashback,
 )
 from membership.services import (
+    cashback_pay,
     member_card_issue,
     member_card_report_lost,
     member_card_revoke,
@@ -27,7 +28,7 @@ from membership.services import (
     points_redeem,
     referral_reward_for_payment,
 )
-from orders.services import order_create, payment_record
+from orders.services import order_cancel, order_create, payment_record
 from studio.errors import TransitionNotAllowed
 from tests.factories import CustomerFactory
 from tests.membership.factories import MemberAccountFactory
@@ -174,6 +175,23 @@ def test_a_referrer_without_a_card_is_owed_cashback(store, package, front_desk, 
     cashback = ReferralCashback.objects.get()
     assert (cashback.referrer, cashback.amount, cashback.status) == (customer, Decimal("200.00"),
                                                                      "owed")
+
+
+def test_cancelling_the_referred_order_cancels_the_cashback_not_yet_paid(
+        store, package, front_desk, customer, manager, django_capture_on_commit_callbacks):
+    friend = CustomerFactory(store=store, referrer=customer)
+    owed = order_create(customer=friend, package=package, by=front_desk)
+    _pay(owed, front_desk, "1000", capture=django_capture_on_commit_callbacks)
+    paid = order_create(customer=CustomerFactory(store=store, referrer=customer), package=package,
+                        by=front_desk)
+    _pay(paid, front_desk, "1000", capture=django_capture_on_commit_callbacks)
+    cashback_pay(cashback=ReferralCashback.objects.get(order=paid), by=front_desk)
+    order_cancel(order=owed, by=manager, reason="客户取消")
+    order_cancel(order=paid, by=manager, reason="客户取消")
+    assert dict(ReferralCashback.objects.values_list("order", "status")) == {
+        owed.pk: "cancelled", paid.pk: "paid"}  # the money paid out has gone
+    with pytest.raises(ValidationError, match="已取消"):
+        cashback_pay(cashback=ReferralCashback.objects.get(order=owed), by=front_desk)
 
 
 def test_a_lost_card_is_replaced_and_keeps_the_points(member, front_desk, supervisor):
