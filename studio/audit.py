@@ -4,12 +4,10 @@ from typing import Any
 from django.db import models
 from django.http import HttpRequest
 
+from .client_ip import client_ip  # through STUDIO_TRUSTED_PROXIES: axes and the limits read it
 from .models import AuditAction, AuditEntry
 
-
-def client_ip(request: HttpRequest) -> str | None:
-    # REMOTE_ADDR only: X-Forwarded-For is client-controlled unless a trusted proxy rewrites it.
-    return request.META.get("REMOTE_ADDR") or None
+__all__ = ["audit_log", "audit_record", "client_ip"]
 
 
 def audit_record(
