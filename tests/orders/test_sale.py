@@ -1,6 +1,7 @@
 """The sale (issue 16), service by service: 开单 with its stages, add-ons and deposit, the
 discount waiting for the manager, changes after the sale, cancelling with everything it undoes,
 the money rules and the receipts' numbers. Figures are computed by hand in each test."""
+import re
 from datetime import datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -9,6 +10,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
+from django.test import Client
 from django.urls import reverse
 
 from callbacks.models import CallbackPurpose, CallbackStatus
@@ -153,6 +155,13 @@ def test_a_discount_above_the_limit_waits_for_the_manager(customer, front_desk, 
     assert refused.value.code == "order_pending_approval"
     with pytest.raises(PermissionDenied):
         order_approve(order=order, by=front_desk)
+
+    # On the customer page the 定单 stage waits for the manager, not for a booking (待安排).
+    client = Client()
+    client.force_login(front_desk)
+    page = client.get(reverse("orders:customer", args=[customer.pk])).content.decode()
+    badge = re.search(r'data-stage="order".*?data-testid="stage-status">([^<]*)<', page, re.S)
+    assert badge.group(1) == "待审批"
 
     order_approve(order=order, by=manager, note="老客户介绍")
     order.refresh_from_db()
