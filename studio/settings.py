@@ -271,11 +271,17 @@ CELERY_BEAT_SCHEDULE: dict = {
     # Nightly, when the stores are closed: balances against their ledgers (membership.reconcile).
     "reconcile-ledgers": {"task": "membership.tasks.reconcile_ledgers_task",
                           "schedule": crontab(hour=3, minute=30)},
+    # Nightly: the database and the media files into BACKUP_DIR, older ones pruned (studio.backup).
+    "backup": {"task": "studio.tasks.backup_task", "schedule": crontab(hour=3, minute=45)},
 }
 
 # --- Excel exports: above this many rows a list's export is a job for the worker (studio.exports)
 EXPORT_BACKGROUND_ROWS = env.int("EXPORT_BACKGROUND_ROWS", default=5000)
 EXPORT_KEEP_DAYS = env.int("EXPORT_KEEP_DAYS", default=7)
+
+# --- Backups: `manage.py backup` / `restore` and the nightly job (studio.backup, docs/operations.md)
+BACKUP_DIR = env.path("STUDIO_BACKUP_DIR", default=VAR_DIR / "backups")
+BACKUP_KEEP_DAYS = env.int("STUDIO_BACKUP_KEEP_DAYS", default=14)
 
 # --- SMS: the sender behind the one outbox (studio.sms); the default keeps messages local ---
 SMS_SENDER = env("SMS_SENDER", default="studio.sms.OutboxSender")

@@ -137,3 +137,16 @@ def sweep_export_jobs_task() -> int:
     for job_id in ids:
         enqueue(run_export_task, job_id)
     return len(ids)
+
+
+@shared_task
+def backup_task() -> str:
+    """Beat, nightly: back up the database and the media files (studio.backup), then delete the
+    backups older than settings.BACKUP_KEEP_DAYS. Returns the new backup's folder."""
+    from .backup import backup_create, backups_prune
+
+    backup = backup_create()
+    for path in backups_prune(now=timezone.now()):
+        logger.info("old backup deleted: %s", path)
+    logger.info("backup written: %s", backup.path)
+    return str(backup.path)
