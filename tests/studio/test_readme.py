@@ -19,6 +19,9 @@ ANNOUNCED = {"docs/storage.md", "docs/operations.md", "docs/operations-health.md
 LINK = re.compile(r"!?\[[^\]]*\]\(([^)\s]+)\)")
 # A site path in backticks: `/customers/`, `/desk/schedule/`, `/healthz`.
 SITE_PATH = re.compile(r"`(/(?:[a-z][^` ]*)?)`")
+# ...unless it is a file on a server (`/app/var/media`, `/var/backups/`): no page is under these.
+FILE_ROOTS = {"app", "bin", "data", "dev", "etc", "home", "mnt", "opt", "proc", "root", "run", "srv",
+              "tmp", "usr", "var"}
 
 
 def _links(path: Path):
@@ -67,8 +70,8 @@ def _site_paths(text: str) -> list[str]:
     paths = []
     for found in SITE_PATH.findall(text):
         path = found.split("?")[0]
-        if "<" in path or "…" in path:
-            continue  # a pattern (`/customers/<id>/`), not an address
+        if "<" in path or "…" in path or path.strip("/").split("/")[0] in FILE_ROOTS:
+            continue  # a pattern (`/customers/<id>/`) or a file, not an address
         paths.append(path)
     return sorted(set(paths))
 
@@ -95,6 +98,8 @@ def test_every_page_the_docs_name_is_in_the_urlconf(doc):
     """docs/ names patterns too (`/customers/<id>/`): an id stands for any, so each must resolve."""
     unknown = []
     for found in set(SITE_PATH.findall(doc.read_text(encoding="utf-8"))):
+        if found.strip("/").split("/")[0] in FILE_ROOTS:
+            continue
         path = re.sub(r"<[^>]*>", "1", found.split("?")[0].replace("…", ""))
         try:
             resolve(path)
