@@ -313,7 +313,8 @@ def campaign_create(*, name: str, purpose: str, store, customers, by,
                     ) -> CallbackCampaign:
     """A batch of callbacks for `customers` (a segment), each due within the policy's deadline:
     a customer's active specialist calls their own customers (only they see them); the others
-    are spread over the store's specialists balanced by their open callbacks and skill."""
+    are spread over the store's specialists balanced by their open callbacks and skill, and
+    become their customers (in the history: 回访活动均衡分配)."""
     now = now or timezone.now()
     if not name.strip():
         raise ValidationError({"name": _("请填写活动名称。")})
@@ -335,6 +336,13 @@ def campaign_create(*, name: str, purpose: str, store, customers, by,
                                 + own[load.member.user_id]) for load in loads]
         proposal = assignment_propose(loads=loads, customer_ids=rest)
         owner.update({cid: uid for uid, cids in proposal.items() for cid in cids})
+        # A callback belongs to its customer's specialist (only they see the customer's page):
+        # each such customer becomes the specialist's, as callbacks_balance does.
+        specialists = User.objects.in_bulk([uid for uid, cids in proposal.items() if cids])
+        for uid, cids in proposal.items():
+            if cids:
+                customers_assign(customers=Customer.objects.filter(pk__in=cids),
+                                 to=specialists[uid], by=by, reason=_("回访活动均衡分配"))
     policy = policy_for(store.pk)
     # Every task starts now, so its due time depends only on the customer's contact time.
     due = {time: callback_due_at(triggered_at=now, policy=policy, contact_time=time)

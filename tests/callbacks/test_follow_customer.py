@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.contrib.auth import get_user_model
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -188,3 +189,9 @@ def test_a_campaign_gives_each_customer_with_a_specialist_to_them(
     assert {owner[c.pk] for c in theirs} == {specialist.pk}
     # specialist already takes four: the customers with no specialist go to the other
     assert {owner[c.pk] for c in nobodys} == {other_specialist.pk}
+    # ...and become hers, so that the customer page of each call opens for her
+    assert {c.assigned_to_id for c in Customer.objects.filter(pk__in=[c.pk for c in nobodys])} \
+        == {other_specialist.pk}
+    client = Client()
+    client.force_login(other_specialist)
+    assert client.get(reverse("orders:customer", args=[nobodys[0].pk])).status_code == 200
