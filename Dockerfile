@@ -12,6 +12,7 @@ RUN pip install --no-cache-dir -r requirements.txt
 COPY --from=assets /app/node_modules ./node_modules
 COPY . .
 RUN DJANGO_SECRET_KEY=build-only DJANGO_ALLOWED_HOSTS=build python manage.py collectstatic --noinput \
+    && mkdir -p /app/var/media \
     && useradd --system --home /app studio && chown -R studio /app/var /app/staticfiles
 USER studio
 EXPOSE 8000

@@ -31,6 +31,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from fnmatch import fnmatch
 from functools import partial
 from io import BytesIO
 from pathlib import Path
@@ -38,6 +39,8 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -546,7 +549,8 @@ def customers_import(*, rows: Sequence[ImportRow], store: Store, by) -> ImportRe
 
 # --- the jobs: upload → preview (worker) → confirm → import (worker) ---------------------------
 #
-# Files wait under MEDIA_ROOT/imports, named by the server from the uploader and the job
+# Files wait in the storage (default_storage: the web container saves the upload, the worker
+# parses it; docs/storage.md) under imports/, named by the server from the uploader and the job
 # (<user id>-<job id>.xlsx the upload, .sheet.json its cells as read, .json the preview's rows
 # for the page and the rejected-rows sheet), readable by the server's user only, and are deleted
 # a day later. The upload itself goes as soon as it is parsed.
@@ -558,12 +562,29 @@ APPLY_TIME_LIMIT = 300  # the import task: 2,000 rows with an order each take ~1
 RESEND_AFTER = timedelta(minutes=1)  # a queued job this old lost its message
 
 
+IMPORT_FOLDER = "imports"
+
+
 def import_folder() -> Path:
-    return Path(settings.MEDIA_ROOT) / "imports"
+    """Where the file-system storage keeps the import files (tests look there)."""
+    return Path(settings.MEDIA_ROOT) / IMPORT_FOLDER
 
 
-def _job_path(job: ImportJob, suffix: str) -> Path:
-    return import_folder() / f"{job.user_id}-{job.pk}{suffix}"
+def _job_name(job: ImportJob, suffix: str) -> str:
+    """The file's name in the storage."""
+    return f"{IMPORT_FOLDER}/{job.user_id}-{job.pk}{suffix}"
+
+
+def _store(name: str, data: bytes) -> None:
+    """Keep `data` as `name` in the storage, replacing the file of that name."""
+    default_storage.delete(name)  # the storage would otherwise pick another name
+    default_storage.save(name, ContentFile(data))
+
+
+def _stored(name: str) -> bytes:
+    """The file `name` from the storage (FileNotFoundError once swept)."""
+    with default_storage.open(name, "rb") as file:
+        return file.read()
 
 
 def _write(path: Path, data: bytes) -> None:
@@ -573,14 +594,14 @@ def _write(path: Path, data: bytes) -> None:
         file.write(data)
 
 
-def _save_json(path: Path, value: Any) -> None:
-    _write(path, json.dumps(value, ensure_ascii=False).encode())
+def _save_json(name: str, value: Any) -> None:
+    _store(name, json.dumps(value, ensure_ascii=False).encode())
 
 
 def import_job_state(job: ImportJob) -> dict[str, Any] | None:
     """The preview's rows kept for the page and the rejected sheet; None once swept."""
     try:
-        return json.loads(_job_path(job, ".json").read_text())
+        return json.loads(_stored(_job_name(job, ".json")))
     except (FileNotFoundError, ValueError):
         return None
 
@@ -589,7 +610,7 @@ def import_job_state_save(job: ImportJob, preview: ImportPreview) -> dict[str, A
     """Keep the preview's rows (the valid ones the page lists, every rejected one with its
     errors) and return the job's summary: the counts, the columns and the digest."""
     valid, rejected = preview.valid, preview.rejected
-    _save_json(_job_path(job, ".json"), {
+    _save_json(_job_name(job, ".json"), {
         "valid": [_valid_row(row) for row in valid[:PREVIEW_ROWS]],
         "rejected": [{"number": row.number, "values": row.values, "errors": row.errors}
                      for row in rejected]})
@@ -636,11 +657,10 @@ def import_may_import_into(user, store: Store) -> bool:
 def import_job_create(*, user, store: Store, filename: str, data: bytes,
                       ip_address: str | None = None, language: str = "") -> ImportJob:
     """Keep a checked upload on the server and queue its preview for the worker."""
-    import_folder().mkdir(parents=True, exist_ok=True)
     import_files_sweep(now=timezone.now())  # beat does it too; a studio without beat still forgets
     job = ImportJob.objects.create(user=user, store=store, filename=filename,
                                    ip_address=ip_address, language=language)
-    _write(_job_path(job, ".xlsx"), data)
+    _store(_job_name(job, ".xlsx"), data)
     transaction.on_commit(partial(_enqueue, "preview", job.pk))
     return job
 
@@ -663,16 +683,17 @@ def import_job_preview(job_id: int) -> ImportJob | None:
     if not claimed:
         return None
     job = ImportJob.objects.select_related("user", "store").get(pk=job_id)
-    upload = _job_path(job, ".xlsx")
+    upload = _job_name(job, ".xlsx")
     with translation.override(job.language or settings.LANGUAGE_CODE):
         try:
             if not import_may_import_into(job.user, job.store):
                 raise PermissionDenied
-            import_file_check(upload.read_bytes())  # again: what is on disk is what is parsed
-            sheet = import_file_parse(upload)
+            # Checked again (what is stored is what is parsed), then parsed from a private
+            # temporary copy: the storage may be an object store, with no path to hand over.
+            sheet = import_file_read(_stored(upload))
             import_rows_validate(rows=sheet.rows, store=job.store,
                                  may_order=import_may_order(job.user))
-            _save_json(_job_path(job, ".sheet.json"), {
+            _save_json(_job_name(job, ".sheet.json"), {
                 "columns": sheet.columns, "ignored": sheet.ignored,
                 "rows": [[row.number, row.values] for row in sheet.rows]})
             summary = import_job_state_save(job, ImportPreview(sheet=sheet, store=job.store))
@@ -681,7 +702,7 @@ def import_job_preview(job_id: int) -> ImportJob | None:
         except Exception as exc:
             return _job_failed(job, ImportStatus.PARSING, _unexpected(job, exc))
         finally:
-            upload.unlink(missing_ok=True)  # parsed or refused: the cells, if any, are kept
+            default_storage.delete(upload)  # parsed or refused: the cells, if any, are kept
     ImportJob.objects.filter(pk=job.pk, status=ImportStatus.PARSING).update(
         status=ImportStatus.READY, summary=summary, finished_at=timezone.now())
     job.refresh_from_db()
@@ -719,7 +740,7 @@ def import_job_apply(job_id: int) -> ImportJob | None:
         try:
             if not import_may_import_into(job.user, job.store):
                 raise PermissionDenied
-            kept = json.loads(_job_path(job, ".sheet.json").read_text())
+            kept = json.loads(_stored(_job_name(job, ".sheet.json")))
             sheet = ImportSheet(columns=kept["columns"], ignored=kept["ignored"], rows=[
                 ImportRow(number=number, values=values) for number, values in kept["rows"]])
             import_rows_validate(rows=sheet.rows, store=job.store,
@@ -739,7 +760,7 @@ def import_job_apply(job_id: int) -> ImportJob | None:
             return None
         except Exception as exc:
             return _job_failed(job, ImportStatus.IMPORTING, _unexpected(job, exc))
-    _job_path(job, ".sheet.json").unlink(missing_ok=True)
+    default_storage.delete(_job_name(job, ".sheet.json"))
     job.refresh_from_db()
     logger.info("import job %s: %s", job.pk, done)
     return job
@@ -812,11 +833,17 @@ def import_jobs_sweep(*, now: datetime) -> tuple[list[int], list[int]]:
 
 def import_files_sweep(*, now: datetime) -> int:
     """Delete the waiting files older than TTL (uploads nobody confirmed, finished previews)."""
-    cutoff, deleted = (now - TTL).timestamp(), 0
-    for path in import_folder().glob("*-*.*"):
+    cutoff, deleted = now - TTL, 0
+    try:
+        names = default_storage.listdir(IMPORT_FOLDER)[1]
+    except FileNotFoundError:  # nothing uploaded yet
+        return 0
+    for name in names:
+        if not fnmatch(name, "*-*.*"):
+            continue
         try:
-            if path.stat().st_mtime < cutoff:
-                path.unlink()
+            if default_storage.get_modified_time(f"{IMPORT_FOLDER}/{name}") < cutoff:
+                default_storage.delete(f"{IMPORT_FOLDER}/{name}")
                 deleted += 1
         except FileNotFoundError:  # swept by a neighbour
             pass

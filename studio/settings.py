@@ -157,8 +157,29 @@ STATICFILES_DIRS = [
     ("vendor/htmx", BASE_DIR / "node_modules/htmx.org/dist"),
     ("vendor/echarts", BASE_DIR / "node_modules/echarts/dist"),
 ]
+# Every file the product keeps (exports, imports waiting for the worker, signatures, gown photos)
+# goes through Django's storage API (default_storage or a FileField), so web, worker and beat
+# read the same files (docs/storage.md): the file system under MEDIA_ROOT by default (in
+# docker-compose.yml one `media` volume mounted there in each), or an S3-compatible object store
+# when STUDIO_S3_BUCKET is set (several web servers). Files are personal data: readable by the
+# server's user only, and downloads are streamed through Django after its permission checks, so
+# no public or signed URL is ever handed out.
+_FILES_STORAGE = {"BACKEND": "django.core.files.storage.FileSystemStorage",
+                  "OPTIONS": {"file_permissions_mode": 0o600, "directory_permissions_mode": 0o700}}
+if env("STUDIO_S3_BUCKET", default=""):
+    _FILES_STORAGE = {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": {
+        "bucket_name": env("STUDIO_S3_BUCKET"),
+        "endpoint_url": env("STUDIO_S3_ENDPOINT_URL", default="") or None,  # empty: AWS itself
+        "region_name": env("STUDIO_S3_REGION", default="") or None,
+        "addressing_style": env("STUDIO_S3_ADDRESSING_STYLE", default="") or None,  # "path" or "virtual"
+        "location": env("STUDIO_S3_PREFIX", default=""),  # a folder of a shared bucket
+        # Keys from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (or the machine's role), read by boto3.
+        "default_acl": env("STUDIO_S3_DEFAULT_ACL", default="") or None,  # none: the bucket's (private)
+        "querystring_auth": False,  # no links handed out: Django streams each download
+        "file_overwrite": False,  # as on the file system: a taken name gets a suffix
+    }}
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": _FILES_STORAGE,
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 # make run serves the static files from their sources (no collectstatic: compressing 100 MB of

@@ -16,7 +16,7 @@ from complaints.services import complaint_register
 from customers.models import Customer
 from frontdesk.production import walkout_record
 from frontdesk.schedule import booking_create
-from imports.services import _job_path, import_folder, import_job_confirm, import_job_preview
+from imports.services import _job_name, _store, import_job_confirm, import_job_preview
 from membership.models import MemberAccount, MemberCard, PointsEntry
 from orders.models import OrderStage, StageKind
 from orders.services import payment_record, stage_complete, stage_schedule
@@ -86,8 +86,7 @@ def _import_upload(world) -> ImportJob:
     data = BytesIO()
     sheet.save(data)
     job = ImportJob.objects.create(user=world.front_desk, store=world.store, filename="客户.xlsx")
-    import_folder().mkdir(parents=True, exist_ok=True)
-    _job_path(job, ".xlsx").write_bytes(data.getvalue())
+    _store(_job_name(job, ".xlsx"), data.getvalue())
     return job
 
 

@@ -254,8 +254,7 @@ class World:
             status=ImportStatus.DONE, summary={"valid": 0, "rejected": 0, "orders": 0,
                                                "digest": "", "ignored": [], "headers": [],
                                                "done": {"customers": 0, "orders": 0, "payments": 0}})
-        imports.import_folder().mkdir(parents=True, exist_ok=True)
-        imports._save_json(imports._job_path(job, ".json"), {"valid": [], "rejected": []})
+        imports._save_json(imports._job_name(job, ".json"), {"valid": [], "rejected": []})
         return job
 
 
