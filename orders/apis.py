@@ -139,9 +139,12 @@ class OrderListApi(ScopedListCreateApi):
 
 
 class OrderDetailApi(ScopedDetailApi):
+    """One order as the sale's endpoints answer it (its consultant, add-ons, receipts and
+    history): what a GET reads is what the POST that made it answered."""
+
     required_perm = "orders.view_order"
-    serializer_class = OrderSerializer
-    selector = _orders
+    serializer_class = SaleOrderSerializer
+    selector = _sale_orders
 
 
 # --- Stage lists --------------------------------------------------------------------------------

@@ -69,6 +69,9 @@ def test_the_front_desk_sells_a_package_with_a_deposit(client, front_desk, custo
     assert [e["action"] for e in body["events"]] == ["created"]
     order = Order.objects.get(pk=body["id"])
     assert order.created_by == front_desk and order.scene == "海边"
+    # Read again, the order answers as the sale did (one shape for one order).
+    again = client.get(f"/api/orders/{body['id']}/")
+    assert again.status_code == 200 and again.json() == body
 
 
 def test_a_childrens_package_has_no_gown_selection_and_no_deposit_no_receipt(
