@@ -11,3 +11,4 @@ class StudioConfig(AppConfig):
         # Each app's list exporters (`<app>/exports.py`) register with studio.exports, so that
         # a worker rebuilds the same list as the page did.
         autodiscover_modules("exports")
+        from . import client_ip  # noqa: F401 (registers the STUDIO_TRUSTED_PROXIES check)

@@ -17,6 +17,7 @@ import ipaddress
 from functools import lru_cache
 
 from django.conf import settings
+from django.core import checks
 from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest
 
@@ -38,6 +39,16 @@ def parse_trusted_proxies(spec: str) -> int | tuple[Network, ...]:
         raise ImproperlyConfigured(
             f"STUDIO_TRUSTED_PROXIES={spec!r}: a count of proxies or a comma-separated list of "
             f"addresses or networks ({error})") from error
+
+
+@checks.register(checks.Tags.security)
+def check_trusted_proxies(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
+    """`manage.py check` and `migrate` refuse a value that is neither a count nor addresses."""
+    try:
+        parse_trusted_proxies(getattr(settings, "STUDIO_TRUSTED_PROXIES", ""))
+    except ImproperlyConfigured as error:
+        return [checks.Error(str(error), id="studio.E018")]
+    return []
 
 
 def _address(value: str | None) -> str | None:

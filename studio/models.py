@@ -183,3 +183,18 @@ class ImportJob(models.Model):
         """Waiting for, or in the hands of, the worker: the page refreshes itself."""
         return self.status in (ImportStatus.QUEUED, ImportStatus.PARSING, ImportStatus.CONFIRMED,
                                ImportStatus.IMPORTING)
+
+
+class Heartbeat(models.Model):
+    """When beat last ticked and a worker last ran its tick (issue 18): one row per name, so a
+    stopped beat or worker shows on /healthz and fails /healthz/jobs (studio.health)."""
+
+    name = models.CharField(_("名称"), max_length=32, unique=True)
+    at = models.DateTimeField(_("时间"))
+
+    class Meta:
+        verbose_name = _("心跳")
+        verbose_name_plural = _("心跳")
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.at:%Y-%m-%d %H:%M:%S}"

@@ -56,6 +56,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "studio.request_id.RequestIdMiddleware",  # first: every log line of the request carries its id
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",  # outermost after security: every response gets the policy
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -261,7 +262,9 @@ CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # Beat only starts short set-based sweeps; every deadline lives in a database row (DESIGN.md).
 CELERY_BEAT_SCHEDULE: dict = {
-    "heartbeat": {"task": "studio.tasks.heartbeat_task", "schedule": 300.0},
+    # Beat's tick, run by a worker: /healthz shows the last, /healthz/jobs fails after 10 minutes.
+    "heartbeat": {"task": "studio.tasks.heartbeat_task", "schedule": 60.0,
+                  "options": {"expires": 300}},  # ticks kept while no worker runs are dropped
     "find-late-stages": {"task": "orders.tasks.find_late_stages_task", "schedule": 300.0},
     "callbacks-for-completed-stages": {"task": "callbacks.tasks.sweep_completed_stages_task",
                                        "schedule": 120.0},
@@ -356,14 +359,22 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_COOLOFF_TIME = None  # no automatic unlock: an administrator resets it
 AXES_RESET_ON_SUCCESS = True  # five failures in a row, not five in a lifetime
 AXES_CLIENT_IP_CALLABLE = "studio.audit.client_ip"  # the address the audit log records
+# The proxies in front of the web (issue 18, studio/client_ip.py): a count ("1") or their
+# addresses/networks ("10.0.0.5,172.16.0.0/12"). Unset: REMOTE_ADDR, X-Forwarded-For ignored.
+STUDIO_TRUSTED_PROXIES = env("STUDIO_TRUSTED_PROXIES", default="")
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 
 # --- Logging --------------------------------------------------------------------------------
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # [request id]: the same id on the web's lines and on the worker's for the tasks it sent
+    # (studio.request_id; "-" outside a request). The proxy may send its own in X-Request-ID.
+    "filters": {"request_id": {"()": "studio.request_id.RequestIdFilter"}},
+    "formatters": {"plain": {
+        "format": "%(asctime)s %(levelname)s [%(request_id)s] %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain",
+                             "filters": ["request_id"]}},
     "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }

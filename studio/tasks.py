@@ -83,12 +83,18 @@ def _discard_pool(app) -> None:
             logger.debug("closing the broker pool failed", exc_info=True)
 
 
-@shared_task
-def heartbeat_task() -> str:
-    """Log that the worker received beat's tick; the health page can show the last one."""
-    now = timezone.now().isoformat()
-    logger.info("celery heartbeat %s", now)
-    return now
+@shared_task(bind=True, ignore_result=True)
+def heartbeat_task(self) -> str:
+    """Beat's tick, run by a worker: stamps "beat" (when beat sent it) and "worker" (when a worker
+    ran it) in studio.Heartbeat, which /healthz shows and /healthz/jobs checks (studio.health)."""
+    from .health import heartbeat_record
+    from .request_id import message_header
+
+    now = timezone.now()
+    sent_at = heartbeat_record(sent=message_header(self.request, "sent_at"), now=now)
+    logger.info("celery heartbeat: beat sent it at %s, run at %s", sent_at.isoformat(),
+                now.isoformat())
+    return now.isoformat()
 
 
 @shared_task

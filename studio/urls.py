@@ -53,6 +53,7 @@ api_patterns = [
 urlpatterns = [
     path("", dashboard_views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("healthz/jobs", views.healthz_jobs, name="healthz_jobs"),
     # Browsers ask for /favicon.ico whatever the page's <link rel="icon"> says.
     path("favicon.ico", RedirectView.as_view(url=static("favicon.svg"), permanent=True)),
     path("outbox/", staff_views.sms_outbox, name="sms_outbox"),

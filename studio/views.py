@@ -8,7 +8,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from .exports import XLSX_CONTENT_TYPE
-from .health import broker_state, database_state
+from .health import broker_state, database_state, jobs_faults
 from .htmx import render_page_or_partial
 from .models import ExportJob, ExportStatus
 from .pagination import paginate
@@ -17,13 +17,37 @@ from .pagination import paginate
 @never_cache
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
-    """200 while the database answers (the broker's state is reported, not fatal: every
-    deadline is a database row that beat sweeps, so a broker outage delays, loses nothing)."""
+    """The container's check: 200 while the database answers. The broker, beat's last sweep and
+    the worker's last heartbeat are reported, not fatal (every deadline is a database row that
+    beat sweeps: a jobs fault delays, loses nothing, and restarting web would not mend it);
+    "faults" names them. /healthz/jobs is the monitoring check that fails on them."""
     database, broker = database_state(), broker_state()
     healthy = database == "ok"
-    body = {"status": "ok" if healthy and broker == "ok" else ("degraded" if healthy else "down"),
-            "database": database, "broker": broker}
+    body = {"database": database, "broker": broker}
+    faults = [] if healthy else [f"database: {database}"]
+    if broker != "ok":
+        faults.append(f"broker: {broker}")
+    if healthy:
+        jobs, report = jobs_faults(ping=False)
+        body.update(report)
+        faults += jobs
+    body = {"status": "down" if not healthy else ("degraded" if faults else "ok"),
+            "faults": faults, **body}
     return JsonResponse(body, status=200 if healthy else 503)
+
+
+@never_cache
+@require_GET
+def healthz_jobs(request: HttpRequest) -> JsonResponse:
+    """For monitoring, not the container: 503 with the fault named when beat has not swept for
+    JOBS_STALE_AFTER (10 minutes) or no worker answers a ping, or the database is down."""
+    database = database_state()
+    if database != "ok":
+        return JsonResponse({"status": "down", "faults": [f"database: {database}"],
+                             "database": database}, status=503)
+    faults, report = jobs_faults()
+    return JsonResponse({"status": "down" if faults else "ok", "faults": faults, **report},
+                        status=503 if faults else 200)
 
 
 # ---- export jobs: the progress page of a large export and its download ------------------------

@@ -205,7 +205,8 @@ def test_no_get_changes_anything(studio, username):
         for url in urls(route):
             with CaptureQueriesContext(connection) as queries:
                 response = client.get(url)
-            if response.status_code >= 500:
+            # /healthz/jobs answers 503 by design here: no beat or worker runs in the tests.
+            if response.status_code >= 500 and url != "/healthz/jobs":
                 crashes.append(url)
             for query in queries.captured_queries:
                 match = re.match(r'\s*(INSERT INTO|UPDATE|DELETE FROM)\s+"?(\w+)"?',

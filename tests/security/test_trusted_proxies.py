@@ -12,7 +12,7 @@ from django.urls import reverse
 from complaints.models import Complaint
 from complaints.views import PUBLIC_LIMIT_PER_IP_PER_HOUR
 from studio.audit import client_ip
-from studio.client_ip import parse_trusted_proxies
+from studio.client_ip import check_trusted_proxies, parse_trusted_proxies
 from studio.models import AuditAction, AuditEntry
 from tests.security import test_access_grid as grid
 from tests.security.test_access_grid import world  # noqa: F401 (the grid's fixture)
@@ -81,6 +81,15 @@ def test_ipv6_proxy_and_client(settings):
 def test_a_bad_setting_says_what_it_expects():
     with pytest.raises(ImproperlyConfigured, match="STUDIO_TRUSTED_PROXIES"):
         parse_trusted_proxies("the proxy")
+
+
+def test_manage_py_check_refuses_a_bad_setting(settings):
+    settings.STUDIO_TRUSTED_PROXIES = "10.0.0.300"
+    errors = check_trusted_proxies()
+    assert [error.id for error in errors] == ["studio.E018"]
+    assert "STUDIO_TRUSTED_PROXIES" in errors[0].msg
+    settings.STUDIO_TRUSTED_PROXIES = "2"
+    assert check_trusted_proxies() == []
 
 
 # --- what reads it ---------------------------------------------------------------------------

@@ -63,7 +63,8 @@ def test_healthz_reports_database_and_broker(client):
     response = client.get("/healthz")
     assert response.status_code == 200
     assert response.json()["database"] == "ok"
-    assert set(response.json()) == {"status", "database", "broker"}
+    assert set(response.json()) == {"status", "faults", "database", "broker", "beat_last_sweep",
+                                    "worker_last_heartbeat"}
 
 
 def test_healthz_says_quickly_that_the_broker_is_down(client, settings):
