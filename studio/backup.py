@@ -127,12 +127,21 @@ def _dump_postgresql(connection, target: Path) -> tuple[dict[str, int], dict[str
 
 
 def _dump_sqlite(connection, target: Path) -> tuple[dict[str, int], dict[str, str]]:
-    """SQLite's online backup: one consistent copy while others go on writing (WAL); the counts
-    are read from the copy itself."""
-    connection.ensure_connection()
+    """SQLite's online backup: one consistent copy while others go on writing (WAL), through a
+    connection of its own (like pg_dump, it copies what is committed; Django's connection may be
+    inside a transaction, and SQLite refuses to back up a connection that is writing). The
+    counts are read from the copy itself."""
+    if connection.is_in_memory_db():  # the tests' database: only Django's connection has it
+        connection.ensure_connection()
+        target.write_bytes(connection.connection.serialize())  # the database file's image
     copy = sqlite3.connect(target)
     try:
-        connection.connection.backup(copy)
+        if not connection.is_in_memory_db():
+            source = sqlite3.connect(connection.settings_dict["NAME"], timeout=20)
+            try:
+                source.backup(copy)
+            finally:
+                source.close()
         cursor = copy.cursor()
         cursor.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
         existing = {row[0] for row in cursor.fetchall()}

@@ -42,6 +42,7 @@ def _chinese_by_default(settings):
 @pytest.fixture(autouse=True)
 def _media_in_tmp(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"  # uploaded signatures stay out of var/
+    settings.BACKUP_DIR = tmp_path / "backups"  # and so do backups (the nightly task's case)
 
 
 @pytest.fixture(autouse=True)

@@ -220,6 +220,8 @@ CASES: dict[str, Case] = {
     "studio.tasks.resend_queued_sms_task": Case(_sms_lost),
     "studio.tasks.run_export_task": Case(_export_to_run),
     "studio.tasks.sweep_export_jobs_task": Case(_export_lost),
+    # Files only (under BACKUP_DIR, a tmp folder in tests): no row changes, run once or twice.
+    "studio.tasks.backup_task": Case(lambda world: (), writes=False),
     "orders.tasks.find_late_stages_task": Case(_late_stage),
     "orders.tasks.repair_stage_specialists_task": Case(_specialist_drifted),
     "imports.tasks.import_preview_task": Case(_import_to_preview),

@@ -127,9 +127,21 @@ def test_a_sqlite_backup_restores_into_a_fresh_database_with_every_record_and_fi
     backup = backup_create(dest=tmp_path / "backups")
     assert backup.manifest["database"] == {"vendor": "sqlite", "file": "database.sqlite3"}
     assert backup.manifest["migrations"]["complaints"].startswith("00")
-    restored = _restore_and_read(backup.path, database_url=f"sqlite:///{tmp_path / 'new.sqlite3'}",
+    database_url = f"sqlite:///{tmp_path / 'new.sqlite3'}"
+    restored = _restore_and_read(backup.path, database_url=database_url,
                                  media=tmp_path / "new-media")
     _assert_everything_back(studio_state(), restored, backup.manifest)
+    # The restored file database backs up in turn (a file, as in production, not the tests'
+    # in-memory database) with the same rows and files.
+    again = _run(["manage.py", "backup", "--dest", str(tmp_path / "again")],
+                 database_url=database_url, media=tmp_path / "new-media")
+    assert again.returncode == 0, again.stderr
+    [folder] = (tmp_path / "again").iterdir()
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert manifest["row_counts"] == backup.manifest["row_counts"]
+    assert manifest["media"] == backup.manifest["media"]
+    assert all(manifest["files"][f"media/{name}"] == backup.manifest["files"][f"media/{name}"]
+               for name in manifest["media"])
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="pg_dump needs PostgreSQL")
