@@ -302,7 +302,8 @@ def _restore_sqlite(connection, file: Path) -> None:
     connection.close()
 
 
-def _restore_media(path: Path, manifest: dict, storage: Storage) -> int:
+def media_restore(path: Path, manifest: dict, storage: Storage) -> int:
+    """Write a verified backup's media files into `storage` under their own names."""
     for stored in manifest.get("media", []):
         relative = PurePosixPath(MEDIA_DIR) / _safe_relative(stored)
         if storage.exists(stored):
@@ -339,7 +340,7 @@ def backup_restore(path: Path, *, using: str = "default", storage: Storage | Non
     wrong = {t: (n, counts.get(t)) for t, n in manifest["row_counts"].items() if counts.get(t) != n}
     if wrong:
         raise BackupError(f"恢复后的行数与清单不符：{wrong}")
-    _restore_media(path, manifest, storage or default_storage)
+    media_restore(path, manifest, storage or default_storage)
     return manifest
 
 
