@@ -126,7 +126,7 @@ def desk_home_for_front_desk(user, *, store: Store, now: datetime) -> dict[str, 
 
     for key, title, purpose, related, empty in (
             ("reminders", _("待提醒"), CallbackPurpose.REMINDER, ("stage__booking",),
-             _("没有待提醒的客户：明天的预约都已提醒。")),
+             _("现在没有待提醒的客户（明天预约的提醒每晚生成）。")),
             ("walkouts", _("今日需回访的流失客户"), CallbackPurpose.WALKOUT, ("walkout",),
              _("今天没有需要回访的流失客户。"))):
         tasks, counts = _calls_due(user, store=store, purpose=purpose, now=now, related=related)
