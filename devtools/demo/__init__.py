@@ -10,3 +10,13 @@ DEMO_MODULES = ("orders", "targets", "membership", "callbacks", "complaints")
 
 def demo_modules() -> list[ModuleType]:
     return [import_module(f"{__name__}.{name}") for name in DEMO_MODULES]
+
+
+def demo_seed_rest(*, now) -> dict[str, int]:
+    """Every module's demo after orders' (whose size the caller chose): targets, members,
+    callbacks, complaints. Returns the counts."""
+    counts: dict[str, int] = {}
+    for module in demo_modules():
+        if module.__name__ != f"{__name__}.orders":
+            counts.update(module.demo_seed(now=now))
+    return counts

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.utils import timezone
 
 # Playwright's sync API keeps an asyncio loop in the main thread; Django would take the test's
 # ORM calls for calls from async code and raise SynchronousOnlyOperation.
@@ -13,6 +14,7 @@ os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 from playwright.sync_api import Browser, Page, sync_playwright
 
+from devtools.demo import demo_seed_rest
 from devtools.demo.orders import DEMO_PASSWORD, demo_seed
 
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -52,6 +54,13 @@ def page(browser: Browser) -> Iterator[Page]:
 def demo(transactional_db) -> None:
     """The demo studio (two stores, one login per role), small enough to build in a blink."""
     demo_seed(customers_per_store=8)
+
+
+@pytest.fixture
+def whole_demo(demo) -> None:
+    """The rest of the demo studio (targets, members, callbacks, complaints): every list, chart
+    and dashboard has rows."""
+    demo_seed_rest(now=timezone.now())
 
 
 @pytest.fixture

@@ -8,13 +8,11 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.utils import timezone
 from playwright.sync_api import Page
 
 from callbacks.models import CallbackTask
 from complaints.models import Complaint
 from customers.models import Customer
-from devtools.demo import demo_modules
 from membership.models import MemberAccount
 from staff.models import User
 
@@ -36,14 +34,6 @@ LISTS = {
     "/customers/?q=查无此人": "customers-none",
 }
 
-
-@pytest.fixture
-def whole_demo(demo) -> None:
-    """The rest of the demo studio (callbacks, complaints, members): every list has rows."""
-    now = timezone.now()
-    for module in demo_modules():
-        if module.__name__ != "devtools.demo.orders":
-            module.demo_seed(now=now)
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ from django.utils import timezone
 from playwright.sync_api import Page
 
 from customers.models import Customer
-from devtools.demo import demo_modules
 
 pytestmark = pytest.mark.e2e
 
@@ -28,14 +27,6 @@ VISITOR_PAGES = ["/accounts/login/", "/complain/"]
 CHARTS = {"/callbacks/summary/": "#chart-trend", "/complaints/statistics/": "#chart-categories",
           "/dashboards/manager/": "#chart-funnel"}
 
-
-@pytest.fixture
-def whole_demo(demo) -> None:
-    """The rest of the demo studio (callbacks, complaints, members): the charts have data."""
-    now = timezone.now()
-    for module in demo_modules():
-        if module.__name__ != "devtools.demo.orders":
-            module.demo_seed(now=now)
 
 
 @pytest.fixture

@@ -7,8 +7,8 @@ from django.utils import timezone
 
 from complaints.models import Complaint
 from customers.models import Customer
-from devtools.demo import demo_modules
-from devtools.demo.orders import CLOSES, DEMO_LOGINS, DEMO_PASSWORD, OPENS, local_slot
+from devtools.demo import demo_seed_rest
+from devtools.demo.orders import CLOSES, DEMO_LOGINS, DEMO_PASSWORD, OPENS, demo_seed, local_slot
 from frontdesk.models import Booking, ProductionItem
 from membership.models import MemberAccount
 from orders.models import Order, OrderStage, Payment
@@ -46,11 +46,8 @@ def test_the_demo_studio_looks_like_a_studio():
     complaints and products, members in several tiers, orders paid in full and owing, this
     month's targets — the small demo the browser tests use, built at whatever time it is."""
     now = timezone.now()
-    for module in demo_modules():
-        if module.__name__ == "devtools.demo.orders":
-            module.demo_seed(customers_per_store=8, now=now)
-        else:
-            module.demo_seed(now=now)
+    demo_seed(customers_per_store=8, now=now)
+    demo_seed_rest(now=now)
 
     names = [u.display_name for u in User.objects.filter(staff_profile__isnull=False)]
     assert names and not [n for n in names if ROLE_WORD_NAME.match(n)]

@@ -103,14 +103,12 @@ def urls(route: str, *, every_value: bool = True) -> list[str]:
 @pytest.fixture
 def studio(db) -> None:
     """The demo studio, small: every page has something to show."""
-    from devtools.demo import demo_modules
+    from devtools.demo import demo_seed_rest
+    from devtools.demo.orders import demo_seed
 
     now = timezone.now()
-    for module in demo_modules():
-        if module.__name__ == "devtools.demo.orders":
-            module.demo_seed(customers_per_store=4, now=now)
-        else:
-            module.demo_seed(now=now)
+    demo_seed(customers_per_store=4, now=now)
+    demo_seed_rest(now=now)
 
 
 def staff_client(username: str, **kwargs) -> Client:
