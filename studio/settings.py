@@ -44,6 +44,8 @@ INSTALLED_APPS = [
     # Project apps, in their layers (each imports only the ones above it).
     "studio",
     "staff",
+    "messaging",
+    "webhooks",
     "customers",
     "orders",
     "frontdesk",

@@ -15,9 +15,11 @@ from customers import urls as customers_urls
 from dashboards import views as dashboard_views
 from frontdesk import urls as frontdesk_urls
 from membership import urls as membership_urls
+from messaging import urls as messaging_urls
 from orders import urls as orders_urls
 from staff import views as staff_views
 from staff.apis import DepartmentListApi, MeApi
+from webhooks import urls as webhooks_urls
 
 from . import views
 from .audit import audit_record
@@ -46,6 +48,8 @@ api_patterns = [
     path("", include(complaints_urls.api_urlpatterns)),
     path("", include(membership_urls.api_urlpatterns)),
     path("", include(frontdesk_urls.api_urlpatterns)),
+    path("", include(messaging_urls.api_urlpatterns)),
+    path("", include(webhooks_urls.api_urlpatterns)),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
 ]
@@ -72,6 +76,8 @@ urlpatterns = [
     path("dashboards/", include("dashboards.urls")),
     path("members/", include("membership.urls")),
     path("desk/", include("frontdesk.urls")),
+    path("messaging/", include("messaging.urls")),
+    path("webhooks/", include("webhooks.urls")),
     path("complain/", complaint_views.public_complaint, name="public_complaint"),
     path("api/", include((api_patterns, "api"))),
 ]

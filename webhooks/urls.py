@@ -1,0 +1,8 @@
+from django.urls import path  # noqa: F401
+
+app_name = "webhooks"
+
+urlpatterns: list = []
+
+# The API's routes, mounted under /api/ (studio/urls.py).
+api_urlpatterns: list = []
