@@ -26,12 +26,12 @@ from django.utils.translation import gettext as _
 
 from customers.models import SourceChannel, Title
 from customers.services import customer_find_or_create
+from messaging.services import message_queue
 from orders.models import Order, OrderStage, OrderStatus, StageKind, StageStatus
 from staff.models import Store
 from staff.scoping import scope_for
 from studio.errors import DomainError
 from studio.models import SmsMessage
-from studio.sms import sms_queue
 from studio.workflow import CREATE
 
 from .models import (
@@ -193,10 +193,11 @@ def _notify_pickup_if_all_passed(*, order: Order, by) -> SmsMessage | None:
     if waiting.exists():
         return None
     customer = order.customer
-    body = PICKUP_SMS.format(store=order.store.name, customer=str(customer), order=order.pk)
-    return sms_queue(mobile=customer.mobile, body=body, purpose="production:pickup",
-                     store_id=order.store_id, customer_id=customer.pk, by=by,
-                     dedupe_key=pickup_sms_key(order.pk))
+    values = {"store": order.store.name, "customer": str(customer), "order": order.pk}
+    return message_queue(purpose="production:pickup", mobile=customer.mobile,
+                         store_id=order.store_id, values=values,
+                         default_body=PICKUP_SMS.format(**values), customer=customer, by=by,
+                         dedupe_key=pickup_sms_key(order.pk), record_refusal=True)
 
 
 @transaction.atomic

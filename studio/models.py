@@ -52,11 +52,19 @@ class AuditEntry(models.Model):
 class SmsStatus(models.TextChoices):
     QUEUED = "queued", _("待发送")
     SENT = "sent", _("已发送")
+    DELIVERED = "delivered", _("已送达")
     FAILED = "failed", _("发送失败")
 
 
+class SmsChannel(models.TextChoices):
+    SMS = "sms", _("短信")
+    WECHAT = "wechat", _("微信")
+
+
 class SmsMessage(models.Model):
-    """The SMS outbox: every message, kept with its delivery status （L20 与短信功能配合使用）."""
+    """The outbox: every message to a customer, kept with its delivery status （L20 与短信功能配合
+    使用）. Chinese gateways send approved templates, not free text: the row keeps the template
+    code and its parameters beside the text the customer reads (`body`)."""
 
     mobile = models.CharField(_("手机号"), max_length=11)
     body = models.TextField(_("内容"))
@@ -67,23 +75,68 @@ class SmsMessage(models.Model):
     customer_id = models.BigIntegerField(_("客户"), null=True, blank=True, db_index=True)
     status = models.CharField(_("状态"), max_length=16, choices=SmsStatus, default=SmsStatus.QUEUED)
     attempts = models.PositiveSmallIntegerField(_("发送次数"), default=0)
+    # How it goes: WeChat for a customer who linked it (the store has a WeChat template), else SMS;
+    # a WeChat send that fails turns the row into an SMS (`error` says why).
+    channel = models.CharField(_("渠道"), max_length=8, choices=SmsChannel, default=SmsChannel.SMS)
+    gateway = models.CharField(_("网关"), max_length=16, blank=True)
+    template_code = models.CharField(_("短信模板"), max_length=64, blank=True)
+    # [[name, value], …] in the template's order (Tencent's templates take them by position).
+    params = models.JSONField(_("模板参数"), default=list, blank=True)
+    openid = models.CharField(_("微信 openid"), max_length=64, blank=True)
+    wechat_template = models.CharField(_("微信模板"), max_length=64, blank=True)
+    wechat_data = models.JSONField(_("微信模板字段"), default=dict, blank=True)
     provider_id = models.CharField(_("网关编号"), max_length=64, blank=True)
-    error = models.CharField(_("错误"), max_length=200, blank=True)
+    # The last attempt timed out: the gateway may have taken it. The next attempt asks the
+    # gateway first (SmsSender.lookup) and sends only if it did not (exactly once).
+    in_doubt = models.BooleanField(_("结果未知"), default=False)
+    # A one-time code or a message the customer just asked for: never held for quiet hours or
+    # a per-mobile limit (codes are limited when asked for). Marketing (a survey, a thank-you)
+    # is not sent to a mobile that opted out, and says how to (回复TD退订).
+    urgent = models.BooleanField(_("即时"), default=False)
+    marketing = models.BooleanField(_("营销类"), default=False)
+    error = models.CharField(_("原因"), max_length=200, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("创建人"), null=True,
                                    blank=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
-    # Queued in the store's quiet hours: not sent before this time (the beat sweep sends it).
+    # Not sent before this time: quiet hours, a retry's backoff, a per-mobile rate limit (the
+    # beat sweep sends it then).
     send_after = models.DateTimeField(_("计划发送时间"), null=True, blank=True)
     sent_at = models.DateTimeField(_("发送时间"), null=True, blank=True)
+    delivered_at = models.DateTimeField(_("送达时间"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("短信")
         verbose_name_plural = _("短信发件箱")
         ordering = ["-created_at", "-pk"]
-        indexes = [models.Index(fields=["status", "created_at"])]
+        indexes = [models.Index(fields=["status", "created_at"]),
+                   models.Index(fields=["mobile", "sent_at"]),
+                   models.Index(fields=["gateway", "provider_id"])]
 
     def __str__(self) -> str:
         return f"{self.mobile[:3]}****{self.mobile[-4:]} {self.body[:20]}"
+
+
+class SmsOptOut(models.Model):
+    """A mobile that asked for no more marketing messages (回复TD退订, or told the staff)."""
+
+    class Source(models.TextChoices):
+        REPLY = "reply", _("短信回复退订")
+        STAFF = "staff", _("员工登记")
+
+    mobile = models.CharField(_("手机号"), max_length=11, unique=True)
+    source = models.CharField(_("来源"), max_length=8, choices=Source, default=Source.REPLY)
+    text = models.CharField(_("回复内容"), max_length=70, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("登记人"), null=True,
+                                   blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(_("退订时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("短信退订")
+        verbose_name_plural = _("短信退订")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.mobile[:3]}****{self.mobile[-4:]}"
 
 
 class ExportStatus(models.TextChoices):

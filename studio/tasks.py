@@ -103,14 +103,20 @@ def ping_task(value: str) -> str:
     return f"pong:{value}"
 
 
-@shared_task(bind=True, max_retries=5)
-def send_sms_task(self, message_id: int) -> None:
-    from .sms import SmsSendError, sms_send
+@shared_task(ignore_result=True)
+def send_sms_task(message_id: int) -> None:
+    """Send one outbox row (studio.sms.sms_send); a gateway error leaves it for the sweep."""
+    from .sms import sms_send
 
-    try:
-        sms_send(message_id=message_id)
-    except SmsSendError as exc:
-        raise self.retry(exc=exc, countdown=60 * (2 ** self.request.retries)) from exc
+    sms_send(message_id=message_id)
+
+
+@shared_task
+def poll_sms_receipts_task() -> int:
+    """Beat: ask the gateway for the delivery reports its callbacks have not brought."""
+    from .sms import sms_poll_receipts
+
+    return sms_poll_receipts(now=timezone.now())
 
 
 @shared_task

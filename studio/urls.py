@@ -16,8 +16,8 @@ from dashboards import views as dashboard_views
 from frontdesk import urls as frontdesk_urls
 from membership import urls as membership_urls
 from messaging import urls as messaging_urls
+from messaging import views as messaging_views
 from orders import urls as orders_urls
-from staff import views as staff_views
 from staff.apis import DepartmentListApi, MeApi
 from webhooks import urls as webhooks_urls
 
@@ -60,7 +60,7 @@ urlpatterns = [
     path("healthz/jobs", views.healthz_jobs, name="healthz_jobs"),
     # Browsers ask for /favicon.ico whatever the page's <link rel="icon"> says.
     path("favicon.ico", RedirectView.as_view(url=static("favicon.svg"), permanent=True)),
-    path("outbox/", staff_views.sms_outbox, name="sms_outbox"),
+    path("outbox/", messaging_views.outbox, name="sms_outbox"),
     path("exports/", views.export_jobs, name="export_jobs"),
     path("exports/<int:pk>/", views.export_job, name="export_job"),
     path("exports/<int:pk>/status", views.export_job_status, name="export_job_status"),

@@ -1,4 +1,4 @@
-"""The SMS outbox page (staff.views): what each message was for, in words."""
+"""The SMS outbox page (messaging.views): what each message was for, in words."""
 import pytest
 from django.urls import reverse
 

@@ -1,0 +1,1 @@
+"""The gateways behind studio.sms's sender interface: Aliyun SMS, Tencent Cloud SMS, WeChat."""
