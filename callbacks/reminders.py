@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from frontdesk.models import Booking, BookingStatus
+from frontdesk.schedule import booking_sms_values
 from messaging.services import message_queue
 from orders.models import OrderStatus, PackageKind, StageKind, StageStatus
 from staff.models import Role, StaffMember
@@ -67,20 +68,10 @@ def _bring(package_kind: str) -> str:
     return _("请带好身份证、隐形眼镜及护理液、肉色无肩带内衣和想搭配的饰品，头发提前洗净、素颜到店。")
 
 
-def reminder_values(booking: Booking) -> dict[str, str]:
-    """The reminder's template parameters (messaging.purposes "reminder")."""
-    store, stage, customer = booking.store, booking.stage, booking.stage.order.customer
-    local = timezone.localtime(booking.starts_at)
-    return {"store": store.name, "customer": str(customer),
-            "service": _("拍摄") if stage.kind == StageKind.SHOOT else _("选片"),
-            "date": f"{local.month}月{local.day}日", "time": local.strftime("%H:%M"),
-            "address": store.address or store.name}
-
-
 def reminder_sms_text(booking: Booking) -> str:
     """The reminder: when, where, and what to bring （L186 注意事项以及要提前准备的物品）."""
     store, stage = booking.store, booking.stage
-    values = {**reminder_values(booking), "phone": store.phone}
+    values = {**booking_sms_values(booking), "phone": store.phone}
     if stage.kind == StageKind.SHOOT:
         text = _("【%(store)s】%(customer)s您好，提醒您明天（%(date)s）%(time)s到店拍摄，"
                  "地址：%(address)s。") % values
@@ -121,7 +112,7 @@ def reminders_queue_for_tomorrow(*, now: datetime) -> dict[str, int]:
             customer = booking.stage.order.customer
             message = message_queue(
                 purpose="reminder", mobile=customer.mobile, store_id=booking.store_id,
-                values=reminder_values(booking), default_body=reminder_sms_text(booking),
+                values=booking_sms_values(booking), default_body=reminder_sms_text(booking),
                 customer=customer, now=now,  # quiet hours at the sweep's time
                 dedupe_key=f"reminder:{booking.pk}:{tomorrow.isoformat()}", record_refusal=True)
             queued += message is not None

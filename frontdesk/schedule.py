@@ -17,6 +17,7 @@ from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from messaging.services import message_queue
 from orders.models import ZERO, OrderStage, OrderStatus, StageKind, StageStatus
 from orders.selectors import stages_visible_to
 from orders.services import stage_complete, stage_schedule
@@ -309,10 +310,12 @@ def booking_create(
     photographer: User | None = None, makeup_artist: User | None = None,
     requested_by_customer: bool = False, location: OutdoorLocation | None = None,
     gowns: Iterable[Gown] = (), note: str = "", now: datetime | None = None,
+    notify: bool = False,
 ) -> Booking:
     """Book a slot for a gown fitting, a shoot or a selection. A shoot without a photographer
     gets the least busy free one, unless the customer asked for someone (then that person is
-    booked or the slot is refused). Conflicts are refused; the stage's time follows."""
+    booked or the slot is refused). Conflicts are refused; the stage's time follows. With
+    `notify`, the customer gets the booking confirmation (booking_confirm_sms)."""
     now = now or timezone.now()
     stage = OrderStage.objects.select_related("order__customer", "order__store").get(pk=stage.pk)
     store = _lock_store(stage.order.store_id)
@@ -359,7 +362,32 @@ def booking_create(
                                  by=by, note=(_("重新预约") if existing else _("预约"))
                                  + (f"：{note.strip()}" if note.strip() else ""))
     _sync_stage(booking=booking, by=by, now=now, note=_("档期预约"))
+    if notify:
+        booking_confirm_sms(booking, by=by, now=now)
     return booking
+
+
+def booking_sms_values(booking: Booking) -> dict[str, str]:
+    """A booking's message parameters (messaging.purposes "booking" and "reminder")."""
+    store, stage = booking.store, booking.stage
+    local = timezone.localtime(booking.starts_at)
+    return {"store": store.name, "customer": str(stage.order.customer),
+            "service": stage.get_kind_display(), "date": f"{local.month}月{local.day}日",
+            "time": local.strftime("%H:%M"), "address": store.address or store.name}
+
+
+def booking_confirm_sms(booking: Booking, *, by, now: datetime):
+    """预约确认: the customer's booking by SMS (or WeChat), through the one outbox. Without the
+    store's template on a gateway that needs one, the outbox shows it failed and why."""
+    values = booking_sms_values(booking)
+    body = _("【%(store)s】%(customer)s您好，您的%(service)s已预约在%(date)s %(time)s，"
+             "地址：%(address)s。") % values
+    if booking.store.phone:
+        body += _("如需改期请致电 %(phone)s。") % {"phone": booking.store.phone}
+    customer = booking.stage.order.customer
+    return message_queue(purpose="booking", mobile=customer.mobile, store_id=booking.store_id,
+                         values=values, default_body=body, customer=customer, by=by, now=now,
+                         record_refusal=True)
 
 
 @transaction.atomic

@@ -114,8 +114,11 @@ class BookingForm(_SlotForm):
     requested_by_customer = forms.BooleanField(
         label=gettext_lazy("客户指定人员"), required=False, widget=CheckInput,
         help_text=gettext_lazy("客户指定了摄影师或化妆师：只约指定的人，不自动安排"))
+    notify = forms.BooleanField(
+        label=gettext_lazy("发送预约确认短信"), required=False, initial=True, widget=CheckInput,
+        help_text=gettext_lazy("按本店“预约确认”模板发给客户（已关联微信的发微信）"))
     field_order = ["starts_at", "ends_at", "photographer", "makeup_artist",
-                   "requested_by_customer", "location", "gowns", "note"]
+                   "requested_by_customer", "location", "gowns", "note", "notify"]
 
     def __init__(self, *args, stage, user, **kwargs):
         super().__init__(*args, stage=stage, user=user, **kwargs)
@@ -130,7 +133,7 @@ class BookingForm(_SlotForm):
             makeup_artist=data.get("makeup_artist"),
             requested_by_customer=bool(data.get("requested_by_customer")),
             location=data.get("location"), gowns=list(data.get("gowns") or []),
-            note=data.get("note", ""), now=timezone.now())
+            note=data.get("note", ""), now=timezone.now(), notify=bool(data.get("notify")))
 
 
 class MoveForm(_SlotForm):

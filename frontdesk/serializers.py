@@ -135,9 +135,9 @@ class SmsMessageSerializer(OutputSerializer):
 
     class Meta:
         model = SmsMessage
-        fields = ["id", "mobile", "body", "purpose", "store_id", "customer_id", "status",
-                  "attempts", "error", "created_by", "created_by_name", "created_at",
-                  "send_after", "sent_at"]
+        fields = ["id", "mobile", "body", "purpose", "store_id", "customer_id", "channel",
+                  "gateway", "template_code", "status", "attempts", "error", "created_by",
+                  "created_by_name", "created_at", "send_after", "sent_at", "delivered_at"]
 
 
 # --- Output: flow cards and rework ----------------------------------------------------------------

@@ -89,11 +89,14 @@ class MonthlyTargetAdmin(ScopedAdminMixin, admin.ModelAdmin):
 
 @admin.register(SmsMessage)
 class SmsMessageAdmin(AppendOnlyAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
-    list_display = ["created_at", "masked", "purpose", "status", "attempts", "sent_at", "error"]
-    list_filter = ["status", "purpose"]
+    list_display = ["created_at", "masked", "purpose", "channel", "gateway", "template_code",
+                    "status", "attempts", "sent_at", "error"]
+    list_filter = ["status", "channel", "gateway", "purpose"]
     search_fields = ["=mobile"]
     readonly_fields = ["mobile", "body", "purpose", "store_id", "customer_id", "status",
-                       "attempts", "provider_id", "error", "created_by", "sent_at"]
+                       "channel", "gateway", "template_code", "params", "wechat_template",
+                       "attempts", "provider_id", "in_doubt", "error", "created_by", "send_after",
+                       "sent_at", "delivered_at"]
     show_full_result_count = False
 
     def has_add_permission(self, request) -> bool:
