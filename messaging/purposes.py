@@ -17,6 +17,7 @@ class Purpose:
     params: tuple[tuple[str, str, str], ...]  # (name, what it is, a sample for the preview)
     marketing: bool = False
     urgent: bool = False
+    wechat: bool = True  # a one-time code goes by SMS only: it proves the mobile
 
     @property
     def names(self) -> list[str]:
@@ -42,7 +43,7 @@ PURPOSES: dict[str, Purpose] = {p.key: p for p in [
     Purpose("callback:survey", _("满意度调查短信"), (_CUSTOMER, _STORE, _SERVICE), marketing=True),
     Purpose("walkout", _("未成交客户邀约短信"), (_CUSTOMER, _STORE), marketing=True),
     Purpose("otp", _("登录验证码"), (("code", _("验证码"), "382615"),
-                                  ("minutes", _("有效分钟"), "5")), urgent=True),
+                                  ("minutes", _("有效分钟"), "5")), urgent=True, wechat=False),
 ]}
 PURPOSE_CHOICES = [(p.key, p.label) for p in PURPOSES.values()]
 

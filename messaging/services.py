@@ -102,7 +102,7 @@ def message_queue(*, purpose: str, mobile: str, store_id: int | None, values: di
                 "seconds": seconds}})
     openid = getattr(customer, "wechat_openid", "") or ""
     wechat = (template_for(store_id=store_id, purpose=purpose, channel=SmsChannel.WECHAT)
-              if openid and get_sender(SmsChannel.WECHAT) is not None else None)
+              if openid and spec.wechat and get_sender(SmsChannel.WECHAT) is not None else None)
     return sms_queue(
         mobile=mobile, body=body, purpose=purpose, store_id=store_id,
         customer_id=row["customer_id"], by=by, dedupe_key=dedupe_key, immediate=spec.urgent,

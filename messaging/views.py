@@ -61,6 +61,8 @@ def templates(request: HttpRequest) -> HttpResponse:
     for purpose in PURPOSES.values():
         row = {"purpose": purpose, "channels": []}
         for channel, label in SmsChannel.choices:
+            if channel == SmsChannel.WECHAT and not purpose.wechat:
+                continue
             own = found.get((purpose.key, channel, store.pk if store else None))
             chain = found.get((purpose.key, channel, None)) if store else None
             template = own or chain
@@ -79,7 +81,8 @@ def templates(request: HttpRequest) -> HttpResponse:
 @login_required
 @permission_required("messaging.change_messagetemplate", raise_exception=True)
 def template_edit(request: HttpRequest, purpose: str, channel: str) -> HttpResponse:
-    if purpose not in PURPOSES or channel not in SmsChannel.values:
+    if purpose not in PURPOSES or channel not in SmsChannel.values or (
+            channel == SmsChannel.WECHAT and not PURPOSES[purpose].wechat):
         return render(request, "404.html", status=404)
     store = _template_store(request)
     spec = PURPOSES[purpose]
