@@ -6,7 +6,7 @@ that timed out is looked up before it is sent again (exactly once).
 """
 import json
 import logging
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
 from alibabacloud_dysmsapi20170525 import models as dysms
 from alibabacloud_dysmsapi20170525.client import Client
@@ -24,6 +24,8 @@ from .common import gateway_reason, is_timeout
 
 logger = logging.getLogger(__name__)
 
+# How many days back a lookup after a timeout asks QuerySendDetails (one request a day).
+LOOKUP_DAYS = 3
 # Codes worth trying again later: flow control, the account's day limit, the gateway's own fault.
 RETRY_CODES = {"isv.BUSINESS_LIMIT_CONTROL", "isv.DAY_LIMIT_CONTROL", "isv.AMOUNT_NOT_ENOUGH",
                "isv.OUT_OF_SERVICE", "isp.SYSTEM_ERROR", "SignatureNonceUsed"}
@@ -96,10 +98,11 @@ class AliyunSmsSender:
             raise SmsSendError(reason)
         raise SmsRejected(reason)
 
-    def _details(self, message: SmsMessage, biz_id: str = "") -> list:
-        day = timezone.localtime(message.sent_at or timezone.now()).strftime("%Y%m%d")
+    def _details(self, message: SmsMessage, biz_id: str = "", day: date | None = None) -> list:
+        day = day or timezone.localtime(message.sent_at or timezone.now()).date()
         body = self._call(self.client.query_send_details_with_options, dysms.QuerySendDetailsRequest(
-            phone_number=message.mobile, send_date=day, page_size=50, current_page=1,
+            phone_number=message.mobile, send_date=day.strftime("%Y%m%d"), page_size=50,
+            current_page=1,
             biz_id=biz_id or None))
         if body.code != "OK":
             raise SmsSendError(gateway_reason(REASONS, body.code, body.message))
@@ -107,11 +110,20 @@ class AliyunSmsSender:
         return list(found.sms_send_detail_dto or []) if found else []
 
     def lookup(self, message: SmsMessage) -> str | None:
-        """After a timeout: did Aliyun take the message? Its OutId in today's sends says so.
-        The details carry no BizId, so the message keeps its OutId as its id here."""
-        for detail in self._details(message):
-            if detail.out_id == out_id(message):
-                return out_id(message)
+        """After a timeout: did Aliyun take the message? Its OutId in the day's sends says so.
+        QuerySendDetails answers for one day, and the attempt that timed out may be from an
+        earlier one (a retry after midnight): today is asked, then each day back to the day it
+        was queued (at most LOOKUP_DAYS). The details carry no BizId, so the message keeps its
+        OutId as its id here."""
+        today = timezone.localdate()
+        first = max(timezone.localdate(message.created_at or timezone.now()),
+                    today - timedelta(days=LOOKUP_DAYS - 1))
+        day = today
+        while day >= first:
+            for detail in self._details(message, day=day):
+                if detail.out_id == out_id(message):
+                    return out_id(message)
+            day -= timedelta(days=1)
         return None
 
     def poll(self, messages: list[SmsMessage]) -> list[Receipt]:
