@@ -19,6 +19,8 @@ from frontdesk.models import WalkOut
 from orders.models import OrderStage, OrderStatus, StageKind, StageStatus
 from staff.models import Role, StaffMember, User
 from studio.sms import sms_queue
+from webhooks.models import WebhookEvent
+from webhooks.services import webhook_emit
 
 from .default_scripts import default_script_texts
 from .models import (
@@ -219,6 +221,8 @@ def callback_record(
         task.complete(at=now)
     task.save(update_fields=["status", "attempts", "due_at", "booked_at", "retry_at",
                              "completed_at"])
+    if task.status == CallbackStatus.DONE:
+        webhook_emit(event=WebhookEvent.CALLBACK_COMPLETED, store_id=task.store_id, data=record)
     return record
 
 

@@ -22,6 +22,8 @@ from staff.models import Department, DepartmentKind, Store
 from studio.errors import DomainError
 from studio.money import ZERO, money_parse
 from studio.workflow import CREATE
+from webhooks.models import WebhookEvent
+from webhooks.services import webhook_emit
 
 from .models import (
     OPEN_STATUSES,
@@ -153,6 +155,8 @@ def complaint_register(
     _set_deadline(complaint, received_at)
     complaint.save(update_fields=["step_due_at", "escalation_level", "escalated_at"])
     _log(complaint, action="register", before="", by=by, at=received_at, note=content[:200])
+    webhook_emit(event=WebhookEvent.COMPLAINT_REGISTERED, store_id=complaint.store_id,
+                 data=complaint)
     return complaint
 
 
@@ -183,6 +187,9 @@ def complaint_judge(
     _set_deadline(complaint, now)
     _save(complaint)
     _log(complaint, action="judge", before=before, by=by, at=now, note=reason)
+    if not valid:  # not valid: closed (不成立已结案)
+        webhook_emit(event=WebhookEvent.COMPLAINT_CLOSED, store_id=complaint.store_id,
+                     data=complaint)
     return complaint
 
 
@@ -333,6 +340,8 @@ def complaint_implement(
     _save(complaint)
     _log(complaint, action="implement", before=before, by=by, at=now,
          note=complaint.customer_feedback[:500])
+    webhook_emit(event=WebhookEvent.COMPLAINT_CLOSED, store_id=complaint.store_id,
+                 data=complaint)
     return complaint
 
 

@@ -17,6 +17,8 @@ from staff.scoping import scope_for
 from studio.audit import audit_log
 from studio.errors import DomainError
 from studio.models import AuditAction
+from webhooks.models import WebhookEvent
+from webhooks.services import webhook_emit
 
 from .models import ContactTime, Customer, CustomerAssignment, CustomerNote, SourceChannel, Title
 from .selectors import customers_visible_to
@@ -76,6 +78,7 @@ def customer_find_or_create(*, store: Store, mobile: str, name: str, by: User | 
             new.save()
     except IntegrityError:
         return customer_kept(Customer.objects.get(store=store, mobile=new.mobile)), False
+    webhook_emit(event=WebhookEvent.CUSTOMER_CREATED, store_id=store.pk, data=new)
     return new, True
 
 
@@ -384,6 +387,7 @@ def customer_register(
         _auto_assign(new, by=by)
     audit_log(actor=by, action=AuditAction.CREATE_CUSTOMER, obj=new, ip_address=ip_address,
               detail={"store": store.pk, "assigned_to": new.assigned_to_id})
+    webhook_emit(event=WebhookEvent.CUSTOMER_CREATED, store_id=store.pk, data=new)
     return new
 
 

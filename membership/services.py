@@ -19,6 +19,8 @@ from django.utils.translation import gettext as _
 
 from customers.models import Customer
 from orders.models import OrderStatus, Payment, PaymentKind
+from webhooks.models import WebhookEvent
+from webhooks.services import webhook_emit
 
 from .models import (
     CardEvent,
@@ -72,6 +74,7 @@ def _post(*, account: MemberAccount, kind: str, points: int, key: str, at: datet
     except IntegrityError:  # the same key posted concurrently: count it once
         return None
     MemberAccount.objects.filter(pk=account.pk).update(points_balance=balance)
+    webhook_emit(event=WebhookEvent.POINTS_CHANGED, store_id=account.store_id, data=entry)
     return entry
 
 

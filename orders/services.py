@@ -22,6 +22,8 @@ from customers.models import Customer
 from staff.models import Store
 from studio.errors import DomainError, TransitionNotAllowed
 from studio.money import money_parse
+from webhooks.models import WebhookEvent
+from webhooks.services import webhook_emit
 
 from .models import (
     ZERO,
@@ -182,6 +184,7 @@ def order_create(
             except ValidationError as exc:  # the deposit's errors are the form's deposit field's
                 raise ValidationError({"deposit": exc.messages}) from None
     order.refresh_from_db()
+    webhook_emit(event=WebhookEvent.ORDER_CREATED, store_id=order.store_id, data=order)
     return order
 
 
@@ -372,6 +375,7 @@ def payment_record(
     Order.objects.filter(pk=order.pk).update(
         paid_total=F("paid_total") + payment.signed_amount, updated_at=timezone.now())
     receipt_issue(payment)
+    webhook_emit(event=WebhookEvent.PAYMENT_RECORDED, store_id=payment.store_id, data=payment)
     transaction.on_commit(partial(payment_recorded.send, sender=Payment, payment_id=payment.pk))
     return payment
 
@@ -469,6 +473,7 @@ def stage_complete(
     if following is None:
         order.status = OrderStatus.COMPLETED
     order.save(update_fields=["current_stage", "extras_total", "status", "updated_at"])
+    webhook_emit(event=WebhookEvent.STAGE_COMPLETED, store_id=order.store_id, data=stage)
     transaction.on_commit(partial(stage_completed.send, sender=OrderStage, stage_id=stage.pk,
                                   kind=stage.kind))
     return stage
@@ -514,6 +519,7 @@ def order_cancel(*, order: Order, by, reason: str, refund=None, refund_method: s
     _event(order, OrderEventAction.CANCELLED, by, after=order.get_status_display(), note=reason,
            at=now)
     order_cancelling.send(sender=Order, order=order, by=by, reason=reason)
+    webhook_emit(event=WebhookEvent.ORDER_CANCELLED, store_id=order.store_id, data=order)
     return order
 
 

@@ -45,6 +45,10 @@ _STAFF_DIRECTORY = ["staff.view_store", "staff.view_department", "staff.view_sta
 # Monthly targets are set by the store manager (L152); the dashboards are read-only pages.
 _TARGETS = ["staff.add_monthlytarget", "staff.change_monthlytarget", "staff.view_monthlytarget"]
 _DASHBOARDS = ["staff.view_supervisor_dashboard", "staff.view_manager_dashboard"]
+# Webhooks for integrators: a store's endpoints and their delivery log, the manager's setting.
+_WEBHOOKS = ["webhooks.view_webhookendpoint", "webhooks.add_webhookendpoint",
+             "webhooks.change_webhookendpoint", "webhooks.delete_webhookendpoint",
+             "webhooks.view_webhookdelivery"]
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.SPECIALIST: [*_VIEW_CUSTOMERS, "customers.add_customer", "customers.change_customer", *_VIEW_ORDERS,
@@ -70,7 +74,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
                          "orders.take_payment", "orders.approve_discount", "orders.add_package",
                          "orders.change_package", *_STAFF_DIRECTORY, "staff.change_staffmember",
                          *_LEAD_CALLS, *_LEAD_COMPLAINTS, *_LEAD_MEMBERS, *_DESK_LEAD, *_TARGETS,
-                         *_DASHBOARDS],
+                         *_DASHBOARDS, *_WEBHOOKS],
     Role.PHOTOGRAPHER: [*_VIEW_ORDERS, "orders.record_stage", "frontdesk.view_booking"],
     Role.MAKEUP_ARTIST: [*_VIEW_ORDERS, "orders.record_stage", "frontdesk.view_booking"],
     Role.SELECTION_CONSULTANT: [*_VIEW_CUSTOMERS, *_VIEW_ORDERS, "orders.record_stage"],
@@ -88,7 +92,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
                            "staff.change_staffmember", "staff.add_department",
                            "staff.change_department", "staff.view_user", "staff.add_user",
                            "staff.change_user", *_LEAD_CALLS, *_LEAD_COMPLAINTS,
-                           *_LEAD_MEMBERS, *_DESK_LEAD, *_TARGETS, *_DASHBOARDS],
+                           *_LEAD_MEMBERS, *_DESK_LEAD, *_TARGETS, *_DASHBOARDS,
+                           *_WEBHOOKS],
 }
 
 # Roles that work in the Django admin as well as in the back office pages.

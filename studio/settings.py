@@ -208,9 +208,15 @@ REST_FRAMEWORK = {
     "DEFAULT_CONTENT_NEGOTIATION_CLASS": "studio.middleware.StaffBrowsableApiNegotiation",
 }
 SPECTACULAR_SETTINGS = {
-    "TITLE": "影楼客服后台 API (Studio back office)",
-    "DESCRIPTION": "Customers, orders and their stages; token or session authentication.",
+    # ASCII: client generators name their package after the title (openapi-python-client:
+    # studio_back_office_api_client), and `pip install` refuses a Chinese one (docs/api.md).
+    "TITLE": "Studio back office API",
+    "DESCRIPTION": "影楼客服后台 API：customers, orders and their stages; token or session "
+                   "authentication. Webhooks: the events a store's endpoints receive (docs/api.md).",
     "VERSION": "1.0.0",
+    # 3.1: the schema's `webhooks` describe the events sent to integrators (webhooks.payloads).
+    "OAS_VERSION": "3.1.0",
+    "WEBHOOKS": "webhooks.payloads.WEBHOOKS",
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_PERMISSIONS": ["studio.permissions.IsActiveStaff"],
     "SWAGGER_UI_DIST": "SIDECAR",
@@ -280,6 +286,8 @@ CELERY_BEAT_SCHEDULE: dict = {
     "sweep-member-payments": {"task": "membership.tasks.sweep_member_payments_task",
                               "schedule": 600.0},
     "resend-queued-sms": {"task": "studio.tasks.resend_queued_sms_task", "schedule": 300.0},
+    # Webhook deliveries due: lost messages, retries whose time has come (webhooks.services).
+    "sweep-webhooks": {"task": "webhooks.tasks.sweep_webhooks_task", "schedule": 60.0},
     # Local time (CELERY_TIMEZONE): the evening call round for tomorrow's shoots and selections.
     "queue-reminders": {"task": "callbacks.tasks.queue_reminders_task",
                         "schedule": crontab(hour=19, minute=0)},

@@ -236,6 +236,26 @@ class World:
                                     received_by=self.desk_of(key)).receipt
                 for key, order in self.order.items()}
 
+    @cached_property
+    def webhook(self) -> dict:
+        """An endpoint of each store, at a local port nothing listens on: a 发送测试 in the grid
+        is refused at once, without the network."""
+        from webhooks.models import WebhookEndpoint
+
+        return {key: WebhookEndpoint.objects.create(
+            store=self.store_of(key), url="http://127.0.0.1:9/hook", events=["order.created"])
+            for key in ("S01", "S02")}
+
+    @cached_property
+    def webhook_delivery(self) -> dict:
+        """A failed delivery of each store's endpoint (what 重新发送 takes)."""
+        from webhooks.models import DeliveryStatus, WebhookDelivery
+
+        return {key: WebhookDelivery.objects.create(
+            endpoint=endpoint, store_id=endpoint.store_id, event="order.created", payload={},
+            status=DeliveryStatus.FAILED, attempts=1, reason="HTTP 500")
+            for key, endpoint in self.webhook.items()}
+
     def export_job(self, owner) -> ExportJob:
         job = ExportJob.objects.create(user=owner, exporter="customers", title="客户",
                                        filename="客户.xlsx", status=ExportStatus.DONE,
@@ -613,6 +633,31 @@ GRID: list[Row] = [
         "frontdesk.change_walkout", api=True, method="post", data={"order": MISSING}),
     Row("api:walkout-give-up", by_pk("api:walkout-give-up", "walkout", "walkout_id"),
         "frontdesk.change_walkout", api=True, method="post", data={"note": "已在别家拍摄"}),
+    # --- webhooks: a store's endpoints, its manager's and the general manager's ----------------
+    Row("webhooks:endpoint", by_pk("webhooks:endpoint", "webhook"),
+        "webhooks.view_webhookendpoint", mode="store", targets=STORES),
+    Row("webhooks:endpoint", by_pk("webhooks:endpoint", "webhook"),
+        "webhooks.change_webhookendpoint", mode="store", targets=STORES, method="post",
+        data={"url": "http://127.0.0.1:9/hook", "events": ["order.created"]}, label="post"),
+    # Without its tick box the delete is refused (400) after access passed: nothing deleted.
+    Row("webhooks:endpoint_delete", by_pk("webhooks:endpoint_delete", "webhook"),
+        "webhooks.delete_webhookendpoint", mode="store", targets=STORES, method="post"),
+    Row("webhooks:endpoint_secret", by_pk("webhooks:endpoint_secret", "webhook"),
+        "webhooks.change_webhookendpoint", mode="store", targets=STORES, method="post"),
+    Row("webhooks:endpoint_ping", by_pk("webhooks:endpoint_ping", "webhook"),
+        "webhooks.change_webhookendpoint", mode="store", targets=STORES, method="post"),
+    Row("webhooks:delivery", by_pk("webhooks:delivery", "webhook_delivery"),
+        "webhooks.view_webhookdelivery", mode="store", targets=STORES),
+    Row("webhooks:delivery_retry", by_pk("webhooks:delivery_retry", "webhook_delivery"),
+        "webhooks.change_webhookendpoint", mode="store", targets=STORES, method="post"),
+    Row("api:webhook-endpoint-detail", by_pk("api:webhook-endpoint-detail", "webhook"),
+        "webhooks.view_webhookendpoint", api=True, mode="store", targets=STORES),
+    Row("api:webhook-endpoint-detail", by_pk("api:webhook-endpoint-detail", "webhook"),
+        "webhooks.change_webhookendpoint", api=True, mode="store", targets=STORES,
+        method="patch", data={"description": "网格"}, label="patch"),
+    Row("api:webhook-endpoint-deliveries",
+        by_pk("api:webhook-endpoint-deliveries", "webhook", "endpoint_id"),
+        "webhooks.view_webhookdelivery", api=True, mode="store", targets=STORES),
 ]
 
 # Paths with a converter that are not object ids of the back office, and why.
