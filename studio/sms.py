@@ -107,14 +107,14 @@ def sms_not_before(*, store_id: int | None, now: datetime) -> datetime | None:
 
 def sms_rate_limited_until(*, mobile: str, now: datetime, purpose: str | None = None,
                            exclude_id: int | None = None) -> datetime | None:
-    """When the next message to `mobile` may go under SMS_RATE_LIMITS ((window, count) pairs),
-    or None if it may go now. Counts messages sent — or, with `purpose` (a one-time code being
+    """When the next SMS to `mobile` may go under SMS_RATE_LIMITS ((window, count) pairs),
+    or None if it may go now. Counts SMS sent — or, with `purpose` (a one-time code being
     asked for), messages of that purpose queued — within each window. One query."""
     limits = [(timedelta(seconds=seconds), count) for seconds, count in settings.SMS_RATE_LIMITS]
     if not limits:
         return None
     widest, most = max(w for w, _c in limits), max(c for _w, c in limits)
-    rows = SmsMessage.objects.filter(mobile=mobile).exclude(pk=exclude_id)
+    rows = SmsMessage.objects.filter(mobile=mobile, channel=SmsChannel.SMS).exclude(pk=exclude_id)
     if purpose is None:
         times = rows.filter(sent_at__gt=now - widest).order_by("-sent_at")
         stamps = list(times.values_list("sent_at", flat=True)[:most])
@@ -212,7 +212,7 @@ def sms_send(*, message_id: int, now: datetime | None = None) -> SmsMessage:
             message.status, message.error = SmsStatus.FAILED, _("客户已退订营销短信（回复TD）")
             message.save(update_fields=fields)
             return message
-        if not message.urgent:
+        if not message.urgent and message.channel == SmsChannel.SMS:  # WeChat has no such limit
             free_at = sms_rate_limited_until(mobile=message.mobile, now=now, exclude_id=message.pk)
             if free_at is not None:
                 message.send_after = free_at

@@ -106,18 +106,16 @@ class WechatSender:
     def send(self, message: SmsMessage) -> str:
         path, payload = self._payload(message)
         token = access_token()
-        for _try in range(2):
+        answer = _request("POST", path, params={"access_token": token}, json=payload)
+        if answer.get("errcode", 0) in TOKEN_INVALID:  # renewed once (by whoever gets there first)
+            token = access_token(stale=token)
             answer = _request("POST", path, params={"access_token": token}, json=payload)
-            code = answer.get("errcode", 0)
-            if code == 0:
-                return str(answer.get("msgid") or f"wechat-{message.pk}")
-            if code in TOKEN_INVALID:
-                token = access_token(stale=token)
-                continue
-            if code in RETRY_CODES:
-                raise SmsSendError(_reason(answer))
-            raise SmsRejected(_reason(answer))
-        raise SmsSendError(_reason(answer))
+        code = answer.get("errcode", 0)
+        if code == 0:
+            return str(answer.get("msgid") or f"wechat-{message.pk}")
+        if code in RETRY_CODES or code in TOKEN_INVALID:
+            raise SmsSendError(_reason(answer))
+        raise SmsRejected(_reason(answer))
 
 
 def event_signature_valid(*, signature: str, timestamp: str, nonce: str) -> bool:
