@@ -3,6 +3,7 @@ payload WeChat's API gets (fields cut at 20 characters), SMS as the fallback in 
 one access token shared by all sends and fetched again once when WeChat says it is invalid, and
 the signed event URL (the console's check, TEMPLATESENDJOBFINISH as the delivery report)."""
 import hashlib
+from datetime import timedelta
 
 import pytest
 from django.urls import reverse
@@ -213,3 +214,33 @@ def test_templatesendjobfinish_marks_the_message_delivered_or_failed(client, wec
 def test_a_signed_event_that_is_not_xml_is_a_400(client, wechat):
     response = client.post(event_url(signed()), b"<xml><unclosed>", content_type="text/xml")
     assert response.status_code == 400
+
+
+def test_a_token_about_to_expire_is_renewed_before_the_send(wechat, aliyun, templates, linked,
+                                                           store):
+    WechatAccessToken.objects.create(app_id=WECHAT_APP, token="OLD",
+                                     expires_at=timezone.now() + timedelta(minutes=4))
+    message = remind(linked, store)
+    sms_send(message_id=message.pk, now=timezone.now())
+    assert len(wechat.calls(TOKEN)) == 1
+    (sent,) = wechat.calls(SEND)
+    assert sent.query["access_token"] != "OLD"
+
+
+def test_a_token_still_fresh_is_used_without_asking_wechat(wechat, aliyun, templates, linked,
+                                                          store):
+    WechatAccessToken.objects.create(app_id=WECHAT_APP, token="FRESH",
+                                     expires_at=timezone.now() + timedelta(hours=1))
+    sms_send(message_id=remind(linked, store).pk, now=timezone.now())
+    assert wechat.calls(TOKEN) == []
+    assert wechat.calls(SEND)[0].query["access_token"] == "FRESH"
+
+
+def test_a_token_wechat_will_not_give_sends_the_message_by_sms(wechat, aliyun, templates, linked,
+                                                              store):
+    wechat.on(TOKEN, reply({"errcode": 40125, "errmsg": "invalid appsecret"}))
+    message = remind(linked, store)
+    sms_send(message_id=message.pk, now=timezone.now())
+    message.refresh_from_db()
+    assert (message.status, message.channel) == (SmsStatus.SENT, SmsChannel.SMS)
+    assert "40125" in message.error and wechat.calls(SEND) == []
