@@ -16,9 +16,9 @@ from django.utils.translation import gettext as _
 from customers.models import ContactTime, Customer
 from customers.services import SpecialistLoad, assignment_propose, customers_assign
 from frontdesk.models import WalkOut
+from messaging.services import message_queue
 from orders.models import OrderStage, OrderStatus, StageKind, StageStatus
 from staff.models import Role, StaffMember, User
-from studio.sms import sms_queue
 from webhooks.models import WebhookEvent
 from webhooks.services import webhook_emit
 
@@ -377,22 +377,29 @@ def script_save(*, purpose: str, by, **texts: str) -> CallbackScript:
     return script
 
 
+# The outbox's own text when no gateway is configured and the store has no template.
 THANK_YOU_SMS = ("【{store}】{customer}，感谢您选择我们！如对{service}有任何意见，"
                  "欢迎随时联系我们，祝您生活愉快。")
 SURVEY_SMS = "【{store}】{customer}，您好！请为我们的{service}服务打分（回复1-5），您的意见是我们改进的动力。"
-SMS_TEMPLATES = {"thanks": THANK_YOU_SMS, "survey": SURVEY_SMS}
+WALKOUT_SMS = "【{store}】{customer}，您好！感谢您到店咨询，为您预留的优惠仍然有效，欢迎随时来店详谈。"
+# The call page's SMS buttons: what each sends (messaging.purposes) and its text without a template.
+SMS_TEMPLATES = {"thanks": ("callback:thanks", THANK_YOU_SMS), "survey": ("callback:survey", SURVEY_SMS),
+                 "walkout": ("walkout", WALKOUT_SMS)}
 
 
 def callback_send_sms(*, task: CallbackTask, template: str, by):
-    """A thank-you or survey SMS from the call page (an open task), through the one outbox."""
+    """A thank-you, survey or walk-out invitation SMS from the call page (an open task), through
+    the one outbox with the store's template (messaging.services.message_queue)."""
     CALLBACK_STEPS.check("send_sms", state=task.status, user=by)
-    if template not in SMS_TEMPLATES:
+    if template not in SMS_TEMPLATES or (template == "walkout") != (
+            task.purpose == CallbackPurpose.WALKOUT):
         raise ValidationError({"template": _("未知的短信模板。")})
+    purpose, default_text = SMS_TEMPLATES[template]
     customer = task.customer
-    body = SMS_TEMPLATES[template].format(store=task.store.name, customer=str(customer),
-                                          service=task.service_label)
-    return sms_queue(mobile=customer.mobile, body=body, purpose=f"callback:{template}",
-                     store_id=task.store_id, customer_id=customer.pk, by=by)
+    values = {"store": task.store.name, "customer": str(customer), "service": task.service_label}
+    return message_queue(purpose=purpose, mobile=customer.mobile, store_id=task.store_id,
+                         values=values, default_body=default_text.format(**values),
+                         customer=customer, by=by)
 
 
 def on_stage_completed(sender, stage_id: int, kind: str, **kwargs) -> None:

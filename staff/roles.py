@@ -49,6 +49,11 @@ _DASHBOARDS = ["staff.view_supervisor_dashboard", "staff.view_manager_dashboard"
 _WEBHOOKS = ["webhooks.view_webhookendpoint", "webhooks.add_webhookendpoint",
              "webhooks.change_webhookendpoint", "webhooks.delete_webhookendpoint",
              "webhooks.view_webhookdelivery"]
+# Messages to customers: who records an opt-out (回复TD退订 said on the phone, or at the desk),
+# and the store's gateway templates, the manager's setting (messaging).
+_OPT_OUTS = ["studio.view_smsoptout", "studio.add_smsoptout", "studio.delete_smsoptout"]
+_TEMPLATES = ["messaging.view_messagetemplate", "messaging.add_messagetemplate",
+              "messaging.change_messagetemplate", "messaging.delete_messagetemplate"]
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.SPECIALIST: [*_VIEW_CUSTOMERS, "customers.add_customer", "customers.change_customer", *_VIEW_ORDERS,
@@ -58,14 +63,15 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
                       "customers.view_full_mobile", "customers.export_customer", *_VIEW_ORDERS,
                       "orders.record_stage", *_STAFF_DIRECTORY, *_LEAD_CALLS,
                       *_LEAD_COMPLAINTS, "complaints.approve_solution", *_LEAD_MEMBERS,
-                      *_DESK_VIEW, "staff.view_monthlytarget", "staff.view_supervisor_dashboard"],
+                      *_DESK_VIEW, "staff.view_monthlytarget", "staff.view_supervisor_dashboard",
+                      *_OPT_OUTS],
     Role.FRONT_DESK: [*_VIEW_CUSTOMERS, "customers.add_customer", "customers.import_customer",
                       "customers.change_customer",
                       "customers.view_full_mobile", *_VIEW_ORDERS, "orders.add_order",
                       "orders.change_order", "orders.record_stage", "orders.take_payment",
                       *_STAFF_DIRECTORY, *_CALL, "studio.view_smsmessage",
                       "complaints.view_complaint", "complaints.add_complaint", *_MEMBER_DESK,
-                      *_DESK],
+                      *_DESK, *_OPT_OUTS],
     Role.STORE_MANAGER: [*_VIEW_CUSTOMERS, "customers.add_customer", "customers.import_customer",
                          "customers.change_customer",
                          "customers.assign_customer", "customers.view_full_mobile",
@@ -74,7 +80,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
                          "orders.take_payment", "orders.approve_discount", "orders.add_package",
                          "orders.change_package", *_STAFF_DIRECTORY, "staff.change_staffmember",
                          *_LEAD_CALLS, *_LEAD_COMPLAINTS, *_LEAD_MEMBERS, *_DESK_LEAD, *_TARGETS,
-                         *_DASHBOARDS, *_WEBHOOKS],
+                         *_DASHBOARDS, *_WEBHOOKS, *_OPT_OUTS, *_TEMPLATES],
     Role.PHOTOGRAPHER: [*_VIEW_ORDERS, "orders.record_stage", "frontdesk.view_booking"],
     Role.MAKEUP_ARTIST: [*_VIEW_ORDERS, "orders.record_stage", "frontdesk.view_booking"],
     Role.SELECTION_CONSULTANT: [*_VIEW_CUSTOMERS, *_VIEW_ORDERS, "orders.record_stage"],
@@ -93,7 +99,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
                            "staff.change_department", "staff.view_user", "staff.add_user",
                            "staff.change_user", *_LEAD_CALLS, *_LEAD_COMPLAINTS,
                            *_LEAD_MEMBERS, *_DESK_LEAD, *_TARGETS, *_DASHBOARDS,
-                           *_WEBHOOKS],
+                           *_WEBHOOKS, *_OPT_OUTS, *_TEMPLATES],
 }
 
 # Roles that work in the Django admin as well as in the back office pages.

@@ -228,6 +228,8 @@ SPECTACULAR_SETTINGS = {
         "StageStatusEnum": "orders.models.StageStatus",
         "OrderStatusEnum": "orders.models.OrderStatus",
         "PaymentKindEnum": "orders.models.PaymentKind",
+        "SmsChannelEnum": "studio.models.SmsChannel",
+        "ChannelEnum": "callbacks.models.Channel",
     },
     # Every operation's refusals (400/401/403/404/409/429/503) declared in one place.
     "POSTPROCESSING_HOOKS": [
@@ -285,9 +287,10 @@ CELERY_BEAT_SCHEDULE: dict = {
                             "schedule": 3600.0},
     "sweep-member-payments": {"task": "membership.tasks.sweep_member_payments_task",
                               "schedule": 600.0},
-    "resend-queued-sms": {"task": "studio.tasks.resend_queued_sms_task", "schedule": 300.0},
+    "resend-queued-sms": {"task": "studio.tasks.resend_queued_sms_task", "schedule": 60.0},
     # Webhook deliveries due: lost messages, retries whose time has come (webhooks.services).
     "sweep-webhooks": {"task": "webhooks.tasks.sweep_webhooks_task", "schedule": 60.0},
+    "poll-sms-receipts": {"task": "studio.tasks.poll_sms_receipts_task", "schedule": 600.0},
     # Local time (CELERY_TIMEZONE): the evening call round for tomorrow's shoots and selections.
     "queue-reminders": {"task": "callbacks.tasks.queue_reminders_task",
                         "schedule": crontab(hour=19, minute=0)},
@@ -317,8 +320,52 @@ EXPORT_KEEP_DAYS = env.int("EXPORT_KEEP_DAYS", default=7)
 BACKUP_DIR = env.path("STUDIO_BACKUP_DIR", default=VAR_DIR / "backups")
 BACKUP_KEEP_DAYS = env.int("STUDIO_BACKUP_KEEP_DAYS", default=14)
 
-# --- SMS: the sender behind the one outbox (studio.sms); the default keeps messages local ---
-SMS_SENDER = env("SMS_SENDER", default="studio.sms.OutboxSender")
+# --- Messages to customers: the one outbox (studio.sms) and its gateways (messaging.gateways,
+# docs/messaging.md). The default keeps messages in the outbox; SMS_GATEWAY=aliyun or tencent
+# sends them through that gateway with the keys below (SMS_SENDER names any other class).
+SMS_GATEWAYS = {
+    "outbox": "studio.sms.OutboxSender",
+    "aliyun": "messaging.gateways.aliyun.AliyunSmsSender",
+    "tencent": "messaging.gateways.tencent.TencentSmsSender",
+}
+SMS_SENDER = env("SMS_SENDER", default=SMS_GATEWAYS[env("SMS_GATEWAY", default="outbox")])
+# Aliyun SMS (dysmsapi 2017-05-25): an AccessKey with SMS rights and an approved sign name.
+ALIYUN_SMS = {
+    "access_key_id": env("ALIYUN_SMS_ACCESS_KEY_ID", default=""),
+    "access_key_secret": env("ALIYUN_SMS_ACCESS_KEY_SECRET", default=""),
+    "sign_name": env("ALIYUN_SMS_SIGN_NAME", default=""),
+    "endpoint": env("ALIYUN_SMS_ENDPOINT", default="dysmsapi.aliyuncs.com"),
+    "protocol": env("ALIYUN_SMS_PROTOCOL", default="HTTPS"),
+}
+# Tencent Cloud SMS (2021-01-11): a SecretId/SecretKey, the SMS application and its sign name.
+TENCENT_SMS = {
+    "secret_id": env("TENCENT_SMS_SECRET_ID", default=""),
+    "secret_key": env("TENCENT_SMS_SECRET_KEY", default=""),
+    "app_id": env("TENCENT_SMS_APP_ID", default=""),
+    "sign_name": env("TENCENT_SMS_SIGN_NAME", default=""),
+    "region": env("TENCENT_SMS_REGION", default="ap-guangzhou"),
+    "endpoint": env("TENCENT_SMS_ENDPOINT", default="sms.tencentcloudapi.com"),
+    "protocol": env("TENCENT_SMS_PROTOCOL", default="https"),
+}
+# Seconds a gateway may take to answer before the attempt counts as in doubt (studio.sms).
+SMS_GATEWAY_TIMEOUT = env.int("SMS_GATEWAY_TIMEOUT", default=10)
+# The secret part of the receipt URLs given to the gateways (/messaging/receipts/<gateway>/<token>/):
+# their reports carry no signature, so a report is believed only at the URL that holds this.
+SMS_RECEIPT_TOKEN = env("SMS_RECEIPT_TOKEN", default="")
+# Per-mobile limits, (seconds, messages): a message over them waits; a one-time code is refused.
+SMS_RATE_LIMITS = [(60, 1), (3600, 5), (86400, 10)]
+# WeChat: an Official Account's template messages ("template") or a mini program's subscribe
+# messages ("subscribe") to customers who linked their WeChat; SMS when that fails.
+WECHAT = {
+    "app_id": env("WECHAT_APP_ID", default=""),
+    "app_secret": env("WECHAT_APP_SECRET", default=""),
+    "kind": env("WECHAT_KIND", default="template"),
+    "api_base": env("WECHAT_API_BASE", default="https://api.weixin.qq.com"),
+    # The token of the server URL set in the WeChat console: signs the events WeChat pushes.
+    "token": env("WECHAT_TOKEN", default=""),
+}
+WECHAT_SENDER = env("WECHAT_SENDER", default="messaging.gateways.wechat.WechatSender"
+                    if WECHAT["app_id"] else "")
 # When a message to a customer may go: the store's quiet hours (callbacks' policy). Studio
 # knows no app, so the rule is named here (issue 17).
 SMS_NOT_BEFORE = env("STUDIO_SMS_NOT_BEFORE", default="callbacks.services.sms_not_before")

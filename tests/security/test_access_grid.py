@@ -401,6 +401,29 @@ def import_job_url(name: str) -> Callable:
     return url
 
 
+def message_template_url(world, target, user) -> str:
+    """messaging:template_delete of the store's reminder template, made again for each request
+    (a manager's delete succeeds; the general manager after them must find one to delete)."""
+    from messaging.models import MessageTemplate
+
+    if target is None:
+        return reverse("messaging:template_delete", kwargs={"pk": MISSING})
+    template, _created = MessageTemplate.objects.get_or_create(
+        store=world.store_of(target), purpose="reminder", channel="sms",
+        defaults={"code": f"SMS_{target}", "text": "${customer}"})
+    return reverse("messaging:template_delete", kwargs={"pk": template.pk})
+
+
+def opt_out_url(world, target, user) -> str:
+    """messaging:opt_out_delete of an opt-out (the chain's one list), made again for each request."""
+    from studio.models import SmsOptOut
+
+    if target is None:
+        return reverse("messaging:opt_out_delete", kwargs={"pk": MISSING})
+    opt_out, _created = SmsOptOut.objects.get_or_create(mobile=CUSTOMERS["A"][1])
+    return reverse("messaging:opt_out_delete", kwargs={"pk": opt_out.pk})
+
+
 def global_url(name: str, **kwargs) -> Callable:
     def url(world, target, user):
         return reverse(name, kwargs=kwargs)
@@ -539,6 +562,15 @@ GRID: list[Row] = [
         mode="owner", method="post", targets=OWNED),
     Row("imports:rejected", import_job_url("imports:rejected"), "customers.import_customer",
         mode="owner", targets=OWNED),
+    # --- messaging: a store's gateway templates (its manager, the general manager) and the
+    # opt-out list, one for the chain (whoever records opt-outs lifts one) ----------------------
+    Row("messaging:template_edit", global_url("messaging:template_edit", purpose="reminder",
+                                              channel="sms"),
+        "messaging.change_messagetemplate", mode="global", targets=("global",)),
+    Row("messaging:template_delete", message_template_url, "messaging.delete_messagetemplate",
+        mode="store", targets=STORES, method="post"),
+    Row("messaging:opt_out_delete", opt_out_url, "studio.delete_smsoptout", mode="global",
+        targets=("global",), method="post"),
     # --- the API ----------------------------------------------------------------------------------
     Row("api:customer-detail", customer_pk("api:customer-detail"), "customers.view_customer",
         api=True),
@@ -666,6 +698,9 @@ EXEMPT = {
     "admin:*": "the Django admin",
     # Not an id: the language switcher's own route has no converter, listed here for safety.
     "set_language": "i18n",
+    # The gateways' delivery reports and replies: no login, believed only at the URL holding
+    # SMS_RECEIPT_TOKEN (403 otherwise); tests/messaging/test_receipts.py checks the token.
+    "messaging:gateway_push": "token-protected gateway callback",
 }
 
 
