@@ -55,7 +55,8 @@ class Customer(TimeStampedModel):
     title = models.CharField(_("称呼"), max_length=16, choices=Title, default=Title.MS)
     mobile = models.CharField(_("手机号"), max_length=11, validators=[validate_mobile])
     # The customer's WeChat, linked on their own page: messages go there first, SMS the fallback.
-    wechat_openid = models.CharField(_("微信 openid"), max_length=64, blank=True, editable=False)
+    wechat_openid = models.CharField(_("微信 openid"), max_length=64, blank=True, editable=False,
+                                     default="", db_default="")
     wechat = models.CharField(_("微信号"), max_length=64, blank=True)
     source = models.CharField(_("客户来源"), max_length=32, choices=SourceChannel,
                               default=SourceChannel.WALK_IN)
