@@ -15,8 +15,8 @@ from tests.customers.factories import CustomerFactory
 from tests.membership.factories import MemberAccountFactory
 from tests.orders.factories import OrderFactory
 
-PROJECT_APPS = ("studio", "staff", "customers", "orders", "frontdesk", "imports", "membership",
-                "callbacks", "complaints", "dashboards")
+PROJECT_APPS = ("studio", "staff", "messaging", "webhooks", "customers", "orders", "frontdesk",
+                "imports", "membership", "callbacks", "complaints", "dashboards")
 
 
 @pytest.fixture

@@ -59,6 +59,25 @@ def _sms_lost(world):
     return ()
 
 
+def _webhook_queued(world) -> int:
+    """A delivery to an address nothing listens on (refused at once): the first run records the
+    attempt and its backoff, a second finds it not due."""
+    from webhooks.models import WebhookEndpoint
+    from webhooks.services import webhook_emit
+
+    WebhookEndpoint.objects.create(store=world.store, url="http://127.0.0.1:9/hook",
+                                   events=["customer.created"])
+    with lost_messages():
+        (delivery_id,) = webhook_emit(event="customer.created", store_id=world.store.pk,
+                                      data={"id": 1})
+    return delivery_id
+
+
+def _webhook_lost(world):
+    _webhook_queued(world)
+    return ()
+
+
 def _export_job(world) -> ExportJob:
     return ExportJob.objects.create(user=world.supervisor, exporter="customers", params={},
                                     title="客户", filename="客户.xlsx", total_rows=1)
@@ -221,6 +240,8 @@ CASES: dict[str, Case] = {
     # The default sender has no status API: nothing to ask. The gateways' polling is in
     # tests/messaging (receipts applied once, whatever the number of polls).
     "studio.tasks.poll_sms_receipts_task": Case(lambda world: (), writes=False),
+    "webhooks.tasks.deliver_webhook_task": Case(lambda world: (_webhook_queued(world),)),
+    "webhooks.tasks.sweep_webhooks_task": Case(_webhook_lost),
     "studio.tasks.run_export_task": Case(_export_to_run),
     "studio.tasks.sweep_export_jobs_task": Case(_export_lost),
     # Files only (under BACKUP_DIR, a tmp folder in tests): no row changes, run once or twice.
