@@ -22,7 +22,8 @@ def test_manager_registers_a_template_and_the_desk_records_an_opt_out(login, liv
     page.get_by_label("模板内容").fill("${customer}您好，请于${date} ${time}到${address}，${gift}")
     page.get_by_role("button", name="保存").click()
     assert "没有参数 ${gift}" in page.locator("main").inner_text()
-    page.get_by_label("模板内容").fill("${customer}您好，提醒您${date} ${time}到店${service}，地址：${address}。")
+    page.get_by_label("模板内容").fill(
+        "${customer}您好，提醒您${date} ${time}到店${service}，地址：${address}。")
     page.get_by_role("button", name="保存").click()
     assert "已保存" in page.locator(MESSAGES).inner_text()
     row = page.locator("[data-testid=templates] tr[data-purpose=reminder][data-channel=sms]")

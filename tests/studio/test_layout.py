@@ -11,8 +11,8 @@ ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).parent
 
 # Lowest first: an app may import the apps before it, never those after it (docs/architecture.md).
-LAYERS = ["studio", "staff", "messaging", "webhooks", "customers", "orders", "frontdesk", "imports", "membership",
-          "callbacks", "complaints", "dashboards", "devtools"]
+LAYERS = ["studio", "staff", "messaging", "webhooks", "customers", "orders", "frontdesk",
+          "imports", "membership", "callbacks", "complaints", "dashboards", "devtools"]
 # Wiring that looks at every app by design.
 WIRING = {"studio/urls.py", "studio/settings.py", "studio/settings_production.py"}
 
