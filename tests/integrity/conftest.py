@@ -20,9 +20,9 @@ PROJECT_APPS = ("studio", "staff", "messaging", "webhooks", "customers", "orders
 
 
 @pytest.fixture
-def world(store, front_desk, supervisor, specialist, package):
+def world(store, front_desk, supervisor, specialist, package, settings):
     return SimpleNamespace(store=store, front_desk=front_desk, supervisor=supervisor,
-                           specialist=specialist, package=package)
+                           specialist=specialist, package=package, settings=settings)
 
 
 def new_order(world, **customer):

@@ -20,7 +20,7 @@ from imports.services import _job_name, _store, import_job_confirm, import_job_p
 from membership.models import MemberAccount, MemberCard, PointsEntry
 from orders.models import OrderStage, StageKind
 from orders.services import payment_record, stage_complete, stage_schedule
-from studio.models import ExportJob, ImportJob, SmsMessage
+from studio.models import ExportJob, ImportJob, SmsMessage, SmsStatus
 from studio.sms import sms_queue
 
 from .conftest import lost_messages, new_member, new_order
@@ -59,14 +59,38 @@ def _sms_lost(world):
     return ()
 
 
+class PollingSender:
+    """A gateway whose status API says every message it is asked about was delivered."""
+
+    name, label, needs_template = "polling", "a gateway with a status API", False
+
+    def send(self, message) -> str:
+        return f"poll-{message.pk}"
+
+    def poll(self, messages) -> list:
+        from studio.sms import Receipt
+
+        return [Receipt(message.provider_id, True) for message in messages]
+
+
+def _sms_awaiting_receipt(world):
+    """A message sent 20 minutes ago through a gateway whose report has not come: the poll asks."""
+    world.settings.SMS_SENDER = "tests.integrity.task_cases.PollingSender"
+    message = _queued_sms(world)
+    SmsMessage.objects.filter(pk=message.pk).update(
+        status=SmsStatus.SENT, gateway="polling", provider_id=f"poll-{message.pk}", attempts=1,
+        sent_at=timezone.now() - timedelta(minutes=20))
+    return ()
+
+
 def _webhook_queued(world) -> int:
     """A delivery to an address nothing listens on (refused at once): the first run records the
     attempt and its backoff, a second finds it not due."""
     from webhooks.models import WebhookEndpoint
     from webhooks.services import webhook_emit
 
-    WebhookEndpoint.objects.create(store=world.store, url="http://127.0.0.1:9/hook",
-                                   events=["customer.created"])
+    WebhookEndpoint.objects.get_or_create(store=world.store, url="http://127.0.0.1:9/hook",
+                                          defaults={"events": ["customer.created"]})
     with lost_messages():
         (delivery_id,) = webhook_emit(event="customer.created", store_id=world.store.pk,
                                       data={"id": 1})
@@ -237,9 +261,7 @@ CASES: dict[str, Case] = {
     "studio.tasks.ping_task": Case(lambda world: ("影楼",), writes=False),
     "studio.tasks.send_sms_task": Case(_sms_to_send),
     "studio.tasks.resend_queued_sms_task": Case(_sms_lost),
-    # The default sender has no status API: nothing to ask. The gateways' polling is in
-    # tests/messaging (receipts applied once, whatever the number of polls).
-    "studio.tasks.poll_sms_receipts_task": Case(lambda world: (), writes=False),
+    "studio.tasks.poll_sms_receipts_task": Case(_sms_awaiting_receipt),
     "webhooks.tasks.deliver_webhook_task": Case(lambda world: (_webhook_queued(world),)),
     "webhooks.tasks.sweep_webhooks_task": Case(_webhook_lost),
     "studio.tasks.run_export_task": Case(_export_to_run),
