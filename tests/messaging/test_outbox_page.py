@@ -14,5 +14,5 @@ def test_the_outbox_names_what_each_message_was_for_not_its_code(client, supervi
     client.force_login(supervisor)
     html = client.get(reverse("sms_outbox")).content.decode()
     for label in ("回访感谢短信", "满意度调查短信", "到店前一天提醒", "取件通知"):
-        assert f"<td>{label}</td>" in html
-    assert "<td>callback:thanks</td>" not in html and "<td>production:pickup</td>" not in html
+        assert f'<td class="text-nowrap">{label}</td>' in html
+    assert "callback:thanks</td>" not in html and "production:pickup</td>" not in html
