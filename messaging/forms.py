@@ -1,5 +1,6 @@
 """The store's message templates and the opt-out list, as forms."""
 from django import forms
+from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 
@@ -26,8 +27,6 @@ class TemplateForm(ServiceFormMixin, forms.Form):
         del self.fields["fields_text" if channel == "sms" else "text"]
 
     def clean_fields_text(self) -> dict:
-        from django.core.exceptions import ValidationError
-
         try:
             return wechat_fields_parse(self.cleaned_data.get("fields_text", ""))
         except ValidationError as exc:

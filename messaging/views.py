@@ -5,6 +5,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -109,8 +110,6 @@ def template_edit(request: HttpRequest, purpose: str, channel: str) -> HttpRespo
 
 
 def _templates_url(store) -> str:
-    from django.urls import reverse
-
     url = reverse("messaging:templates")
     return f"{url}?store={store.pk}" if store else url
 
